@@ -1,0 +1,49 @@
+// Linear: the one interface every linear layer of a model goes through.
+//
+// The engine calls forward() for each projection of each block (q/k/v/o, gate/up/down) and for the
+// output head. A quantization backend replaces the dense layers with its own Linear implementations.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <string>
+
+#include "llama_quant/api.h"
+
+namespace lq {
+
+class LQ_SDK_API Linear {
+ public:
+  virtual ~Linear() = default;
+
+  // x: [..., in_features] in the model's activation dtype, on device(). Returns [..., out_features]
+  // in the same dtype. Must not modify x.
+  virtual at::Tensor forward(const at::Tensor& x) const = 0;
+
+  virtual int64_t in_features() const = 0;
+  virtual int64_t out_features() const = 0;
+  // Exact bytes of storage this layer holds (weights and all quantization state).
+  virtual int64_t bytes() const = 0;
+  // A short human-readable description of the layer's format, e.g. "nf4 blocksize=64 dq".
+  virtual std::string describe() const = 0;
+};
+
+// A plain dense layer: y = x W^T with W [out_features, in_features]. Used for every layer a backend
+// leaves alone, and by the fp16 baseline.
+class LQ_SDK_API DenseLinear : public Linear {
+ public:
+  explicit DenseLinear(at::Tensor weight) : weight_(std::move(weight)) {}
+
+  at::Tensor forward(const at::Tensor& x) const override { return at::matmul(x, weight_.t()); }
+  int64_t in_features() const override { return weight_.size(1); }
+  int64_t out_features() const override { return weight_.size(0); }
+  int64_t bytes() const override { return weight_.numel() * static_cast<int64_t>(weight_.element_size()); }
+  std::string describe() const override { return std::string("dense ") + at::toString(weight_.scalar_type()); }
+  const at::Tensor& weight() const { return weight_; }
+
+ private:
+  at::Tensor weight_;
+};
+
+}  // namespace lq

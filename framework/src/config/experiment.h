@@ -1,0 +1,61 @@
+// Experiment: one fully resolved, validated experiment definition (after base files, sweep axes and
+// --set overrides were applied). Produced by config/, consumed by runner/.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llama_quant/params.h"
+
+namespace lq {
+
+struct ModelSpec {
+  // A Hugging Face folder, a .gguf file, or a config.json (then random_seed must be set).
+  std::filesystem::path path;
+  std::optional<uint64_t> random_seed;  // `random_weights: {seed: N}`: weights drawn at random
+};
+
+struct QuantizationSpec {
+  std::string backend;  // plugin name, e.g. "fp16", "bnb4"
+  Params params;
+};
+
+struct TaskSpec {
+  std::string name;  // plugin name, e.g. "coqa"
+  Params params;
+  std::optional<int64_t> limit;
+  std::optional<uint64_t> limit_seed;
+};
+
+struct BenchmarkSpec {
+  bool enabled = true;
+  std::vector<int64_t> prompt_lengths{128, 512, 2048};  // prefill latency
+  std::vector<int64_t> batch_sizes{1, 8, 32};           // decode throughput
+  int64_t decode_prompt_length = 512;                   // prompt length for the decode runs
+  int64_t new_tokens = 128;                             // tokens generated per decode run
+  int64_t warmup = 1;
+  int64_t repetitions = 5;
+};
+
+struct Experiment {
+  std::string name;
+  std::string description;
+  ModelSpec model;
+  std::string device = "auto";  // cuda, cuda:N, cpu, auto
+  std::string dtype = "auto";   // float16, bfloat16, float32, auto (fp16 on CUDA, fp32 on CPU)
+  QuantizationSpec quantization;
+  std::vector<TaskSpec> tasks;
+  BenchmarkSpec benchmark;
+  uint64_t seed = 0;
+  std::filesystem::path output_dir;           // where result records go
+  std::optional<double> timeout_s;            // per-experiment wall-clock limit in the sweep runner
+  std::vector<std::filesystem::path> plugin_paths;
+  std::filesystem::path source_file;          // the YAML file it came from
+  json resolved;                              // the whole resolved configuration, as recorded
+  std::string config_hash;                    // sha256 of resolved (canonical dump), for resume
+};
+
+}  // namespace lq

@@ -15,13 +15,8 @@ namespace fs = std::filesystem;
 namespace dll = boost::dll;
 
 std::vector<fs::path> PluginRegistry::default_search_path() {
+  // $LQ_PLUGIN_PATH first: on a name clash the first plugin found wins, so users can override.
   std::vector<fs::path> dirs;
-#ifdef LQ_BUILD_PLUGIN_DIR
-  dirs.emplace_back(LQ_BUILD_PLUGIN_DIR);
-#endif
-  std::error_code ec;
-  fs::path exe = dll::program_location(ec);
-  if (!ec) dirs.push_back(exe.parent_path().parent_path() / "lib" / "llama-quant" / "plugins");
   if (const char* env = std::getenv("LQ_PLUGIN_PATH")) {
     std::string s = env;
     for (size_t start = 0; start <= s.size();) {
@@ -30,6 +25,17 @@ std::vector<fs::path> PluginRegistry::default_search_path() {
       if (end > start) dirs.emplace_back(s.substr(start, end - start));
       start = end + 1;
     }
+  }
+  // An installed llama-quant uses its installed plugins; one run from the build tree, the build's.
+  std::error_code ec;
+  fs::path exe = dll::program_location(ec);
+  fs::path installed = exe.parent_path().parent_path() / "lib" / "llama-quant" / "plugins";
+  if (!ec && fs::is_directory(installed, ec)) {
+    dirs.push_back(installed);
+  } else {
+#ifdef LQ_BUILD_PLUGIN_DIR
+    dirs.emplace_back(LQ_BUILD_PLUGIN_DIR);
+#endif
   }
   return dirs;
 }

@@ -32,8 +32,8 @@ struct RejectedPlugin {
 
 class PluginRegistry {
  public:
-  // The default search path: the build's plugin folder, the installed plugin folder next to the
-  // executable, then every folder in $LQ_PLUGIN_PATH (colon-separated).
+  // The default search path: every folder in $LQ_PLUGIN_PATH (colon-separated), then the installed
+  // plugin folder next to the executable, or the build's plugin folder when not installed.
   static std::vector<std::filesystem::path> default_search_path();
 
   // Loads every "*.so" in `dir` (not recursive). A missing folder is ignored.

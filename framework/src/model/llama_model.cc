@@ -1,0 +1,198 @@
+#include "model/llama_model.h"
+
+#include <torch/version.h>
+
+#include <map>
+#include <sstream>
+
+#include "ops/attention.h"
+#include "ops/rms_norm.h"
+
+namespace lq {
+
+namespace {
+
+void check_config(const LlamaConfig& c) {
+  auto need = [](bool ok, const std::string& what) {
+    if (!ok) throw Error("model config: " + what);
+  };
+  need(c.vocab_size > 0 && c.hidden_size > 0 && c.intermediate_size > 0 && c.num_hidden_layers > 0,
+       "vocab_size, hidden_size, intermediate_size and num_hidden_layers must be positive");
+  need(c.num_attention_heads > 0 && c.num_key_value_heads > 0 && c.head_dim > 0,
+       "num_attention_heads, num_key_value_heads and head_dim must be positive");
+  need(c.num_attention_heads % c.num_key_value_heads == 0,
+       "num_attention_heads (" + std::to_string(c.num_attention_heads) + ") must be a multiple of num_key_value_heads (" +
+           std::to_string(c.num_key_value_heads) + ")");
+  need(!c.attention_bias && !c.mlp_bias, "attention_bias / mlp_bias are not supported (Llama has no biases)");
+}
+
+// Reads one linear weight and turns it into the layer the model keeps.
+class LayerBuilder {
+ public:
+  LayerBuilder(const WeightSource& w, at::Device device, at::ScalarType dtype, QuantBackend* backend)
+      : w_(w), backend_(backend), ctx_{device, dtype} {}
+
+  at::Tensor tensor(const std::string& name, const std::vector<int64_t>& shape) const {
+    return w_.load(name, ctx_.activation_dtype, shape).to(ctx_.device).contiguous();
+  }
+
+  std::shared_ptr<Linear> linear(const std::string& name, int64_t out, int64_t in) const {
+    return from_weight(name, tensor(name + ".weight", {out, in}));
+  }
+
+  std::shared_ptr<Linear> from_weight(const std::string& name, const at::Tensor& weight) const {
+    if (!backend_ || !backend_->wants(name)) return std::make_shared<DenseLinear>(weight);
+    std::shared_ptr<Linear> layer = backend_->quantize(name, weight, ctx_);
+    if (!layer || layer->in_features() != weight.size(1) || layer->out_features() != weight.size(0))
+      throw Error("quantization backend returned a layer of the wrong shape for " + name + " (expected [" +
+                  std::to_string(weight.size(0)) + ", " + std::to_string(weight.size(1)) + "])");
+    return layer;
+  }
+
+  bool wants(const std::string& name) const { return backend_ && backend_->wants(name); }
+
+ private:
+  const WeightSource& w_;
+  QuantBackend* backend_;
+  QuantizeContext ctx_;
+};
+
+int64_t tensor_bytes(const at::Tensor& t) { return t.numel() * static_cast<int64_t>(t.element_size()); }
+
+}  // namespace
+
+std::unique_ptr<LlamaModel> LlamaModel::load(const ModelFiles& files, at::Device device, at::ScalarType dtype,
+                                             QuantBackend* backend) {
+  if (!files.weights) throw Error("model files carry no weights");
+  return load(files.config, *files.weights, device, dtype, backend);
+}
+
+std::unique_ptr<LlamaModel> LlamaModel::load(const LlamaConfig& config, const WeightSource& weights,
+                                             at::Device device, at::ScalarType dtype, QuantBackend* backend) {
+  check_config(config);
+  if (dtype != at::kFloat && dtype != at::kHalf && dtype != at::kBFloat16)
+    throw Error(std::string("unsupported model dtype ") + at::toString(dtype) + " (float32, float16 or bfloat16)");
+#if TORCH_VERSION_MAJOR < 2
+  if (device.is_cpu() && dtype == at::kHalf)
+    throw Error("float16 matrix products are not available on the CPU in this libtorch; use float32 or bfloat16");
+#endif
+  std::unique_ptr<LlamaModel> m(new LlamaModel(config, device, dtype));
+  const LlamaConfig& c = m->config_;
+  const int64_t H = c.hidden_size, I = c.intermediate_size, D = c.head_dim;
+  const int64_t q_out = c.num_attention_heads * D, kv_out = c.num_key_value_heads * D;
+  LayerBuilder b(weights, device, dtype, backend);
+
+  m->embed_ = b.tensor("model.embed_tokens.weight", {c.vocab_size, H});
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    Block blk;
+    blk.input_norm = b.tensor(p + "input_layernorm.weight", {H});
+    blk.q = b.linear(p + "self_attn.q_proj", q_out, H);
+    blk.k = b.linear(p + "self_attn.k_proj", kv_out, H);
+    blk.v = b.linear(p + "self_attn.v_proj", kv_out, H);
+    blk.o = b.linear(p + "self_attn.o_proj", H, q_out);
+    blk.post_attention_norm = b.tensor(p + "post_attention_layernorm.weight", {H});
+    blk.gate = b.linear(p + "mlp.gate_proj", I, H);
+    blk.up = b.linear(p + "mlp.up_proj", I, H);
+    blk.down = b.linear(p + "mlp.down_proj", H, I);
+    m->blocks_.push_back(std::move(blk));
+  }
+  m->final_norm_ = b.tensor("model.norm.weight", {H});
+  // transformers ties the head whenever the config says so; a file without lm_head is tied as well.
+  m->tied_ = c.tie_word_embeddings || !weights.has("lm_head.weight");
+  if (m->tied_)
+    m->lm_head_ = b.from_weight("lm_head", m->embed_);
+  else
+    m->lm_head_ = b.linear("lm_head", c.vocab_size, H);
+  m->inv_freq_ = rope_inv_freq(c).to(device);
+  return m;
+}
+
+KvCache LlamaModel::make_cache(int64_t batch, int64_t capacity) const {
+  return KvCache(config_, batch, capacity, device_, dtype_);
+}
+
+at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const RopeAngles& rope, KvCache& cache,
+                                     int64_t start, const at::Tensor& allowed) const {
+  const Block& blk = blocks_[static_cast<size_t>(layer)];
+  const int64_t B = h.size(0), T = h.size(1), D = config_.head_dim;
+  const int64_t heads = config_.num_attention_heads, kv_heads = config_.num_key_value_heads;
+
+  at::Tensor x = rms_norm(h, blk.input_norm, config_.rms_norm_eps);
+  at::Tensor q = blk.q->forward(x).view({B, T, heads, D}).transpose(1, 2);
+  at::Tensor k = blk.k->forward(x).view({B, T, kv_heads, D}).transpose(1, 2);
+  at::Tensor v = blk.v->forward(x).view({B, T, kv_heads, D}).transpose(1, 2);
+  q = apply_rope(q, rope);
+  k = apply_rope(k, rope);
+  cache.keys(layer).narrow(2, start, T).copy_(k);
+  cache.values(layer).narrow(2, start, T).copy_(v);
+  const int64_t S = start + T;
+  at::Tensor attn = attention(q, cache.keys(layer).narrow(2, 0, S), cache.values(layer).narrow(2, 0, S), allowed);
+  at::Tensor out = h + blk.o->forward(attn.transpose(1, 2).reshape({B, T, heads * D}));
+
+  x = rms_norm(out, blk.post_attention_norm, config_.rms_norm_eps);
+  return out + blk.down->forward(at::silu(blk.gate->forward(x)) * blk.up->forward(x));
+}
+
+at::Tensor LlamaModel::forward(const at::Tensor& tokens, const at::Tensor& positions, KvCache& cache, int64_t start,
+                               bool last_only) const {
+  TORCH_CHECK(tokens.dim() == 2 && positions.sizes() == tokens.sizes(), "tokens and positions must be [B, T]");
+  const int64_t B = tokens.size(0), T = tokens.size(1);
+  if (B != cache.batch() || start < 0 || start + T > cache.capacity() || cache.layers() != config_.num_hidden_layers)
+    throw Error("KV cache of batch " + std::to_string(cache.batch()) + " and capacity " +
+                std::to_string(cache.capacity()) + " cannot take " + std::to_string(B) + " x " + std::to_string(T) +
+                " tokens at slot " + std::to_string(start));
+  at::NoGradGuard no_grad;
+  at::Tensor h = at::embedding(embed_, tokens.to(device_));
+  RopeAngles rope = rope_angles(positions.to(device_), inv_freq_, dtype_);
+  at::Tensor allowed = causal_mask(cache.valid(), start, T, start + T);
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) h = block_forward(i, h, rope, cache, start, allowed);
+  if (last_only) h = h.select(1, T - 1);
+  return lm_head_->forward(rms_norm(h, final_norm_, config_.rms_norm_eps));
+}
+
+int64_t LlamaModel::weight_bytes() const {
+  int64_t total = tensor_bytes(embed_) + tensor_bytes(final_norm_);
+  for (const Block& blk : blocks_) total += tensor_bytes(blk.input_norm) + tensor_bytes(blk.post_attention_norm);
+  for (const LayerFormat& f : layer_formats())
+    if (!f.tied) total += f.bytes;
+  return total;
+}
+
+std::vector<LayerFormat> LlamaModel::layer_formats() const {
+  std::vector<LayerFormat> out;
+  auto add = [&](const std::string& name, const Linear& l) { out.push_back({name, l.describe(), l.bytes(), false}); };
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const Block& blk = blocks_[i];
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    add(p + "self_attn.q_proj", *blk.q);
+    add(p + "self_attn.k_proj", *blk.k);
+    add(p + "self_attn.v_proj", *blk.v);
+    add(p + "self_attn.o_proj", *blk.o);
+    add(p + "mlp.gate_proj", *blk.gate);
+    add(p + "mlp.up_proj", *blk.up);
+    add(p + "mlp.down_proj", *blk.down);
+  }
+  add("lm_head", *lm_head_);
+  // A dense head built from the embedding matrix shares its storage.
+  auto* dense = dynamic_cast<const DenseLinear*>(lm_head_.get());
+  out.back().tied = tied_ && dense && dense->weight().is_same(embed_);
+  return out;
+}
+
+std::string LlamaModel::format_summary() const {
+  std::map<std::string, int64_t> counts;
+  std::string head;
+  for (const LayerFormat& f : layer_formats()) {
+    if (f.name == "lm_head")
+      head = f.format + " (lm_head" + (f.tied ? ", tied" : "") + ")";
+    else
+      ++counts[f.format];
+  }
+  std::ostringstream s;
+  for (const auto& [format, n] : counts) s << n << " x " << format << "; ";
+  s << "1 x " << head;
+  return s.str();
+}
+
+}  // namespace lq

@@ -1,0 +1,51 @@
+#include "ops/attention.h"
+
+#include <torch/version.h>
+
+#include <cmath>
+#include <limits>
+
+namespace lq {
+
+at::Tensor expand_kv_heads(const at::Tensor& kv, int64_t heads) {
+  const int64_t kv_heads = kv.size(1);
+  if (kv_heads == heads) return kv;
+  const int64_t rep = heads / kv_heads;
+  return kv.unsqueeze(2)
+      .expand({kv.size(0), kv_heads, rep, kv.size(2), kv.size(3)})
+      .reshape({kv.size(0), heads, kv.size(2), kv.size(3)});
+}
+
+at::Tensor naive_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const at::Tensor& allowed) {
+  const int64_t heads = q.size(1);
+  at::Tensor keys = expand_kv_heads(k, heads);
+  at::Tensor values = expand_kv_heads(v, heads);
+  at::Tensor scores = at::matmul(q, keys.transpose(-1, -2)).to(at::kFloat) / std::sqrt(static_cast<double>(q.size(-1)));
+  scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
+  at::Tensor probs = at::softmax(scores, -1).to(q.scalar_type());
+  return at::matmul(probs, values);
+}
+
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed) {
+#if TORCH_VERSION_MAJOR >= 2
+  // enable_gqa is newer than 2.0, so the heads are expanded here for every 2.x.
+  const int64_t heads = q.size(1);
+  return at::scaled_dot_product_attention(q, expand_kv_heads(k, heads), expand_kv_heads(v, heads), allowed,
+                                          /*dropout_p=*/0.0, /*is_causal=*/false);
+#else
+  return naive_attention(q, k, v, allowed);
+#endif
+}
+
+at::Tensor causal_mask(const at::Tensor& valid, int64_t start, int64_t T, int64_t S) {
+  auto opts = at::TensorOptions().dtype(at::kLong).device(valid.device());
+  at::Tensor key_slot = at::arange(S, opts).unsqueeze(0);             // [1, S]
+  at::Tensor query_slot = at::arange(start, start + T, opts).unsqueeze(1);  // [T, 1]
+  at::Tensor causal = key_slot <= query_slot;                        // [T, S]
+  at::Tensor self = key_slot == query_slot;
+  at::Tensor allowed = causal.unsqueeze(0).logical_and(valid.narrow(1, 0, S).unsqueeze(1));  // [B, T, S]
+  return allowed.logical_or(self.unsqueeze(0)).unsqueeze(1);
+}
+
+}  // namespace lq

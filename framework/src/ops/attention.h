@@ -1,0 +1,27 @@
+// Attention over a key/value cache: grouped-query, masked, scaled by 1/sqrt(head_dim).
+#pragma once
+
+#include <ATen/ATen.h>
+
+namespace lq {
+
+// q: [B, heads, T, D]; k, v: [B, kv_heads, S, D] with heads a multiple of kv_heads (query head h reads
+// key/value head h / (heads / kv_heads)); allowed: [B, 1, T, S] bool, true where a query may attend to a
+// key. Every query row must allow at least one key. Returns [B, heads, T, D] in q's dtype.
+// Uses at::scaled_dot_product_attention where libtorch has it (>= 2.0), else naive_attention.
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed);
+
+// The explicit formula: softmax(q k^T / sqrt(D) + mask) v with the softmax in fp32, as transformers'
+// eager attention computes it.
+at::Tensor naive_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const at::Tensor& allowed);
+
+// Repeats each key/value head heads / kv_heads times along dim 1.
+at::Tensor expand_kv_heads(const at::Tensor& kv, int64_t heads);
+
+// The mask for T queries written at cache slots [start, start + T) attending to slots [0, S):
+// allowed[b, 0, i, j] = valid[b, j] && j <= start + i, and always j == start + i (so that a padding
+// query, whose result is discarded, still has a key). valid: [B, >= S] bool.
+at::Tensor causal_mask(const at::Tensor& valid, int64_t start, int64_t T, int64_t S);
+
+}  // namespace lq

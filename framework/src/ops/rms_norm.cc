@@ -1,0 +1,12 @@
+#include "ops/rms_norm.h"
+
+namespace lq {
+
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  // The order of casts matches transformers' LlamaRMSNorm, so fp16/bf16 results round the same way.
+  at::Tensor h = x.to(at::kFloat);
+  at::Tensor inv = at::rsqrt(h.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  return weight * (h * inv).to(x.scalar_type());
+}
+
+}  // namespace lq

@@ -1,0 +1,25 @@
+// Rotary position embeddings: the inverse frequencies (plain or Llama 3 `rope_scaling`) and their
+// application to queries and keys, in the "rotate half" layout of Hugging Face checkpoints.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include "model/model_config.h"
+
+namespace lq {
+
+// The per-pair inverse frequencies [head_dim / 2], fp32 on the CPU, computed as transformers computes
+// them (fp32 arithmetic), with the Llama 3 low/high frequency scaling when config.rope_scaling asks.
+at::Tensor rope_inv_freq(const LlamaConfig& config);
+
+// cos and sin for each position: positions [B, T] (int64), inv_freq [head_dim / 2] (fp32, on the
+// positions' device). Both results are [B, T, head_dim] in `dtype`.
+struct RopeAngles {
+  at::Tensor cos, sin;
+};
+RopeAngles rope_angles(const at::Tensor& positions, const at::Tensor& inv_freq, at::ScalarType dtype);
+
+// x: [B, heads, T, head_dim]; returns x rotated by the angles (which broadcast over heads).
+at::Tensor apply_rope(const at::Tensor& x, const RopeAngles& angles);
+
+}  // namespace lq

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +57,7 @@ struct Experiment {
   std::filesystem::path source_file;          // the YAML file it came from
   json resolved;                              // the whole resolved configuration, as recorded
   std::string config_hash;                    // sha256 of resolved (canonical dump), for resume
+  std::shared_ptr<const SourceMap> sources;   // where each value was written (JSON pointer -> location)
 };
 
 }  // namespace lq

@@ -1,0 +1,71 @@
+#include "runner/environment.h"
+
+#include <sys/utsname.h>
+#include <torch/version.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "bench/device_timer.h"
+
+#ifndef LQ_GIT_COMMIT
+#define LQ_GIT_COMMIT "unknown"
+#endif
+
+namespace lq {
+namespace {
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) != 0) continue;
+    auto colon = line.find(':');
+    if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+  }
+  return "unknown";
+}
+
+// "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06  ..." -> "580.65.06".
+std::string nvidia_driver() {
+  std::ifstream in("/proc/driver/nvidia/version");
+  std::string word, previous;
+  while (in >> word) {
+    if (previous == "Module") return word;
+    previous = word;
+  }
+  return "";
+}
+
+std::string compiler() {
+#if defined(__clang__)
+  return "clang " __clang_version__;
+#elif defined(__GNUC__)
+  return "gcc " __VERSION__;
+#else
+  return "unknown";
+#endif
+}
+
+}  // namespace
+
+json collect_environment(const std::string& device) {
+  json env = {{"llama_quant_version", LQ_VERSION},
+              {"git_commit", LQ_GIT_COMMIT},
+              {"compiler", compiler()},
+              {"libtorch_version", TORCH_VERSION},
+              {"cpu_model", cpu_model()},
+              {"cpu_count", static_cast<int64_t>(::sysconf(_SC_NPROCESSORS_ONLN))}};
+  utsname u{};
+  if (::uname(&u) == 0) {
+    env["os"] = std::string(u.sysname) + " " + u.release + " " + u.machine;
+    env["hostname"] = u.nodename;
+  }
+#ifdef LQ_HAVE_CUDA
+  if (is_cuda_device(device)) env.update(cuda_environment(device));
+#endif
+  if (std::string driver = nvidia_driver(); !driver.empty()) env["gpu_driver"] = driver;
+  return env;
+}
+
+}  // namespace lq

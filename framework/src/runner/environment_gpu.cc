@@ -1,0 +1,23 @@
+// GPU name, driver and CUDA versions for the environment block; built only with a CUDA libtorch.
+#include <c10/core/Device.h>
+#include <cuda_runtime_api.h>
+
+#include "runner/environment.h"
+
+namespace lq {
+
+json cuda_environment(const std::string& device) {
+  c10::Device d(device);
+  json env = {{"cuda_runtime_version", CUDART_VERSION}};
+  cudaDeviceProp prop{};
+  if (cudaGetDeviceProperties(&prop, d.has_index() ? d.index() : 0) == cudaSuccess) {
+    env["gpu_name"] = prop.name;
+    env["gpu_memory_bytes"] = static_cast<int64_t>(prop.totalGlobalMem);
+    env["gpu_compute_capability"] = std::to_string(prop.major) + "." + std::to_string(prop.minor);
+  }
+  int driver = 0;
+  if (cudaDriverGetVersion(&driver) == cudaSuccess) env["cuda_driver_version"] = driver;
+  return env;
+}
+
+}  // namespace lq

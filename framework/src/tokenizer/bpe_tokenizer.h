@@ -12,6 +12,8 @@
 
 namespace lq {
 
+class BpeTokenizer;
+
 // What a GGUF file's tokenizer.ggml.* metadata holds; the GGUF loader fills it.
 struct BpeVocabulary {
   std::vector<std::string> tokens;   // tokenizer.ggml.tokens: byte-level strings (GPT-2 byte-to-unicode)
@@ -46,7 +48,7 @@ class StreamDecoder {
   std::string flush();
 
  private:
-  const class BpeTokenizer* tokenizer_;
+  const BpeTokenizer* tokenizer_;
   bool skip_special_;
   std::string pending_;  // bytes of an incomplete UTF-8 character
 };

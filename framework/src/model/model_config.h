@@ -34,10 +34,15 @@ struct LlamaConfig {
   bool mlp_bias = false;
   int64_t bos_token_id = -1;
   std::vector<int64_t> eos_token_ids;
+  double initializer_range = 0.02;  // the std of random weights (ModelFiles with a random seed)
 
   // Parses a Hugging Face config.json; throws lq::Error naming `file` and the key on bad input.
   static LlamaConfig from_json(const json& j, const std::string& file);
   json to_json() const;
+  // Checks the values are consistent (positive sizes, kv heads dividing heads, even head_dim) and
+  // within bounds no real model exceeds, so that a corrupt file cannot make a reader allocate
+  // absurdly; throws lq::Error naming `file` and the key.
+  void validate(const std::string& file) const;
 };
 
 }  // namespace lq

@@ -1,0 +1,165 @@
+// LlamaGenerator on a tiny random model: batching and prefix reuse give the same generations as one
+// prompt at a time from scratch; EOS, min/max_new_tokens and stop strings split across tokens.
+#include <gtest/gtest.h>
+
+#include "../model/tiny_model.h"
+#include "generation/llama_generator.h"
+
+namespace lq {
+namespace {
+
+std::shared_ptr<const LlamaModel> tiny_model(at::Device device = at::kCPU, at::ScalarType dtype = at::kFloat) {
+  LlamaConfig c = test::tiny_config(true);
+  return LlamaModel::load(c, *test::random_weights(c, 31), device, dtype);
+}
+
+std::vector<TokenId> random_ids(int64_t n, uint64_t seed) {
+  at::manual_seed(seed);
+  at::Tensor t = at::randint(0, 256, {n}, at::kLong);
+  return std::vector<TokenId>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + n);
+}
+
+std::vector<TokenId> concat(std::vector<TokenId> a, const std::vector<TokenId>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+GenerationOptions greedy(int64_t max_new) {
+  GenerationOptions o;
+  o.max_new_tokens = max_new;
+  return o;
+}
+
+void expect_same(const std::vector<TokenGeneration>& a, const std::vector<TokenGeneration>& b, double tol) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].tokens, b[i].tokens) << "prompt " << i;
+    EXPECT_EQ(a[i].result.new_tokens, b[i].result.new_tokens) << "prompt " << i;
+    EXPECT_LT((a[i].first_logits - b[i].first_logits).abs().max().item<double>(), tol) << "prompt " << i;
+  }
+}
+
+TEST(LlamaGenerator, BatchedEqualsOneAtATime) {
+  auto model = tiny_model();
+  std::vector<std::vector<TokenId>> prompts;
+  for (int64_t n : {3, 11, 7, 1, 15, 9}) prompts.push_back(random_ids(n, uint64_t(n)));
+  LlamaGenerator batched(model, nullptr, {8, 4, 0});  // small prefill chunks: several per batch
+  LlamaGenerator single(model, nullptr, {1, 512, 0});
+  auto a = batched.generate_tokens(prompts, greedy(12));
+  auto b = single.generate_tokens(prompts, greedy(12));
+  expect_same(a, b, 1e-4);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    EXPECT_EQ(a[i].result.prompt_tokens, int64_t(prompts[i].size()));
+    EXPECT_EQ(a[i].result.new_tokens, 12);
+    EXPECT_EQ(a[i].result.finish_reason, "length");
+    EXPECT_EQ(a[i].result.reused_tokens, 0);
+  }
+}
+
+TEST(LlamaGenerator, PrefixReuseEqualsComputingFromScratch) {
+  auto model = tiny_model();
+  const auto turn1 = random_ids(20, 1), other = random_ids(10, 2);
+  const auto turn2 = concat(turn1, random_ids(6, 3));
+  const auto turn3 = concat(turn2, random_ids(5, 4));
+  const auto turn4 = concat(turn3, random_ids(3, 5));
+  LlamaGenerator reuse(model, nullptr, {4, 512, int64_t{1} << 20});
+  LlamaGenerator scratch(model, nullptr, {4, 512, 0});
+
+  // One call: turns run in successive waves, each reusing the previous turn.
+  const std::vector<std::vector<TokenId>> call = {turn3, other, turn2, turn1};
+  auto a = reuse.generate_tokens(call, greedy(8));
+  expect_same(a, scratch.generate_tokens(call, greedy(8)), 1e-4);
+  EXPECT_EQ(a[0].result.reused_tokens, 26);
+  EXPECT_EQ(a[1].result.reused_tokens, 0);
+  EXPECT_EQ(a[2].result.reused_tokens, 20);
+  EXPECT_EQ(a[3].result.reused_tokens, 0);
+
+  // A later call reuses what earlier calls cached; a prompt equal to a cached one recomputes its last token.
+  const std::vector<std::vector<TokenId>> later = {turn4, other};
+  auto b = reuse.generate_tokens(later, greedy(8));
+  expect_same(b, scratch.generate_tokens(later, greedy(8)), 1e-4);
+  EXPECT_EQ(b[0].result.reused_tokens, 31);
+  EXPECT_EQ(b[1].result.reused_tokens, 9);
+}
+
+TEST(LlamaGenerator, StopStringSplitAcrossTokensIsCut) {
+  auto model = tiny_model();
+  auto tok = std::make_shared<test::CharTokenizer>();
+  LlamaGenerator gen(model, tok);
+  const std::vector<std::string> prompt = {"Story text.\nQ: who\nA:"};
+  const std::string free_text = gen.generate(prompt, greedy(20))[0].text;
+  ASSERT_EQ(free_text.size(), 20u);
+  const std::string stop = free_text.substr(5, 3);  // three one-character tokens
+  const size_t at = free_text.find(stop);
+
+  GenerationOptions o = greedy(20);
+  o.stop = {stop, "never"};
+  Generation g = gen.generate(prompt, o)[0];
+  EXPECT_EQ(g.finish_reason, "stop");
+  EXPECT_EQ(g.text, free_text.substr(0, at));
+  EXPECT_EQ(g.raw_text, free_text.substr(0, at + 3));
+  EXPECT_EQ(g.new_tokens, int64_t(at + 3));
+
+  // Stops are ignored before min_new_tokens; the text is still cut before the first occurrence.
+  o.min_new_tokens = int64_t(at) + 5;
+  g = gen.generate(prompt, o)[0];
+  EXPECT_EQ(g.new_tokens, o.min_new_tokens);
+  EXPECT_EQ(g.text, free_text.substr(0, at));
+}
+
+TEST(LlamaGenerator, EosEndsGenerationUnlessMinNewTokens) {
+  auto model = tiny_model();
+  const std::vector<std::vector<TokenId>> prompt = {random_ids(9, 7)};
+  const TokenId first = LlamaGenerator(model, nullptr).generate_tokens(prompt, greedy(4))[0].tokens.at(0);
+  LlamaGenerator gen(model, std::make_shared<test::CharTokenizer>(std::vector<TokenId>{first}));
+  TokenGeneration g = gen.generate_tokens(prompt, greedy(6))[0];
+  EXPECT_EQ(g.result.finish_reason, "eos");
+  EXPECT_EQ(g.result.new_tokens, 1);
+  EXPECT_TRUE(g.tokens.empty());
+
+  GenerationOptions o = greedy(6);
+  o.min_new_tokens = 6;
+  g = gen.generate_tokens(prompt, o)[0];
+  EXPECT_EQ(g.result.finish_reason, "length");
+  EXPECT_EQ(g.tokens.size(), 6u);
+  EXPECT_NE(g.tokens[0], first);
+}
+
+TEST(LlamaGenerator, TimeGenerationDecodesEveryToken) {
+  LlamaGenerator gen(tiny_model(), nullptr);
+  GenerationTiming t = gen.time_generation({random_ids(16, 8), random_ids(16, 9)}, 5);
+  EXPECT_EQ(t.batch, 2);
+  EXPECT_EQ(t.prompt_tokens, 16);
+  EXPECT_EQ(t.new_tokens, 5);
+  EXPECT_GT(t.prefill_s, 0);
+  EXPECT_GT(t.decode_s, 0);
+}
+
+TEST(LlamaGenerator, BadPromptsAreClearErrors) {
+  LlamaGenerator gen(tiny_model(), nullptr);
+  EXPECT_THROW(gen.generate_tokens({{}}, greedy(2)), Error);
+  EXPECT_THROW(gen.generate_tokens({{1, 256}}, greedy(2)), Error);
+  EXPECT_THROW(gen.generate({"text"}, greedy(2)), Error);  // no tokenizer
+  GenerationOptions o = greedy(2);
+  o.stop = {"x"};
+  EXPECT_THROW(gen.generate_tokens({{1}}, o), Error);
+}
+
+TEST(LlamaGeneratorCuda, BatchedMatchesOneAtATimeInHalfPrecision) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
+  for (at::ScalarType dtype : {at::kHalf, at::kBFloat16}) {
+    auto model = tiny_model(at::Device(at::kCUDA, 0), dtype);
+    std::vector<std::vector<TokenId>> prompts;
+    for (int64_t n : {3, 11, 7, 15}) prompts.push_back(random_ids(n, uint64_t(n)));
+    auto a = LlamaGenerator(model, nullptr, {8, 512, 0}).generate_tokens(prompts, greedy(6));
+    auto b = LlamaGenerator(model, nullptr, {1, 512, 0}).generate_tokens(prompts, greedy(6));
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      const double scale = b[i].first_logits.abs().max().item<double>();
+      EXPECT_LT((a[i].first_logits - b[i].first_logits).abs().max().item<double>(), 0.02 * scale)
+          << at::toString(dtype) << " prompt " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lq

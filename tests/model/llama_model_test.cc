@@ -1,0 +1,197 @@
+// The Llama forward pass against a reference written out from the architecture's formulas (double
+// precision, no cache), incremental decoding, tied heads, quantization hooks and size accounting.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "model/llama_model.h"
+#include "model_test_util.h"
+#include "tiny_model.h"
+
+namespace lq {
+namespace {
+
+using test::MapWeightSource;
+using test::run_full;
+
+// Logits [T, vocab] of one sequence, computed in double straight from the formulas.
+at::Tensor reference_logits(const LlamaConfig& c, const MapWeightSource& w, const std::vector<int64_t>& ids) {
+  auto W = [&](const std::string& n) { return w.tensors.at(n).to(at::kDouble); };
+  const int64_t T = static_cast<int64_t>(ids.size()), D = c.head_dim, Hq = c.num_attention_heads;
+  const int64_t rep = Hq / c.num_key_value_heads;
+  auto norm = [&](const at::Tensor& x, const at::Tensor& g) {
+    return x / at::sqrt(x.pow(2).mean(-1, true) + c.rms_norm_eps) * g;
+  };
+  // Llama 3 scaled frequencies, piecewise as in the Llama 3 paper's code.
+  std::vector<double> inv;
+  for (int64_t i = 0; i < D; i += 2) {
+    double f = 1.0 / std::pow(c.rope_theta, double(i) / D);
+    const double wl = 2 * M_PI / f, old = double(c.rope_scaling.original_max_position_embeddings);
+    const auto& s = c.rope_scaling;
+    if (wl > old / s.low_freq_factor) f /= s.factor;
+    else if (wl >= old / s.high_freq_factor) {
+      const double sm = (old / wl - s.low_freq_factor) / (s.high_freq_factor - s.low_freq_factor);
+      f = (1 - sm) * f / s.factor + sm * f;
+    }
+    inv.push_back(f);
+  }
+  auto rope = [&](at::Tensor x) {  // x [heads, T, D]; pair (i, i + D/2) rotated by pos * inv[i]
+    at::Tensor y = x.clone();
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t i = 0; i < D / 2; ++i) {
+        const double a = double(t) * inv[size_t(i)];
+        at::Tensor x1 = x.select(1, t).select(1, i), x2 = x.select(1, t).select(1, i + D / 2);
+        y.select(1, t).select(1, i).copy_(x1 * std::cos(a) - x2 * std::sin(a));
+        y.select(1, t).select(1, i + D / 2).copy_(x2 * std::cos(a) + x1 * std::sin(a));
+      }
+    return y;
+  };
+  at::Tensor h = W("model.embed_tokens.weight").index_select(0, at::tensor(ids, at::kLong));
+  at::Tensor causal = at::ones({T, T}, at::kBool).tril();
+  for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    at::Tensor x = norm(h, W(p + "input_layernorm.weight"));
+    at::Tensor q = rope(at::matmul(x, W(p + "self_attn.q_proj.weight").t()).view({T, Hq, D}).transpose(0, 1));
+    at::Tensor k = rope(at::matmul(x, W(p + "self_attn.k_proj.weight").t()).view({T, -1, D}).transpose(0, 1));
+    at::Tensor v = at::matmul(x, W(p + "self_attn.v_proj.weight").t()).view({T, -1, D}).transpose(0, 1);
+    std::vector<at::Tensor> heads;
+    for (int64_t hh = 0; hh < Hq; ++hh) {
+      at::Tensor s = at::matmul(q[hh], k[hh / rep].t()) / std::sqrt(double(D));
+      s = s.masked_fill(causal.logical_not(), -INFINITY);
+      heads.push_back(at::matmul(at::softmax(s, -1), v[hh / rep]));
+    }
+    h = h + at::matmul(at::cat(heads, 1), W(p + "self_attn.o_proj.weight").t());
+    x = norm(h, W(p + "post_attention_layernorm.weight"));
+    at::Tensor g = at::matmul(x, W(p + "mlp.gate_proj.weight").t());
+    at::Tensor u = at::matmul(x, W(p + "mlp.up_proj.weight").t());
+    h = h + at::matmul(g * at::sigmoid(g) * u, W(p + "mlp.down_proj.weight").t());
+  }
+  h = norm(h, W("model.norm.weight"));
+  return at::matmul(h, W(c.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight").t());
+}
+
+const std::vector<int64_t> kIds = {1, 200, 13, 77, 5, 5, 250, 31, 90, 64, 128, 3, 17, 42, 199, 8, 0, 255, 100, 60};
+
+class ModelVsReference : public ::testing::TestWithParam<bool> {};
+
+TEST_P(ModelVsReference, Fp32LogitsMatchFormulas) {
+  LlamaConfig c = test::tiny_config(GetParam());
+  auto w = test::random_weights(c, 11);
+  auto m = LlamaModel::load(c, *w, at::kCPU, at::kFloat);
+  at::Tensor got = run_full(*m, kIds).to(at::kDouble);
+  at::Tensor want = reference_logits(c, *w, kIds);
+  const double scale = want.abs().max().item<double>();
+  EXPECT_LT((got - want).abs().max().item<double>(), 1e-4 * scale) << "logit scale " << scale;
+}
+
+TEST_P(ModelVsReference, IncrementalDecodeEqualsFullForward) {
+  LlamaConfig c = test::tiny_config(GetParam());
+  auto w = test::random_weights(c, 12);
+  auto m = LlamaModel::load(c, *w, at::kCPU, at::kFloat);
+  at::Tensor full = run_full(*m, kIds);
+  const int64_t T = static_cast<int64_t>(kIds.size()), P = 7;
+  KvCache cache = m->make_cache(1, T + 5);  // spare capacity must not matter
+  cache.valid().fill_(true);
+  at::Tensor ids = at::tensor(kIds, at::kLong).view({1, T}), pos = at::arange(T, at::kLong).view({1, T});
+  at::Tensor first = m->forward(ids.narrow(1, 0, P), pos.narrow(1, 0, P), cache, 0, true);
+  EXPECT_TRUE(at::allclose(first[0], full[P - 1], 1e-5, 1e-5));
+  for (int64_t t = P; t < T; ++t) {
+    at::Tensor step = m->forward(ids.narrow(1, t, 1), pos.narrow(1, t, 1), cache, t, true);
+    EXPECT_TRUE(at::allclose(step[0], full[t], 1e-5, 1e-5)) << "position " << t;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(TiedAndUntied, ModelVsReference, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "tied" : "untied"; });
+
+TEST(LlamaModel, Bf16ArgmaxAgreesWithFp32) {
+  LlamaConfig c = test::tiny_config(false);
+  auto w = test::random_weights(c, 13);
+  at::Tensor ref = run_full(*LlamaModel::load(c, *w, at::kCPU, at::kFloat), kIds);
+  at::Tensor got = run_full(*LlamaModel::load(c, *w, at::kCPU, at::kBFloat16), kIds);
+  EXPECT_EQ(got.scalar_type(), at::kBFloat16);
+  // bf16 keeps 8 bits of mantissa: argmax may flip only where the top two fp32 logits nearly tie.
+  EXPECT_EQ(test::argmax_agreement(ref, got, 0.05 * ref.abs().max().item<double>()), 1.0);
+}
+
+TEST(LlamaModel, WeightBytesCountsTiedEmbeddingOnce) {
+  for (bool tied : {true, false}) {
+    LlamaConfig c = test::tiny_config(tied);
+    auto w = test::random_weights(c, 14);
+    int64_t params = 0;
+    for (const auto& [name, t] : w->tensors) params += t.numel();
+    auto m = LlamaModel::load(c, *w, at::kCPU, at::kFloat);
+    EXPECT_EQ(m->weight_bytes(), params * 4) << (tied ? "tied" : "untied");
+    EXPECT_EQ(m->layer_formats().back().tied, tied);
+    EXPECT_EQ(LlamaModel::load(c, *w, at::kCPU, at::kBFloat16)->weight_bytes(), params * 2);
+  }
+}
+
+// A "quantization" that keeps the weight but reports its own format and half the bytes.
+class HalfBytesLinear : public DenseLinear {
+ public:
+  using DenseLinear::DenseLinear;
+  int64_t bytes() const override { return DenseLinear::bytes() / 2; }
+  std::string describe() const override { return "test-half"; }
+};
+
+class MlpBackend : public QuantBackend {
+ public:
+  std::set<std::string> asked, quantized;
+  void configure(const Params&, Diagnostics&) override {}
+  bool wants(const std::string& name) const override {
+    const_cast<MlpBackend*>(this)->asked.insert(name);
+    return name.find(".mlp.") != std::string::npos;
+  }
+  std::shared_ptr<Linear> quantize(const std::string& name, const at::Tensor& weight,
+                                   const QuantizeContext& ctx) override {
+    EXPECT_EQ(weight.device(), ctx.device);
+    EXPECT_EQ(weight.scalar_type(), ctx.activation_dtype);
+    quantized.insert(name);
+    return std::make_shared<HalfBytesLinear>(weight);
+  }
+  json settings() const override { return json::object(); }
+};
+
+TEST(LlamaModel, BackendReplacesTheLayersItWants) {
+  LlamaConfig c = test::tiny_config(true);
+  auto w = test::random_weights(c, 15);
+  MlpBackend backend;
+  auto dense = LlamaModel::load(c, *w, at::kCPU, at::kFloat);
+  auto quant = LlamaModel::load(c, *w, at::kCPU, at::kFloat, &backend);
+  EXPECT_EQ(backend.asked.size(), size_t(2 * 7 + 1));
+  EXPECT_TRUE(backend.asked.count("model.layers.1.self_attn.k_proj"));
+  EXPECT_TRUE(backend.asked.count("lm_head"));
+  EXPECT_EQ(backend.quantized.size(), size_t(2 * 3));
+  EXPECT_TRUE(backend.quantized.count("model.layers.0.mlp.down_proj"));
+  int64_t mlp_bytes = 2 * 3 * c.hidden_size * c.intermediate_size * 4;
+  EXPECT_EQ(quant->weight_bytes(), dense->weight_bytes() - mlp_bytes / 2);
+  EXPECT_EQ(quant->format_summary(), "6 x dense Float; 6 x test-half; 1 x dense Float (lm_head, tied)");
+  EXPECT_TRUE(at::equal(run_full(*quant, kIds), run_full(*dense, kIds)));
+}
+
+TEST(LlamaModel, BadWeightsAndConfigsAreClearErrors) {
+  LlamaConfig c = test::tiny_config(false);
+  auto w = test::random_weights(c, 16);
+  w->tensors["model.layers.1.mlp.up_proj.weight"] = at::zeros({3, 3});
+  EXPECT_THROW(LlamaModel::load(c, *w, at::kCPU, at::kFloat), Error);
+  w = test::random_weights(c, 16);
+  w->tensors.erase("model.norm.weight");
+  EXPECT_THROW(LlamaModel::load(c, *w, at::kCPU, at::kFloat), Error);
+  LlamaConfig bad = c;
+  bad.num_key_value_heads = 3;
+  EXPECT_THROW(LlamaModel::load(bad, *test::random_weights(c, 16), at::kCPU, at::kFloat), Error);
+  EXPECT_THROW(LlamaModel::load(c, *test::random_weights(c, 16), at::kCPU, at::kInt), Error);
+}
+
+TEST(LlamaModel, ForwardRejectsTokensBeyondTheCache) {
+  LlamaConfig c = test::tiny_config(true);
+  auto m = LlamaModel::load(c, *test::random_weights(c, 17), at::kCPU, at::kFloat);
+  KvCache cache = m->make_cache(1, 4);
+  at::Tensor ids = at::zeros({1, 3}, at::kLong);
+  EXPECT_THROW(m->forward(ids, ids, cache, 2, true), Error);
+}
+
+}  // namespace
+}  // namespace lq

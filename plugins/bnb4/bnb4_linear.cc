@@ -1,0 +1,122 @@
+#include "bnb4_linear.h"
+
+#include "numerics/double_quant.h"
+#include "numerics/quantize_4bit.h"
+
+#ifdef LQ_BNB4_HAVE_CUDA
+#include "bnb4_cuda.h"
+#endif
+
+namespace bnb4 {
+
+Packed4bit QuantizedWeight::view() const {
+  Packed4bit v;
+  v.packed = packed.data_ptr<uint8_t>();
+  v.n = rows * cols;
+  v.blocksize = blocksize;
+  v.type = type;
+  if (nested()) {
+    v.nested_codes = codes.data_ptr<uint8_t>();
+    v.absmax2 = absmax2.data_ptr<float>();
+    v.offset = offset;
+  } else {
+    v.absmax = absmax.data_ptr<float>();
+  }
+  return v;
+}
+
+ElemType elem_type_of(at::ScalarType t, const std::string& what) {
+  if (t == at::kFloat) return ElemType::kF32;
+  if (t == at::kHalf) return ElemType::kF16;
+  if (t == at::kBFloat16) return ElemType::kBF16;
+  throw lq::Error(what + ": bnb4 needs float16, bfloat16 or float32, got " + std::string(at::toString(t)));
+}
+
+namespace {
+
+QuantizedWeight quantize_weight_cpu(const at::Tensor& weight, const Config& config) {
+  const at::Tensor w = weight.contiguous();
+  const ElemType type = elem_type_of(w.scalar_type(), "weight");
+  QuantizedWeight q;
+  q.rows = w.size(0);
+  q.cols = w.size(1);
+  q.blocksize = config.blocksize;
+  q.type = config.quant_type;
+  const int64_t n = w.numel(), blocks = num_blocks(n, config.blocksize);
+  const auto u8 = at::TensorOptions().dtype(at::kByte), f32 = at::TensorOptions().dtype(at::kFloat);
+  q.packed = at::empty({packed_bytes(n)}, u8);
+  at::Tensor absmax = at::empty({blocks}, f32);
+  quantize_4bit_cpu(w.data_ptr(), type, n, config.blocksize, config.quant_type, q.packed.data_ptr<uint8_t>(),
+                    absmax.data_ptr<float>());
+  if (!config.double_quant) {
+    q.absmax = absmax;
+    return q;
+  }
+  q.offset = absmax_mean(absmax.data_ptr<float>(), blocks);
+  q.codes = at::empty({blocks}, u8);
+  q.absmax2 = at::empty({num_blocks(blocks, kNestedBlocksize)}, f32);
+  double_quant_cpu(absmax.data_ptr<float>(), blocks, q.offset, q.codes.data_ptr<uint8_t>(),
+                   q.absmax2.data_ptr<float>());
+  return q;
+}
+
+}  // namespace
+
+QuantizedWeight quantize_weight(const at::Tensor& weight, const Config& config) {
+  if (weight.dim() != 2 || weight.numel() == 0)
+    throw lq::Error("expected a non-empty 2-D weight [out_features, in_features], got shape " +
+                    std::string(c10::str(weight.sizes())));
+  elem_type_of(weight.scalar_type(), "weight");
+  if (weight.is_cuda()) {
+#ifdef LQ_BNB4_HAVE_CUDA
+    return quantize_weight_cuda(weight, config);
+#else
+    throw lq::Error("this bnb4 plugin was built without CUDA support; use device cpu");
+#endif
+  }
+  return quantize_weight_cpu(weight, config);
+}
+
+Bnb4Linear::Bnb4Linear(std::string name, QuantizedWeight weight, at::ScalarType compute_dtype)
+    : name_(std::move(name)), w_(std::move(weight)), compute_dtype_(compute_dtype) {}
+
+int64_t Bnb4Linear::bytes() const {
+  int64_t b = w_.packed.numel() + 16 * 4;
+  if (w_.nested()) return b + w_.codes.numel() + w_.absmax2.numel() * 4 + 4 + 256 * 4;
+  return b + w_.absmax.numel() * 4;
+}
+
+std::string Bnb4Linear::describe() const {
+  return std::string(quant_type_name(w_.type)) + " blocksize=" + std::to_string(w_.blocksize) +
+         (w_.nested() ? " dq" : "") + " compute=" + std::string(at::toString(compute_dtype_));
+}
+
+at::Tensor Bnb4Linear::dequantize(at::ScalarType dtype) const {
+  const ElemType type = elem_type_of(dtype, name_ + ": dequantize");
+  if (w_.packed.is_cuda()) {
+#ifdef LQ_BNB4_HAVE_CUDA
+    return dequantize_cuda(w_, dtype);
+#endif
+  }
+  at::Tensor out = at::empty({w_.rows, w_.cols}, at::TensorOptions().dtype(dtype));
+  dequantize_4bit_cpu(w_.view(), out.data_ptr(), type);
+  return out;
+}
+
+at::Tensor Bnb4Linear::forward(const at::Tensor& x) const {
+  if (x.scalar_type() != compute_dtype_)
+    throw lq::Error(name_ + ": bnb4 layer computes in " + std::string(at::toString(compute_dtype_)) +
+                    " but received " + std::string(at::toString(x.scalar_type())) + " activations");
+  if (x.dim() < 1 || x.size(-1) != w_.cols)
+    throw lq::Error(name_ + ": expected activations [..., " + std::to_string(w_.cols) + "], got " +
+                    std::string(c10::str(x.sizes())));
+  if (x.device() != w_.packed.device())
+    throw lq::Error(name_ + ": activations on " + x.device().str() + " but the weight is on " +
+                    w_.packed.device().str());
+#ifdef LQ_BNB4_HAVE_CUDA
+  if (x.is_cuda()) return forward_cuda(w_, x);
+#endif
+  return at::matmul(x, dequantize(x.scalar_type()).t());
+}
+
+}  // namespace bnb4

@@ -1,0 +1,56 @@
+// Bnb4Linear: a linear layer whose weight is stored as bitsandbytes 4-bit blocks (plus float32 or
+// double-quantized absmax), on the CPU or a CUDA device.
+#pragma once
+
+#include <llama_quant/linear.h>
+
+#include <string>
+
+#include "bnb4_config.h"
+#include "numerics/dequantize_4bit.h"
+
+namespace bnb4 {
+
+// The quantized weight, as tensors on the layer's device.
+struct QuantizedWeight {
+  int64_t rows = 0, cols = 0;  // out_features, in_features
+  int blocksize = 64;
+  QuantType type = QuantType::kNF4;
+  at::Tensor packed;  // uint8 [packed_bytes(rows * cols)]
+  at::Tensor absmax;  // float32 [blocks], when not double-quantized
+  at::Tensor codes;   // uint8 [blocks], double-quantized absmax
+  at::Tensor absmax2; // float32 [ceil(blocks / 256)]
+  float offset = 0.0f;
+  bool nested() const { return codes.defined(); }
+  Packed4bit view() const;  // raw pointers for the kernels
+};
+
+ElemType elem_type_of(at::ScalarType t, const std::string& what);
+
+// Quantizes a 2-D float16/bfloat16/float32 weight on its own device.
+QuantizedWeight quantize_weight(const at::Tensor& weight, const Config& config);
+
+class Bnb4Linear final : public lq::Linear {
+ public:
+  Bnb4Linear(std::string name, QuantizedWeight weight, at::ScalarType compute_dtype);
+
+  at::Tensor forward(const at::Tensor& x) const override;
+  int64_t in_features() const override { return w_.cols; }
+  int64_t out_features() const override { return w_.rows; }
+  // Packed codes + absmax (float32), or packed codes + 8-bit codes + float32 absmax2 + offset; plus
+  // the per-layer code tables bitsandbytes serializes with them: the 16-entry 4-bit map (64 B) and,
+  // with double quantization, the 256-entry 8-bit map (1 KiB).
+  int64_t bytes() const override;
+  std::string describe() const override;
+
+  const QuantizedWeight& weight() const { return w_; }
+  // The dequantized weight [out, in] in `dtype` (bitsandbytes dequantize_4bit).
+  at::Tensor dequantize(at::ScalarType dtype) const;
+
+ private:
+  std::string name_;
+  QuantizedWeight w_;
+  at::ScalarType compute_dtype_;
+};
+
+}  // namespace bnb4

@@ -1,0 +1,166 @@
+// The bnb4 plugin as the framework loads it: parameters, layer selection, size accounting, forward.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "plugin/plugin_registry.h"
+
+namespace lq {
+namespace {
+
+struct Loaded {
+  PluginRegistry registry;
+  std::shared_ptr<QuantBackend> backend;
+};
+
+std::unique_ptr<Loaded> load_backend() {
+  auto l = std::make_unique<Loaded>();
+  l->registry.load(LQ_BNB4_PLUGIN);
+  l->backend = l->registry.create_backend("bnb4");
+  return l;
+}
+
+// Params as if read from exp.yaml, each key on its own line.
+Params params_of(const json& value) {
+  auto map = std::make_shared<SourceMap>();
+  (*map)["/quantization/params"] = {"exp.yaml", 4, 3};
+  int line = 5;
+  for (auto it = value.begin(); it != value.end(); ++it) (*map)["/quantization/params/" + it.key()] = {"exp.yaml", line++, 18};
+  return Params(value, "/quantization/params", map);
+}
+
+std::string configure_errors(QuantBackend& b, const json& value) {
+  Diagnostics diag;
+  b.configure(params_of(value), diag);
+  return diag.str();
+}
+
+TEST(Bnb4Plugin, DefaultsAndSettings) {
+  auto l = load_backend();
+  EXPECT_EQ(configure_errors(*l->backend, json::object()), "");
+  json s = l->backend->settings();
+  EXPECT_EQ(s["quant_type"], "nf4");
+  EXPECT_EQ(s["blocksize"], 64);
+  EXPECT_EQ(s["double_quant"], false);
+  EXPECT_EQ(s["compute_dtype"], "auto");
+  EXPECT_EQ(s["skip_modules"], json::array({"lm_head"}));
+  EXPECT_FALSE(l->backend->wants("lm_head"));
+  EXPECT_TRUE(l->backend->wants("model.layers.0.self_attn.q_proj"));
+}
+
+TEST(Bnb4Plugin, EveryParameterIsValidatedWithItsLocation) {
+  auto l = load_backend();
+  struct Case {
+    json params;
+    std::string expect;
+  } cases[] = {
+      {{{"blocksize", 48}}, "exp.yaml:5:18: 'blocksize' must be one of [32, 64, 128, 256, 512, 1024, 2048, 4096], got 48"},
+      {{{"blocksize", "64"}}, "exp.yaml:5:18: 'blocksize' must be an integer"},
+      {{{"quant_type", "nf5"}}, "exp.yaml:5:18: 'quant_type' must be one of [nf4, fp4], got 'nf5' (did you mean 'nf4'?)"},
+      {{{"double_quant", "yes"}}, "exp.yaml:5:18: 'double_quant' must be a boolean"},
+      {{{"compute_dtype", "fp16"}}, "exp.yaml:5:18: 'compute_dtype' must be one of [auto, float16, bfloat16, float32]"},
+      {{{"skip_modules", "lm_head"}}, "exp.yaml:5:18: 'skip_modules' must be a list of strings"},
+      {{{"skip_modules", json::array({""})}}, "exp.yaml:5:18: 'skip_modules' entries must not be empty"},
+      {{{"blocksze", 64}}, "exp.yaml:5:18: unknown parameter 'blocksze' (did you mean 'blocksize'?)"},
+  };
+  for (const auto& c : cases) {
+    std::string errors = configure_errors(*l->backend, c.params);
+    EXPECT_NE(errors.find(c.expect), std::string::npos) << "params " << c.params.dump() << "\ngot: " << errors;
+  }
+  // All problems at once.
+  std::string errors = configure_errors(*l->backend, {{"blocksize", 3}, {"quant_type", "int4"}});
+  EXPECT_NE(errors.find("blocksize"), std::string::npos);
+  EXPECT_NE(errors.find("quant_type"), std::string::npos);
+}
+
+TEST(Bnb4Plugin, SkipModulesTakeGlobsAndSubstrings) {
+  auto l = load_backend();
+  ASSERT_EQ(configure_errors(*l->backend, {{"skip_modules", {"lm_head", "model.layers.1?.*", "*.down_proj", "mlp.gate"}}}), "");
+  EXPECT_FALSE(l->backend->wants("lm_head"));
+  EXPECT_FALSE(l->backend->wants("model.layers.12.self_attn.q_proj"));
+  EXPECT_TRUE(l->backend->wants("model.layers.1.self_attn.q_proj"));
+  EXPECT_FALSE(l->backend->wants("model.layers.3.mlp.down_proj"));
+  EXPECT_FALSE(l->backend->wants("model.layers.3.mlp.gate_proj"));
+  EXPECT_TRUE(l->backend->wants("model.layers.3.mlp.up_proj"));
+  ASSERT_EQ(configure_errors(*l->backend, {{"skip_modules", {"model.layers.[0-2].mlp.*"}}}), "");
+  EXPECT_FALSE(l->backend->wants("model.layers.2.mlp.up_proj"));
+  EXPECT_TRUE(l->backend->wants("model.layers.3.mlp.up_proj"));
+  EXPECT_TRUE(l->backend->wants("lm_head"));  // an explicit list replaces the default
+}
+
+TEST(Bnb4Plugin, SizeAccountingIsExact) {
+  auto l = load_backend();
+  ASSERT_EQ(configure_errors(*l->backend, {{"blocksize", 64}}), "");
+  auto layer = l->backend->quantize("q", at::randn({128, 96}), QuantizeContext{});
+  // 12288 elements: 6144 packed bytes + 192 float absmax + the 16-entry code table.
+  EXPECT_EQ(layer->bytes(), 6144 + 192 * 4 + 64);
+  EXPECT_EQ(layer->describe(), "nf4 blocksize=64 compute=Float");
+  ASSERT_EQ(configure_errors(*l->backend, {{"quant_type", "fp4"}, {"blocksize", 32}, {"double_quant", true}}), "");
+  layer = l->backend->quantize("q", at::randn({128, 96}), QuantizeContext{});
+  // 384 blocks: 384 8-bit codes, 2 nested float absmax, the offset, the 256-entry 8-bit map.
+  EXPECT_EQ(layer->bytes(), 6144 + 64 + 384 + 2 * 4 + 4 + 1024);
+  EXPECT_EQ(layer->describe(), "fp4 blocksize=32 dq compute=Float");
+}
+
+TEST(Bnb4Plugin, ForwardIsCloseToTheDenseLayer) {
+  auto l = load_backend();
+  for (bool dq : {false, true})
+    for (const char* qt : {"nf4", "fp4"})
+      for (at::ScalarType dtype : {at::kFloat, at::kBFloat16, at::kHalf}) {
+        SCOPED_TRACE(std::string(qt) + (dq ? " dq " : " ") + at::toString(dtype));
+        ASSERT_EQ(configure_errors(*l->backend, {{"quant_type", qt}, {"double_quant", dq}}), "");
+        at::manual_seed(1);
+        at::Tensor w = (at::randn({64, 200}) * 0.05).to(dtype);  // 12800: partial last block at 4096 too
+        at::Tensor x = at::randn({3, 5, 200}).to(dtype);
+        QuantizeContext ctx;
+        ctx.activation_dtype = dtype;
+        auto layer = l->backend->quantize("model.layers.0.mlp.up_proj", w, ctx);
+        EXPECT_EQ(layer->in_features(), 200);
+        EXPECT_EQ(layer->out_features(), 64);
+        at::Tensor y = layer->forward(x);
+        ASSERT_EQ(y.sizes(), (std::vector<int64_t>{3, 5, 64}));
+        ASSERT_EQ(y.scalar_type(), dtype);
+        at::Tensor dense = at::matmul(x.to(at::kFloat), w.to(at::kFloat).t());
+        const double rel = (y.to(at::kFloat) - dense).norm().item<double>() / dense.norm().item<double>();
+        EXPECT_LT(rel, std::string(qt) == "nf4" ? 0.15 : 0.2);
+        EXPECT_GT(rel, 0.0);  // it really is quantized
+      }
+}
+
+TEST(Bnb4Plugin, PartialLastBlockAndOddSize) {
+  auto l = load_backend();
+  ASSERT_EQ(configure_errors(*l->backend, {{"blocksize", 128}}), "");
+  at::Tensor w = at::randn({7, 99});  // 693 elements: 5 full blocks + 53, odd count
+  auto layer = l->backend->quantize("q", w, QuantizeContext{});
+  EXPECT_EQ(layer->bytes(), 347 + 6 * 4 + 64);
+  at::Tensor y = layer->forward(at::eye(99));
+  const double rel = (y.t() - w).norm().item<double>() / w.norm().item<double>();
+  EXPECT_LT(rel, 0.15);
+}
+
+TEST(Bnb4Plugin, BadInputGivesClearErrors) {
+  auto l = load_backend();
+  ASSERT_EQ(configure_errors(*l->backend, {{"compute_dtype", "bfloat16"}}), "");
+  QuantizeContext ctx;
+  ctx.activation_dtype = at::kHalf;
+  try {
+    l->backend->quantize("model.layers.0.mlp.up_proj", at::randn({4, 64}), ctx);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("compute_dtype 'bfloat16' differs"), std::string::npos) << e.what();
+  }
+  ASSERT_EQ(configure_errors(*l->backend, json::object()), "");
+  EXPECT_THROW(l->backend->quantize("v", at::randn({64}), QuantizeContext{}), Error);
+  try {
+    l->backend->quantize("model.layers.2.self_attn.v_proj", at::ones({4, 64}, at::kInt), QuantizeContext{});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("model.layers.2.self_attn.v_proj"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("Int"), std::string::npos) << e.what();
+  }
+  auto layer = l->backend->quantize("o", at::randn({8, 64}), QuantizeContext{});
+  EXPECT_THROW(layer->forward(at::randn({2, 63})), Error);
+  EXPECT_THROW(layer->forward(at::randn({2, 64}).to(at::kHalf)), Error);
+}
+
+}  // namespace
+}  // namespace lq

@@ -153,7 +153,7 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(const std::vector<const s
   for (int64_t step = 0;; ++step) {
     at::Tensor scores = logits.to(at::kFloat);
     if (step == 0)
-      for (int64_t r = 0; r < B; ++r) out[static_cast<size_t>(r)].first_logits = scores[r].cpu();
+      for (int64_t r = 0; r < B; ++r) out[static_cast<size_t>(r)].first_logits = scores[r].cpu().clone();
     if (step < options.min_new_tokens && !eos.empty())  // every row has made `step` tokens so far
       scores.index_fill_(1, eos_index, -std::numeric_limits<float>::infinity());
     at::Tensor next = scores.argmax(-1);
@@ -202,16 +202,13 @@ std::vector<TokenGeneration> LlamaGenerator::generate_tokens(const std::vector<s
   std::vector<TokenGeneration> out(prompts.size());
   int64_t done = 0;
   const auto total = static_cast<int64_t>(prompts.size());
-  for (const std::vector<size_t>& wave : prefix_waves(prompts)) {
-    for (size_t begin = 0; begin < wave.size(); begin += static_cast<size_t>(options_.max_batch)) {
-      const size_t end = std::min(wave.size(), begin + static_cast<size_t>(options_.max_batch));
-      std::vector<const std::vector<TokenId>*> batch;
-      for (size_t i = begin; i < end; ++i) batch.push_back(&prompts[wave[i]]);
-      std::vector<TokenGeneration> results = run_batch(batch, options);
-      for (size_t i = begin; i < end; ++i) out[wave[i]] = std::move(results[i - begin]);
-      done += static_cast<int64_t>(end - begin);
-      if (progress) progress(done, total);
-    }
+  for (const std::vector<size_t>& indices : prefix_batches(prompts, options_.max_batch)) {
+    std::vector<const std::vector<TokenId>*> batch;
+    for (size_t i : indices) batch.push_back(&prompts[i]);
+    std::vector<TokenGeneration> results = run_batch(batch, options);
+    for (size_t k = 0; k < indices.size(); ++k) out[indices[k]] = std::move(results[k]);
+    done += static_cast<int64_t>(indices.size());
+    if (progress) progress(done, total);
   }
   return out;
 }

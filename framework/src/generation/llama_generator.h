@@ -1,7 +1,8 @@
 // LlamaGenerator: greedy generation with a LlamaModel, implementing lq::Generator.
 //
 // Prompts run in batches (left padding; each row has its own rotary positions and attends only to its
-// own tokens), in waves so that a prompt extending another prompt of the same call runs after it; a
+// own tokens), ordered so that a prompt extending another prompt of the same call runs after it (see
+// prefix_batches); a
 // prompt reuses the keys/values of the longest token prefix it shares with an earlier prompt (kept in a
 // PrefixCache) and computes only the rest. Results equal one-prompt-at-a-time greedy decoding up to
 // floating-point rounding (which can flip an argmax only where two logits nearly tie).

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The default comparison, from a fresh machine: installs dependencies, fetches the test model, builds,
+# then runs configs/default_comparison.yaml (fp16 vs NF4 vs FP4) and prints the summary table and where
+# the results went. Arguments are passed to `llama-quant run` (e.g. --limit 5, --device cpu, --force).
+# A rerun skips experiments already done with the same configuration.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${LQ_BUILD_DIR:-$root/build}
+"$root/scripts/setup.sh"
+"$root/scripts/fetch-models.sh"
+"$root/scripts/build.sh"
+# Relative paths in the configuration and the default results/ folder are resolved from the repository root.
+cd "$root"
+status=0
+"$build/framework/llama-quant" run configs/default_comparison.yaml "$@" || status=$?
+case $status in
+  0) echo "compare: all experiments succeeded; results in $root/results (summary.md, plots/)" ;;
+  1) echo "compare: some experiments failed (see the table above and results/records/*.json); results in $root/results" ;;
+  *) echo "compare: bad usage or configuration (exit $status)" ;;
+esac
+exit $status

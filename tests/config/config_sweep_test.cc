@@ -1,4 +1,5 @@
 // Sweeps: axes expanded into their cartesian product, names, explicit variants, errors.
+#include <cstring>
 #include <set>
 
 #include "config_test_util.h"
@@ -61,7 +62,7 @@ TEST_F(ConfigSweep, AutomaticNamesAndOverridesAppliedLast) {
 }
 
 TEST_F(ConfigSweep, ExplicitVariantsFromFilesAndOverrides) {
-  write("exps/one.yaml", std::string(kBase) + "name: one\n" + "tasks: [{name: t}]\n");
+  write("exps/one.yaml", "name: one\n" + std::string(kBase).substr(strlen("name: exp\n")) + "tasks: [{name: t}]\n");
   write("exps/two.yaml", "base: one.yaml\nname: two\nquantization: {params: {mode: b}}\n");
   auto file = write("cmp.yaml",
                     "base: exps/one.yaml\n"

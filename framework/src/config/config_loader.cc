@@ -49,7 +49,12 @@ std::vector<Override> parse_overrides(const std::vector<std::string>& overrides,
 std::vector<PlannedExperiment> plan(const fs::path& file, Diagnostics& diag) {
   auto loaded = load_composed(file, diag);
   if (!loaded) return {};
-  if (!loaded->own.find("/sweep")) return {{loaded->composed, file}};
+  if (!loaded->own.find("/sweep")) {
+    PlannedExperiment single;
+    single.doc = loaded->composed;
+    single.source_file = file;
+    return {single};
+  }
   Document sweep = loaded->own.sub("/sweep");
   loaded->own.erase("/sweep");
   loaded->composed.erase("/sweep");
@@ -62,6 +67,7 @@ std::vector<Experiment> load_experiments(const fs::path& file, const std::vector
                                          Diagnostics& diag) {
   Diagnostics found;
   std::vector<Override> sets = parse_overrides(overrides, found);
+  bool overrides_ok = found.ok();
   std::vector<PlannedExperiment> planned = plan(file, found);
   std::vector<Experiment> out;
   std::map<std::string, SourceLocation> names;
@@ -80,7 +86,8 @@ std::vector<Experiment> load_experiments(const fs::path& file, const std::vector
     }
     append_unique(found, own);
   }
-  diag.append(found);
+  append_unique(diag, found);
+  if (!overrides_ok) out.clear();  // what was asked for is unclear: run nothing
   return out;
 }
 

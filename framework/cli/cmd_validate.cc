@@ -20,7 +20,7 @@ int run_validate(Args& args) {
   for (const auto& file : files) {
     Diagnostics diag;
     auto experiments = load_experiments(file, overrides, diag);
-    if (diag.ok()) validate_plugins(experiments, registry, diag);
+    validate_plugins(experiments, registry, diag);  // those that loaded; all errors at once
     if (diag.ok()) {
       std::cout << file << ": ok (" << experiments.size() << (experiments.size() == 1 ? " experiment)\n" : " experiments)\n");
     } else {

@@ -26,7 +26,7 @@ void CoqaTask::configure(const Params& params, Diagnostics& diag) {
   params.check_keys({"variant", "data", "max_new_tokens"}, diag);
   variant_ = *parse_variant(params.one_of("variant", "coqa", {"coqa", "coqa_last_turn"}, diag));
   data_ = params.get<std::string>("data", "", diag);
-  if (params.has("data") && data_.empty()) diag.error(params.location("data"), "'data' must name a file");
+  if (params.has("data") && params.json_value()["data"].is_string() && data_.empty()) diag.error(params.location("data"), "'data' must name a file");
   max_new_tokens_ = params.get<int64_t>("max_new_tokens", kDefaultMaxNewTokens, diag);
   if (max_new_tokens_ < 1)
     diag.error(params.location("max_new_tokens"),

@@ -19,6 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path kFixtures = fs::path(LQ_TEST_DIR) / "fixtures" / "model";
 
+#ifdef LQ_HAVE_MODEL_FILES
 json read_fixture() {
   std::ifstream in(kFixtures / "hf_logits.json");
   return json::parse(in);
@@ -30,6 +31,7 @@ at::Tensor to_tensor(const json& rows) {
     for (const auto& v : row) flat.push_back(v.get<float>());
   return at::tensor(flat).view({static_cast<int64_t>(rows.size()), -1});
 }
+#endif
 
 class HfParity : public ::testing::TestWithParam<std::string> {};
 

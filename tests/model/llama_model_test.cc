@@ -167,7 +167,7 @@ TEST(LlamaModel, BackendReplacesTheLayersItWants) {
   EXPECT_TRUE(backend.quantized.count("model.layers.0.mlp.down_proj"));
   int64_t mlp_bytes = 2 * 3 * c.hidden_size * c.intermediate_size * 4;
   EXPECT_EQ(quant->weight_bytes(), dense->weight_bytes() - mlp_bytes / 2);
-  EXPECT_EQ(quant->format_summary(), "6 x dense Float; 6 x test-half; 1 x dense Float (lm_head, tied)");
+  EXPECT_EQ(quant->format_summary(), "8 x dense Float; 6 x test-half; 1 x dense Float (lm_head, tied)");
   EXPECT_TRUE(at::equal(run_full(*quant, kIds), run_full(*dense, kIds)));
 }
 

@@ -29,7 +29,7 @@ class AddedTokenMatcher {
   Match find(std::string_view text, size_t from) const;
 
  private:
-  std::vector<std::vector<const AddedToken*>> by_first_byte_;  // longest first
+  std::vector<std::vector<size_t>> by_first_byte_;  // indices into tokens_, longest first
   std::vector<AddedToken> tokens_;
 };
 

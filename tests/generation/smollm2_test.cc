@@ -38,7 +38,9 @@ TEST(SmolLM2, AnswersASimpleQuestion) {
       "Q: Where did the cat sit?\nA: on the mat\n\nQ: What color was the mat?\nA:";
   g = gen.generate({coqa}, o)[0];
   EXPECT_EQ(g.text.find("\nQ:"), std::string::npos) << g.raw_text;
-  if (g.finish_reason == "stop") EXPECT_NE(g.raw_text.find("\nQ:"), std::string::npos);
+  if (g.finish_reason == "stop") {
+    EXPECT_NE(g.raw_text.find("\nQ:"), std::string::npos);
+  }
 #endif
 }
 

@@ -6,6 +6,9 @@
 // prompt reuses the keys/values of the longest token prefix it shares with an earlier prompt (kept in a
 // PrefixCache) and computes only the rest. Results equal one-prompt-at-a-time greedy decoding up to
 // floating-point rounding (which can flip an argmax only where two logits nearly tie).
+// Generation::new_tokens counts a final EOS; text and raw_text never contain it (special tokens are
+// skipped when decoding). Stop strings are searched in the whole decoded continuation after each token,
+// so a stop split across tokens is found; text is cut before its first occurrence.
 #pragma once
 
 #include <ATen/ATen.h>

@@ -80,7 +80,7 @@ class GgufWriter {
 
   std::vector<uint8_t> build() const {
     std::vector<uint8_t> b;
-    b.insert(b.end(), {'G', 'G', 'U', 'F'});
+    put<uint32_t>(b, 0x46554747);  // "GGUF"
     put<uint32_t>(b, version);
     put<uint64_t>(b, n_tensors_override.value_or(tensors_.size()));
     put<uint64_t>(b, n_kv_override.value_or(n_kv_));

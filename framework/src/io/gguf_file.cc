@@ -300,9 +300,12 @@ std::vector<int64_t> GgufFile::get_ints(const std::string& key) const {
   if (!v) fail_key(key, "is missing");
   if (v->type != GgufValueType::kArray || !gguf_is_integer(v->array_type))
     fail_key(key, "must be an array of integers");
+  // Decoded one element at a time (not through elements()), so memory is 8 bytes per element.
+  ByteReader r(reinterpret_cast<const uint8_t*>(v->array_bytes.data()), v->array_bytes.size(), file_);
   std::vector<int64_t> out;
   out.reserve(static_cast<size_t>(v->array_size));
-  for (const auto& e : elements(*v)) {
+  for (uint64_t i = 0; i < v->array_size; ++i) {
+    GgufValue e = read_value(r, v->array_type, key, 0);
     if (is_unsigned(e.type)) {
       if (e.uint > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         fail_key(key, "holds an out-of-range value " + std::to_string(e.uint));
@@ -320,9 +323,10 @@ std::vector<double> GgufFile::get_floats(const std::string& key) const {
   if (v->type != GgufValueType::kArray ||
       (v->array_type != GgufValueType::kFloat32 && v->array_type != GgufValueType::kFloat64))
     fail_key(key, "must be an array of floats");
+  ByteReader r(reinterpret_cast<const uint8_t*>(v->array_bytes.data()), v->array_bytes.size(), file_);
   std::vector<double> out;
   out.reserve(static_cast<size_t>(v->array_size));
-  for (const auto& e : elements(*v)) out.push_back(e.real);
+  for (uint64_t i = 0; i < v->array_size; ++i) out.push_back(read_value(r, v->array_type, key, 0).real);
   return out;
 }
 

@@ -8,6 +8,12 @@
 #include "llama_quant/diagnostics.h"
 #include "model/model_files.h"
 
+// Bit-reproducibility needs every multiply-add rounded twice, as written: no fused multiply-add.
+// (GCC does not contract in ISO C++ mode, which the project builds in; clang does unless told.)
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 namespace lq::io {
 namespace {
 
@@ -25,10 +31,20 @@ uint64_t fnv1a64(const std::string& s) {
   return h;
 }
 
-// Sum of the four 16-bit lanes of x.
-uint64_t lane_sum(uint64_t x) {
-  x = (x & 0x0000FFFF0000FFFFull) + ((x >> 16) & 0x0000FFFF0000FFFFull);
-  return (x & 0xFFFFFFFFull) + (x >> 32);
+// Natural log of s in (0, 1] from exactly-rounded operations only (frexp, +, *, /), so that unlike
+// std::log it gives the same bits with every C library. Relative error about 1e-12.
+double portable_log(double s) {
+  int e;
+  double m = std::frexp(s, &e);  // s = m * 2^e, m in [0.5, 1)
+  if (m < 0.70710678118654752) {
+    m *= 2;
+    --e;
+  }
+  const double t = (m - 1) / (m + 1);  // |t| < 0.172: log(m) = 2 atanh(t), a fast series
+  const double t2 = t * t;
+  const double series =
+      2 + t2 * (2.0 / 3 + t2 * (2.0 / 5 + t2 * (2.0 / 7 + t2 * (2.0 / 9 + t2 * (2.0 / 11 + t2 * (2.0 / 13))))));
+  return e * 0.69314718055994530942 + t * series;
 }
 
 class RandomWeights final : public TensorSource {
@@ -81,17 +97,26 @@ class RandomWeights final : public TensorSource {
 
 }  // namespace
 
-// Element i sums the eight 16-bit lanes of two splitmix64 outputs (Irwin-Hall with n = 8: within a
-// fraction of a percent of a normal's quantiles out to 3 sigma), all in exact integer arithmetic, then
-// centres and scales it with one double multiply, so every platform produces the same bits.
+// Marsaglia's polar method: element i draws points (x, y) uniform in the square from the counter
+// stream (i, attempt) until one falls inside the unit circle, then z = x sqrt(-2 ln r2 / r2). Exact
+// normal samples, computed from integer hashing, exactly-rounded arithmetic and portable_log: the
+// same bits on every platform, for any split of the elements over threads.
 void fill_normal(uint64_t key, uint64_t first, float* out, size_t n, double std) {
-  const double mean = 8 * 65535.0 / 2;
-  const double scale = std / std::sqrt(8 * (65536.0 * 65536.0 - 1) / 12);
+  constexpr int kAttempts = 32;  // all fail with probability 0.215^32 < 1e-21
+  constexpr double kUnit = 1.0 / 2147483648.0;  // 2^-31: maps a 32-bit integer to [-1, 1)
   for (size_t j = 0; j < n; ++j) {
     const uint64_t i = first + j;
-    const uint64_t a = splitmix64(key + (2 * i + 1) * kGolden);
-    const uint64_t b = splitmix64(key + (2 * i + 2) * kGolden);
-    out[j] = static_cast<float>((static_cast<double>(lane_sum(a) + lane_sum(b)) - mean) * scale);
+    double z = 0;
+    for (int k = 0; k < kAttempts; ++k) {
+      const uint64_t h = splitmix64(key + (i * kAttempts + static_cast<uint64_t>(k) + 1) * kGolden);
+      const double x = static_cast<double>(static_cast<int64_t>(h >> 32) - 2147483648LL) * kUnit;
+      const double y = static_cast<double>(static_cast<int64_t>(h & 0xFFFFFFFFu) - 2147483648LL) * kUnit;
+      const double r2 = x * x + y * y;
+      if (r2 >= 1 || r2 == 0) continue;
+      z = x * std::sqrt(-2 * portable_log(r2) / r2);
+      break;
+    }
+    out[j] = static_cast<float>(z * std);
   }
 }
 

@@ -14,7 +14,7 @@ namespace lq::io {
 
 std::shared_ptr<TensorSource> make_random_weights(const LlamaConfig& config, uint64_t seed);
 
-// Fills `out[0..n)` with approximately normal(0, std) values for element indices [first, first + n)
+// Fills `out[0..n)` with normal(0, std) samples for element indices [first, first + n)
 // of the stream `key` (exposed for tests).
 void fill_normal(uint64_t key, uint64_t first, float* out, size_t n, double std);
 

@@ -2,6 +2,7 @@
 // rows back in Hugging Face order, the tokenizer, and the model-level errors.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -126,6 +127,45 @@ TEST_F(GgufModelErrors, TheSyntheticModelOpens) {
   ModelFiles u = open_model_files(write(untied));
   EXPECT_FALSE(u.config.tie_word_embeddings);
   EXPECT_TRUE(u.weights->has("lm_head.weight"));
+}
+
+// Llama 3.1 / 3.2 GGUFs carry their rope scaling only as rope_freqs.weight. The divisors here follow
+// transformers' llama3 formulation (inv_freq / the scaled inv_freq), not llama.cpp's.
+std::vector<float> llama3_divisors(double theta, int64_t head_dim, double factor) {
+  const double low = 1, high = 4, original = 8192, pi = 3.14159265358979323846;
+  std::vector<float> out;
+  for (int64_t i = 0; i < head_dim; i += 2) {
+    const double inv = 1 / std::pow(theta, double(i) / double(head_dim));
+    const double wavelen = 2 * pi / inv;
+    double scaled = wavelen > original / low ? inv / factor : inv;
+    if (!(wavelen < original / high) && !(wavelen > original / low)) {
+      const double smooth = (original / wavelen - low) / (high - low);
+      scaled = (1 - smooth) * scaled / factor + smooth * scaled;
+    }
+    out.push_back(static_cast<float>(inv / scaled));
+  }
+  return out;
+}
+
+TEST_F(GgufModelErrors, Llama3RopeScalingFromRopeFreqs) {
+  test::TinyLlamaOptions o;
+  o.rope_theta = 500000.0f;
+  o.rope_freqs = llama3_divisors(500000.0, 16, 32.0);
+  ASSERT_GT(o.rope_freqs.back(), 1.0f);  // the low frequencies are scaled with head_dim 16 and theta 5e5
+  ModelFiles m = open_model_files(write(o));
+  EXPECT_EQ(m.config.rope_scaling.type, "llama3");
+  EXPECT_DOUBLE_EQ(m.config.rope_scaling.factor, 32.0);
+  EXPECT_EQ(m.config.rope_scaling.original_max_position_embeddings, 8192);
+  EXPECT_FALSE(m.weights->has("rope_freqs.weight"));
+
+  o.rope_freqs = std::vector<float>(8, 1.0f);  // all ones: no scaling
+  EXPECT_EQ(open_model_files(write(o)).config.rope_scaling.type, "default");
+
+  o.rope_freqs = llama3_divisors(500000.0, 16, 32.0);
+  o.rope_freqs[3] *= 1.5f;
+  expect_error([&] { open_model_files(write(o)); }, {"m.gguf", "rope_freqs.weight", "entry 3"});
+  o.rope_freqs.resize(5);
+  expect_error([&] { open_model_files(write(o)); }, {"m.gguf", "rope_freqs.weight", "head_dim / 2"});
 }
 
 TEST_F(GgufModelErrors, OtherArchitecture) {

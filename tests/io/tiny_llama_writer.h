@@ -1,6 +1,7 @@
 // A minimal Llama GGUF (F32 tensors, 1 layer, hidden 32) for tests that need a variant of a valid model.
 #pragma once
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@ struct TinyLlamaOptions {
   std::vector<std::string> skip;               // GGUF tensor names to leave out
   std::string odd_type_tensor;                 // this tensor stored as Q5_0 instead of F32
   std::string odd_shape_tensor;                // this tensor with one row too many
+  std::vector<float> rope_freqs;               // when set: a rope_freqs.weight tensor (llama3 scaling)
+  float rope_theta = 10000.0f;
 };
 
 inline GgufWriter tiny_llama_writer(const TinyLlamaOptions& o = {}) {
@@ -29,6 +32,7 @@ inline GgufWriter tiny_llama_writer(const TinyLlamaOptions& o = {}) {
   w.kv_u32(o.architecture + ".attention.head_count", heads);
   w.kv_u32(o.architecture + ".attention.head_count_kv", kv);
   w.kv_f32(o.architecture + ".attention.layer_norm_rms_epsilon", 1e-5f);
+  w.kv_f32(o.architecture + ".rope.freq_base", o.rope_theta);
   w.kv_str("tokenizer.ggml.model", o.tokenizer_model);
   w.kv_str("tokenizer.ggml.pre", "gpt2");
   std::vector<std::string> tokens;
@@ -61,6 +65,11 @@ inline GgufWriter tiny_llama_writer(const TinyLlamaOptions& o = {}) {
     add(p + "ffn_down.weight", {ffn, h});
   }
   add("output_norm.weight", {h});
+  if (!o.rope_freqs.empty()) {
+    std::vector<uint8_t> data(o.rope_freqs.size() * 4);
+    std::memcpy(data.data(), o.rope_freqs.data(), data.size());
+    w.tensor("rope_freqs.weight", {o.rope_freqs.size()}, 0, data);
+  }
   if (o.untied) add("output.weight", {h, vocab});
   return w;
 }

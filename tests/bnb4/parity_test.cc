@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iostream>
+
+#include <llama_quant/diagnostics.h>
 
 #include "fixture.h"
 #include "numerics/codebook.h"

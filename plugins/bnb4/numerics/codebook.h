@@ -4,6 +4,15 @@
 
 #include <cstdint>
 
+// The decision functions below also compile into the CUDA kernels.
+#ifndef BNB4_HD
+#ifdef __CUDACC__
+#define BNB4_HD __host__ __device__ __forceinline__
+#else
+#define BNB4_HD inline
+#endif
+#endif
+
 namespace bnb4 {
 
 enum class QuantType { kNF4, kFP4 };
@@ -17,7 +26,7 @@ inline const float* code_values(QuantType t) { return t == QuantType::kNF4 ? kNF
 // Nearest-code decisions on a normalised value, as binary trees of strict '>' comparisons against
 // bitsandbytes' midpoints. A NaN (0 * inf from an all-zero block) compares false everywhere and maps to
 // code 0, as on the GPU.
-inline uint8_t quantize_nf4(float x) {
+BNB4_HD uint8_t quantize_nf4(float x) {
   if (x > 0.03979014977812767f) {
     if (x > 0.3893125355243683f) {
       if (x > 0.6427869200706482f) return x > 0.8614784181118011f ? 15 : 14;
@@ -34,7 +43,7 @@ inline uint8_t quantize_nf4(float x) {
   return x > -0.8480964004993439f ? 1 : 0;
 }
 
-inline uint8_t quantize_fp4(float x) {
+BNB4_HD uint8_t quantize_fp4(float x) {
   const uint8_t sign = x < 0 ? 8 : 0;
   const float a = x < 0 ? -x : x;  // fabsf; NaN stays NaN and falls through to code 0
   uint8_t m;
@@ -49,7 +58,7 @@ inline uint8_t quantize_fp4(float x) {
   return static_cast<uint8_t>(m + sign);
 }
 
-inline uint8_t quantize_4bit_code(QuantType t, float x) {
+BNB4_HD uint8_t quantize_4bit_code(QuantType t, float x) {
   return t == QuantType::kNF4 ? quantize_nf4(x) : quantize_fp4(x);
 }
 
@@ -58,8 +67,7 @@ extern const float kDynamicMap[256];
 
 // bitsandbytes' 8-bit quantizer: a 7-step binary search over kDynamicMap, then the nearer of the two
 // neighbours by comparing against their float midpoint (ties go to the pivot found by the search).
-inline uint8_t quantize_dynamic(float x) {
-  const float* code = kDynamicMap;
+BNB4_HD uint8_t quantize_dynamic_in(const float* code, float x) {
   int pivot = 127, upper_pivot = 255, lower_pivot = 0;
   float lower = -1.0f, upper = 1.0f;
   float val = code[pivot];
@@ -84,5 +92,6 @@ inline uint8_t quantize_dynamic(float x) {
   const float midpoint = (lower + val) * 0.5f;
   return static_cast<uint8_t>(x < midpoint ? lower_pivot : pivot);
 }
+inline uint8_t quantize_dynamic(float x) { return quantize_dynamic_in(kDynamicMap, x); }
 
 }  // namespace bnb4

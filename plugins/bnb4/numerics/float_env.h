@@ -12,6 +12,14 @@
 #include <cuda_runtime_api.h>
 #endif
 
+#ifndef BNB4_HD
+#ifdef __CUDACC__
+#define BNB4_HD __host__ __device__ __forceinline__
+#else
+#define BNB4_HD inline
+#endif
+#endif
+
 namespace bnb4 {
 
 inline float flush_denormal(float x) { return std::fabs(x) < FLT_MIN ? std::copysign(0.0f, x) : x; }
@@ -19,10 +27,10 @@ inline float mul_ftz(float a, float b) { return flush_denormal(flush_denormal(a)
 inline float reciprocal_ftz(float x) { return flush_denormal(1.0f / flush_denormal(x)); }
 
 // Blocks of a flattened weight of n elements; the last one may be partial.
-inline int64_t num_blocks(int64_t n, int64_t blocksize) { return (n + blocksize - 1) / blocksize; }
+BNB4_HD int64_t num_blocks(int64_t n, int64_t blocksize) { return (n + blocksize - 1) / blocksize; }
 // Two 4-bit codes per byte; an odd count leaves the low nibble of the last byte as padding.
-inline int64_t packed_bytes(int64_t n) { return (n + 1) / 2; }
-inline bool valid_blocksize(int64_t b) {
+BNB4_HD int64_t packed_bytes(int64_t n) { return (n + 1) / 2; }
+BNB4_HD bool valid_blocksize(int64_t b) {
   return b == 32 || b == 64 || b == 128 || b == 256 || b == 512 || b == 1024 || b == 2048 || b == 4096;
 }
 

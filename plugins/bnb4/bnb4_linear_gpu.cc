@@ -1,0 +1,86 @@
+// libtorch-CUDA glue: allocates device tensors, takes the current stream and calls the raw kernels.
+#include <ATen/ATen.h>
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAGuard.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "bnb4_cuda.h"
+#include "numerics/double_quant.h"
+#include "numerics/matmul_4bit.h"
+#include "numerics/quantize_4bit.h"
+
+namespace bnb4 {
+namespace {
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) throw lq::Error(std::string("bnb4 CUDA ") + what + ": " + cudaGetErrorString(e));
+}
+
+// Contiguous and 16-byte aligned, as the kernels' vector loads need (a view may start anywhere).
+at::Tensor aligned(const at::Tensor& t) {
+  at::Tensor c = t.contiguous();
+  return reinterpret_cast<uintptr_t>(c.data_ptr()) % 16 ? c.clone() : c;
+}
+
+cudaStream_t stream() { return at::cuda::getCurrentCUDAStream().stream(); }
+
+}  // namespace
+
+QuantizedWeight quantize_weight_cuda(const at::Tensor& weight, const Config& config) {
+  c10::cuda::CUDAGuard guard(weight.device());
+  const at::Tensor w = aligned(weight);
+  QuantizedWeight q;
+  q.rows = w.size(0);
+  q.cols = w.size(1);
+  q.blocksize = config.blocksize;
+  q.type = config.quant_type;
+  const int64_t n = w.numel(), blocks = num_blocks(n, config.blocksize);
+  const auto u8 = w.options().dtype(at::kByte), f32 = w.options().dtype(at::kFloat);
+  q.packed = at::empty({packed_bytes(n)}, u8);
+  at::Tensor absmax = at::empty({blocks}, f32);
+  check(quantize_4bit_cuda(w.data_ptr(), elem_type_of(w.scalar_type(), "weight"), n, config.blocksize,
+                           config.quant_type, q.packed.data_ptr<uint8_t>(), absmax.data_ptr<float>(), stream()),
+        "quantize");
+  if (!config.double_quant) {
+    q.absmax = absmax;
+    return q;
+  }
+  // bitsandbytes: offset = absmax.mean() (torch, float32, on the device), then absmax - offset.
+  const at::Tensor offset = absmax.mean();
+  const at::Tensor centred = (absmax - offset).contiguous();
+  q.offset = offset.item<float>();
+  q.codes = at::empty({blocks}, u8);
+  q.absmax2 = at::empty({num_blocks(blocks, kNestedBlocksize)}, f32);
+  check(quantize_nested_cuda(centred.data_ptr<float>(), blocks, q.codes.data_ptr<uint8_t>(),
+                             q.absmax2.data_ptr<float>(), stream()),
+        "double quant");
+  return q;
+}
+
+at::Tensor dequantize_cuda(const QuantizedWeight& w, at::ScalarType dtype) {
+  c10::cuda::CUDAGuard guard(w.packed.device());
+  at::Tensor out = at::empty({w.rows, w.cols}, w.packed.options().dtype(dtype));
+  check(dequantize_4bit_cuda(w.view(), out.data_ptr(), elem_type_of(dtype, "dequantize"), stream()), "dequantize");
+  return out;
+}
+
+at::Tensor forward_cuda(const QuantizedWeight& w, const at::Tensor& x) {
+  c10::cuda::CUDAGuard guard(x.device());
+  const int64_t K = w.cols, N = w.rows, M = x.numel() / K;
+  std::vector<int64_t> out_sizes = x.sizes().vec();
+  out_sizes.back() = N;
+  const at::Tensor x2 = aligned(x.reshape({M, K}));
+  if (fused_matmul_supported(M, K)) {
+    at::Tensor y = at::empty({M, N}, x.options());
+    check(matmul_4bit_cuda(x2.data_ptr(), elem_type_of(x.scalar_type(), "activations"), M, K, w.view(), N,
+                           y.data_ptr(), stream()),
+          "matmul");
+    return y.view(out_sizes);
+  }
+  // Large batches: dequantize once, then cuBLAS through libtorch.
+  return at::matmul(x2, dequantize_cuda(w, x.scalar_type()).t()).view(out_sizes);
+}
+
+}  // namespace bnb4

@@ -1,0 +1,85 @@
+// Device helpers shared by the bnb4 kernels: element loads/stores, the exact float operations
+// bitsandbytes' fast-math kernels perform, and code tables passed by value (no device globals, so any
+// device and context works without initialisation).
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "codebook.h"
+#include "elem_type.h"
+
+namespace bnb4 {
+
+struct Table16 {
+  float v[16];
+};
+struct Table256 {
+  float v[256];
+};
+Table16 table16(QuantType t);
+Table256 dynamic_map_table();
+
+// rcp.approx.ftz / mul.ftz: what --use_fast_math makes of bitsandbytes' 1.0f / absmax and x * inv.
+__device__ __forceinline__ float drcp_approx_ftz(float x) {
+  float r;
+  asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+  return r;
+}
+__device__ __forceinline__ float dmul_ftz(float a, float b) {
+  float r;
+  asm("mul.rn.ftz.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
+  return r;
+}
+// Separately rounded add (torch's absmax += offset); asm keeps it from fusing into an FMA.
+__device__ __forceinline__ float dadd_rn(float a, float b) {
+  float r;
+  asm("add.rn.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
+  return r;
+}
+
+template <typename T> __device__ __forceinline__ float to_float(T v);
+template <> __device__ __forceinline__ float to_float<float>(float v) { return v; }
+template <> __device__ __forceinline__ float to_float<__half>(__half v) { return __half2float(v); }
+template <> __device__ __forceinline__ float to_float<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
+
+template <typename T> __device__ __forceinline__ T from_float(float v);
+template <> __device__ __forceinline__ float from_float<float>(float v) { return v; }
+template <> __device__ __forceinline__ __half from_float<__half>(float v) { return __float2half_rn(v); }
+template <> __device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
+
+// Eight consecutive elements as floats: one or two 16-byte loads when aligned and in range, else
+// element by element with zeros past n (the padding bitsandbytes loads).
+template <typename T>
+__device__ __forceinline__ void load8(const T* src, int64_t i, int64_t n, bool vector_ok, float (&v)[8]) {
+  if (vector_ok && i + 8 <= n) {
+    if constexpr (sizeof(T) == 4) {
+      const float4 a = __ldg(reinterpret_cast<const float4*>(src + i));
+      const float4 b = __ldg(reinterpret_cast<const float4*>(src + i + 4));
+      v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+    } else {
+      const uint4 raw = __ldg(reinterpret_cast<const uint4*>(src + i));
+      const T* e = reinterpret_cast<const T*>(&raw);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) v[j] = to_float(e[j]);
+    }
+    return;
+  }
+#pragma unroll
+  for (int j = 0; j < 8; ++j) v[j] = i + j < n ? to_float(src[i + j]) : 0.0f;
+}
+
+// Dispatches on the element type with T bound to float, __half or __nv_bfloat16.
+#define BNB4_DISPATCH_ELEM(type, ...)                         \
+  switch (type) {                                             \
+    case ElemType::kF32: { using T = float; __VA_ARGS__; break; }          \
+    case ElemType::kF16: { using T = __half; __VA_ARGS__; break; }         \
+    default: { using T = __nv_bfloat16; __VA_ARGS__; break; }              \
+  }
+
+inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
+
+}  // namespace bnb4

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds and runs the bnb4 microbenchmarks on a CUDA machine (H100, CUDA 13) and prints a table:
+# GB/s of the fused 4-bit matmul (weight bytes) and dequantize against the device copy bandwidth, and
+# the speed-up over fp16 cuBLAS at the same shapes. Raw JSON and the table go to $OUT/.
+# Targets (H100): matvec >= 80% of copy bandwidth on 2048x2048, 2048x512, 2048x8192, 8192x2048;
+# >= 3x fp16 cuBLAS at M=1 on 2048x8192 and 8192x2048; dequantize >= 80% of copy bandwidth.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+: "${OUT:?set OUT to the output folder}"
+build=${LQ_BUILD_DIR:-$root/build-bnb4-gpu}
+prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null || true)
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release ${prefix:+-DCMAKE_PREFIX_PATH=$prefix} -DLQ_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)" --target lq_bench_bnb4_cuda lq_bench_bnb4_cpu
+"$build/plugins/bnb4/lq_bench_bnb4_cpu" --benchmark_out="$OUT/bnb4_cpu_bench.json" --benchmark_out_format=json \
+  2>&1 | tee "$OUT/bnb4_cpu_bench.txt"
+"$build/plugins/bnb4/lq_bench_bnb4_cuda" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+  --benchmark_out="$OUT/bnb4_cuda_bench.json" --benchmark_out_format=json >/dev/null
+python3 - "$OUT/bnb4_cuda_bench.json" <<'PY' | tee "$OUT/bnb4_bench_table.txt"
+import json, sys
+runs = [b for b in json.load(open(sys.argv[1]))["benchmarks"] if b.get("aggregate_name") == "median"]
+by = {b["run_name"]: b for b in runs}
+copy = next(b["bytes_per_second"] for b in runs if b["run_name"].startswith("BM_Copy")) / 1e9
+print(f"device copy: {copy:.0f} GB/s (read + write)")
+print(f"{'kernel':<16}{'N x K':>12}{'M':>4}{'time us':>10}{'GB/s':>9}{'% copy':>8}{'vs cuBLAS':>11}")
+for b in runs:
+    name = b["run_name"]
+    if name.startswith("BM_Copy"):
+        continue
+    kind, args = name.split("/")[0], name.split("/")[1:4]
+    n, k, m = args
+    gbs = b.get("weight_GB/s", b["bytes_per_second"]) / 1e9
+    speedup = ""
+    if kind == "BM_Matmul4bit":
+        ref = by.get(f"BM_CublasFp16/{n}/{k}/{m}/manual_time")
+        if ref:
+            speedup = f"{ref['real_time'] / b['real_time']:.2f}x"
+    print(f"{kind[3:]:<16}{n + 'x' + k:>12}{m:>4}{b['real_time']:>10.2f}{gbs:>9.0f}{100 * gbs / copy:>7.0f}%{speedup:>11}")
+PY

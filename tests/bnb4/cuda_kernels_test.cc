@@ -1,0 +1,265 @@
+// CUDA kernels against the CPU reference on fresh random inputs each run, with poisoned outputs and
+// guard bytes. Quantization is compared bit for bit given the GPU's own reciprocals (rcp.approx), as
+// is dequantization; the fused matmul to within 1e-3 relative error in fp16 (the rounding of each
+// output type). Skips without a GPU.
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "numerics/double_quant.h"
+#include "numerics/matmul_4bit.h"
+#include "numerics/quantize_4bit.h"
+
+namespace bnb4 {
+namespace {
+
+constexpr uint8_t kPoison = 0xFF;  // NaN in every float type
+constexpr size_t kGuard = 64;
+
+bool have_gpu() {
+  int count = 0;
+  return cudaGetDeviceCount(&count) == cudaSuccess && count > 0;
+}
+
+#define SKIP_WITHOUT_GPU() \
+  if (!have_gpu()) GTEST_SKIP() << "no CUDA device"
+#define CUDA_OK(expr) ASSERT_EQ((expr), cudaSuccess) << cudaGetErrorString(cudaGetLastError())
+
+// A device buffer of `bytes` followed by guard bytes, all poisoned.
+class DeviceBuffer {
+ public:
+  explicit DeviceBuffer(size_t bytes) : bytes_(bytes) {
+    if (cudaMalloc(&ptr_, bytes + kGuard) != cudaSuccess) ptr_ = nullptr;
+    else cudaMemset(ptr_, kPoison, bytes + kGuard);
+  }
+  DeviceBuffer(const void* host, size_t bytes) : DeviceBuffer(bytes) {
+    if (ptr_) cudaMemcpy(ptr_, host, bytes, cudaMemcpyHostToDevice);
+  }
+  ~DeviceBuffer() { cudaFree(ptr_); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  template <class T = void> T* get() const { return static_cast<T*>(ptr_); }
+  std::vector<uint8_t> download() const {
+    std::vector<uint8_t> out(bytes_ + kGuard);
+    cudaMemcpy(out.data(), ptr_, out.size(), cudaMemcpyDeviceToHost);
+    return out;
+  }
+  // The contents, after checking that nothing was written past the end.
+  template <class T> std::vector<T> contents() const {
+    std::vector<uint8_t> raw = download();
+    for (size_t i = bytes_; i < raw.size(); ++i) EXPECT_EQ(raw[i], kPoison) << "write past the end at +" << i - bytes_;
+    std::vector<T> out(bytes_ / sizeof(T));
+    std::memcpy(out.data(), raw.data(), bytes_);
+    return out;
+  }
+
+ private:
+  void* ptr_ = nullptr;
+  size_t bytes_;
+};
+
+std::mt19937& rng() {
+  static std::mt19937 r(std::random_device{}());
+  return r;
+}
+
+// n elements of `type` as raw bytes: normal values with a few outliers and, sometimes, a zero block.
+std::vector<uint8_t> random_input(ElemType type, int64_t n, int blocksize) {
+  std::normal_distribution<float> dist(0.0f, 0.05f);
+  std::vector<uint8_t> raw(static_cast<size_t>(n * elem_size(type)));
+  const bool zero_block = n > blocksize && rng()() % 2;
+  for (int64_t i = 0; i < n; ++i) {
+    float v = dist(rng());
+    if (rng()() % 997 == 0) v *= 40;
+    if (zero_block && i < blocksize) v = 0;
+    store_from_float(raw.data(), type, i, v);
+  }
+  return raw;
+}
+
+const ElemType kTypes[] = {ElemType::kF32, ElemType::kF16, ElemType::kBF16};
+const QuantType kQuantTypes[] = {QuantType::kNF4, QuantType::kFP4};
+
+TEST(Bnb4Cuda, QuantizeIsBitExactGivenTheGpuReciprocal) {
+  SKIP_WITHOUT_GPU();
+  for (ElemType type : kTypes)
+    for (QuantType qt : kQuantTypes)
+      for (int bs : {32, 64, 128, 256, 512, 1024, 2048, 4096})
+        for (int64_t n : {int64_t{bs} * 37, int64_t{bs} * 5 + 33, int64_t{3}, int64_t{4097 * 3}}) {
+          SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(qt) + " bs " + std::to_string(bs) +
+                       " n " + std::to_string(n));
+          const auto x = random_input(type, n, bs);
+          const int64_t blocks = num_blocks(n, bs), bytes = packed_bytes(n);
+          DeviceBuffer dx(x.data(), x.size()), dpacked(bytes), dabsmax(blocks * 4), dinv(blocks * 4);
+          CUDA_OK(quantize_4bit_cuda(dx.get(), type, n, bs, qt, dpacked.get<uint8_t>(), dabsmax.get<float>(), nullptr));
+          CUDA_OK(reciprocal_approx_cuda(dabsmax.get<float>(), blocks, dinv.get<float>(), nullptr));
+          CUDA_OK(cudaDeviceSynchronize());
+          const auto packed = dpacked.contents<uint8_t>();
+          const auto absmax = dabsmax.contents<float>();
+          const auto inv = dinv.contents<float>();
+          std::vector<uint8_t> ref_packed(bytes);
+          std::vector<float> ref_absmax(blocks);
+          quantize_4bit_cpu(x.data(), type, n, bs, qt, ref_packed.data(), ref_absmax.data(), inv.data());
+          ASSERT_EQ(absmax, ref_absmax);
+          ASSERT_EQ(packed, ref_packed);
+        }
+}
+
+TEST(Bnb4Cuda, NestedQuantizeIsBitExactGivenTheGpuReciprocal) {
+  SKIP_WITHOUT_GPU();
+  for (int64_t blocks : {int64_t{1}, int64_t{255}, int64_t{256 * 7 + 13}}) {
+    std::uniform_real_distribution<float> dist(0.001f, 0.2f);
+    std::vector<float> absmax(blocks);
+    for (auto& a : absmax) a = dist(rng());
+    const float offset = absmax_mean(absmax.data(), blocks);
+    std::vector<float> centred(blocks);
+    for (int64_t i = 0; i < blocks; ++i) centred[i] = absmax[i] - offset;
+    const int64_t nested = num_blocks(blocks, kNestedBlocksize);
+    DeviceBuffer dc(centred.data(), blocks * 4), dcodes(blocks), dabsmax2(nested * 4), dinv(nested * 4);
+    CUDA_OK(quantize_nested_cuda(dc.get<float>(), blocks, dcodes.get<uint8_t>(), dabsmax2.get<float>(), nullptr));
+    CUDA_OK(reciprocal_approx_cuda(dabsmax2.get<float>(), nested, dinv.get<float>(), nullptr));
+    CUDA_OK(cudaDeviceSynchronize());
+    const auto inv = dinv.contents<float>();
+    std::vector<uint8_t> codes(blocks);
+    std::vector<float> absmax2(nested);
+    double_quant_cpu(absmax.data(), blocks, offset, codes.data(), absmax2.data(), inv.data());
+    EXPECT_EQ(dabsmax2.contents<float>(), absmax2);
+    EXPECT_EQ(dcodes.contents<uint8_t>(), codes);
+  }
+}
+
+struct HostQuantized {
+  std::vector<uint8_t> packed, codes;
+  std::vector<float> absmax, absmax2;
+  float offset = 0;
+};
+
+HostQuantized quantize_host(const std::vector<uint8_t>& x, ElemType type, int64_t n, int bs, QuantType qt, bool dq) {
+  HostQuantized h;
+  h.packed.resize(packed_bytes(n));
+  h.absmax.resize(num_blocks(n, bs));
+  quantize_4bit_cpu(x.data(), type, n, bs, qt, h.packed.data(), h.absmax.data());
+  if (dq) {
+    const int64_t blocks = static_cast<int64_t>(h.absmax.size());
+    h.offset = absmax_mean(h.absmax.data(), blocks);
+    h.codes.resize(blocks);
+    h.absmax2.resize(num_blocks(blocks, kNestedBlocksize));
+    double_quant_cpu(h.absmax.data(), blocks, h.offset, h.codes.data(), h.absmax2.data());
+  }
+  return h;
+}
+
+// The same state on the device, and views of both.
+struct DeviceQuantized {
+  DeviceBuffer packed, absmax, codes, absmax2;
+  explicit DeviceQuantized(const HostQuantized& h)
+      : packed(h.packed.data(), h.packed.size()), absmax(h.absmax.data(), h.absmax.size() * 4),
+        codes(h.codes.data(), h.codes.size()), absmax2(h.absmax2.data(), h.absmax2.size() * 4) {}
+};
+
+Packed4bit view(const HostQuantized& h, const uint8_t* packed, const float* absmax, const uint8_t* codes,
+                const float* absmax2, int64_t n, int bs, QuantType qt) {
+  Packed4bit w;
+  w.packed = packed;
+  w.n = n;
+  w.blocksize = bs;
+  w.type = qt;
+  if (h.codes.empty()) {
+    w.absmax = absmax;
+  } else {
+    w.nested_codes = codes;
+    w.absmax2 = absmax2;
+    w.offset = h.offset;
+  }
+  return w;
+}
+
+TEST(Bnb4Cuda, DequantizeIsBitExact) {
+  SKIP_WITHOUT_GPU();
+  for (ElemType type : kTypes)
+    for (QuantType qt : kQuantTypes)
+      for (int bs : {32, 64, 256, 4096})
+        for (bool dq : {false, true})
+          for (int64_t n : {int64_t{bs} * 40, int64_t{bs} * 3 + 31, int64_t{7}}) {
+            SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(qt) + " bs " + std::to_string(bs) +
+                         (dq ? " dq" : "") + " n " + std::to_string(n));
+            const auto x = random_input(ElemType::kF32, n, bs);
+            const HostQuantized h = quantize_host(x, ElemType::kF32, n, bs, qt, dq);
+            DeviceQuantized d(h);
+            DeviceBuffer out(static_cast<size_t>(n * elem_size(type)));
+            const Packed4bit dw = view(h, d.packed.get<uint8_t>(), d.absmax.get<float>(), d.codes.get<uint8_t>(),
+                                       d.absmax2.get<float>(), n, bs, qt);
+            CUDA_OK(dequantize_4bit_cuda(dw, out.get(), type, nullptr));
+            CUDA_OK(cudaDeviceSynchronize());
+            std::vector<uint8_t> ref(static_cast<size_t>(n * elem_size(type)));
+            dequantize_4bit_cpu(view(h, h.packed.data(), h.absmax.data(), h.codes.data(), h.absmax2.data(), n, bs, qt),
+                                ref.data(), type);
+            ASSERT_EQ(out.contents<uint8_t>(), ref);
+          }
+}
+
+TEST(Bnb4Cuda, FusedMatmulMatchesTheReference) {
+  SKIP_WITHOUT_GPU();
+  struct Shape {
+    int64_t n, k;
+  } shapes[] = {{64, 256}, {101, 2048}, {48, 8192}, {33, 96}};
+  for (ElemType type : kTypes)
+    for (QuantType qt : kQuantTypes)
+      for (bool dq : {false, true})
+        for (const Shape& s : shapes)
+          for (int64_t m : {1, 2, 5, 16}) {
+            SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(qt) + (dq ? " dq" : "") + " N " +
+                         std::to_string(s.n) + " K " + std::to_string(s.k) + " M " + std::to_string(m));
+            const int bs = 64;
+            const auto wraw = random_input(ElemType::kF32, s.n * s.k, bs);
+            const HostQuantized h = quantize_host(wraw, ElemType::kF32, s.n * s.k, bs, qt, dq);
+            DeviceQuantized d(h);
+            std::normal_distribution<float> dist(0.0f, 1.0f);
+            std::vector<uint8_t> x(static_cast<size_t>(m * s.k * elem_size(type)));
+            std::vector<float> xf(static_cast<size_t>(m * s.k));
+            for (int64_t i = 0; i < m * s.k; ++i) {
+              store_from_float(x.data(), type, i, dist(rng()));
+              xf[i] = load_as_float(x.data(), type, i);
+            }
+            DeviceBuffer dx(x.data(), x.size()), dy(static_cast<size_t>(m * s.n * elem_size(type)));
+            const Packed4bit dw = view(h, d.packed.get<uint8_t>(), d.absmax.get<float>(), d.codes.get<uint8_t>(),
+                                       d.absmax2.get<float>(), s.n * s.k, bs, qt);
+            CUDA_OK(matmul_4bit_cuda(dx.get(), type, m, s.k, dw, s.n, dy.get(), nullptr));
+            CUDA_OK(cudaDeviceSynchronize());
+            std::vector<float> ref(static_cast<size_t>(m * s.n));
+            matmul_4bit_cpu(xf.data(), m, s.k,
+                            view(h, h.packed.data(), h.absmax.data(), h.codes.data(), h.absmax2.data(), s.n * s.k, bs, qt),
+                            s.n, ref.data());
+            const auto y = dy.contents<uint8_t>();
+            double err = 0, norm = 0;
+            for (int64_t i = 0; i < m * s.n; ++i) {
+              const double v = load_as_float(y.data(), type, i);
+              ASSERT_FALSE(std::isnan(v)) << "output " << i << " not written";
+              err += (v - ref[i]) * (v - ref[i]);
+              norm += static_cast<double>(ref[i]) * ref[i];
+            }
+            // fp16 output rounds at 2^-11, bf16 at 2^-8; the sums themselves are float32.
+            const double tol = type == ElemType::kF32 ? 1e-5 : type == ElemType::kF16 ? 1e-3 : 8e-3;
+            EXPECT_LT(std::sqrt(err / norm), tol);
+          }
+}
+
+TEST(Bnb4Cuda, RejectsBadArguments) {
+  SKIP_WITHOUT_GPU();
+  DeviceBuffer buf(4096);
+  EXPECT_EQ(quantize_4bit_cuda(buf.get(), ElemType::kF16, 100, 48, QuantType::kNF4, buf.get<uint8_t>(),
+                               buf.get<float>(), nullptr),
+            cudaErrorInvalidValue);
+  Packed4bit w;
+  w.packed = buf.get<uint8_t>();
+  w.n = 33 * 100;
+  w.absmax = buf.get<float>();
+  EXPECT_EQ(matmul_4bit_cuda(buf.get(), ElemType::kF16, 1, 100, w, 33, buf.get(), nullptr), cudaErrorInvalidValue);
+  EXPECT_EQ(matmul_4bit_cuda(buf.get(), ElemType::kF16, 17, 96, w, 33, buf.get(), nullptr), cudaErrorInvalidValue);
+}
+
+}  // namespace
+}  // namespace bnb4

@@ -116,7 +116,10 @@ at::Tensor Bnb4Linear::forward(const at::Tensor& x) const {
 #ifdef LQ_BNB4_HAVE_CUDA
   if (x.is_cuda()) return forward_cuda(w_, x);
 #endif
-  return at::matmul(x, dequantize(x.scalar_type()).t());
+  const at::Tensor w = dequantize(x.scalar_type());  // rounded to the activation dtype, as bitsandbytes
+  // libtorch before 2.x has no float16 matmul on the CPU: multiply the same values in float32.
+  if (x.scalar_type() == at::kHalf) return at::matmul(x.to(at::kFloat), w.to(at::kFloat).t()).to(at::kHalf);
+  return at::matmul(x, w.t());
 }
 
 }  // namespace bnb4

@@ -98,7 +98,9 @@ TEST(Bnb4Parity, QuantizeMatchesBitsandbytes) {
           << "element " << i << " = " << v << ": code " << ours << ", bitsandbytes " << theirs;
       ++sensitive_total;
     }
-    if (x.n % 2) EXPECT_EQ(packed[bytes - 1] & 15, want_packed[bytes - 1] & 15) << "padding nibble";
+    if (x.n % 2) {
+      EXPECT_EQ(packed[bytes - 1] & 15, want_packed[bytes - 1] & 15) << "padding nibble";
+    }
     // With the GPU's own reciprocals the result is identical, bit for bit.
     if (c.contains("reciprocal")) {
       const auto inv = read_array<float>(c.at("reciprocal"), blocks);
@@ -137,8 +139,11 @@ TEST(Bnb4Parity, DoubleQuantMatchesBitsandbytes) {
     for (int64_t b = 0; b < nested; ++b) ASSERT_EQ(float_bits(absmax2[b]), float_bits(want_absmax2[b])) << b;
     int64_t differ = 0;
     for (int64_t i = 0; i < blocks; ++i) differ += codes[i] != want_codes[i];
-    if (!inv.empty()) EXPECT_EQ(differ, 0);
-    else EXPECT_LE(differ, 1) << "more nested codes differ than the reciprocal rounding explains";
+    if (!inv.empty()) {
+      EXPECT_EQ(differ, 0);
+    } else {
+      EXPECT_LE(differ, 1) << "more nested codes differ than the reciprocal rounding explains";
+    }
     ++checked;
   }
   EXPECT_GT(checked, 0);

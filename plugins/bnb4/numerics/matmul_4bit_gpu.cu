@@ -15,9 +15,13 @@ namespace {
 
 constexpr int kWarps = 8;
 constexpr int kRowsPerWarp = 2;
-constexpr int kSmemBytes = 48 * 1024;
+constexpr int kSmemBytes = 40 * 1024;  // dynamic x tile; with the static tables under the 48 KB default
 
-__device__ __forceinline__ int swizzle(int u) { return (u & ~7) | ((u ^ (u >> 3)) & 7); }
+// Permutes 16-byte units within each group of 8, so a row's units must be padded to a multiple of 8.
+__device__ __host__ __forceinline__ int swizzle(int u) { return (u & ~7) | ((u ^ (u >> 3)) & 7); }
+__host__ __device__ __forceinline__ int padded_units(int tile_k, int elems_per_unit) {
+  return (tile_k / elems_per_unit + 7) / 8 * 8;
+}
 
 __device__ __forceinline__ float block_scale(const Packed4bit& w, const float* map, int64_t b) {
   if (!w.nested_codes) return __ldg(w.absmax + b);
@@ -40,7 +44,7 @@ template <typename T, int MT>
 __global__ void __launch_bounds__(kWarps * 32) matmul_4bit_kernel(const T* __restrict__ x, int M, int64_t K,
                                                                   Packed4bit w, int64_t N, int tile_k, Table16 values,
                                                                   Table256 dynamic_map, T* __restrict__ y) {
-  extern __shared__ uint4 xs[];  // [MT][tile_k * sizeof(T) / 16], swizzled
+  extern __shared__ uint4 xs[];  // [MT][padded_units], swizzled
   __shared__ float lut[16];
   __shared__ float map[256];
   constexpr int kElemsPerUnit = 16 / sizeof(T);
@@ -50,7 +54,7 @@ __global__ void __launch_bounds__(kWarps * 32) matmul_4bit_kernel(const T* __res
     for (int i = threadIdx.x; i < 256; i += blockDim.x) map[i] = dynamic_map.v[i];
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int64_t row0 = (static_cast<int64_t>(blockIdx.x) * kWarps + warp) * kRowsPerWarp;
-  const int units_per_row = tile_k / kElemsPerUnit;
+  const int units_per_row = padded_units(tile_k, kElemsPerUnit);
   const int shift = __ffs(w.blocksize) - 1;
   float acc[MT][kRowsPerWarp] = {};
 
@@ -113,7 +117,7 @@ cudaError_t launch(const T* x, int M, int64_t K, const Packed4bit& w, int64_t N,
   // The whole of x when it fits (always for M == 1 at Llama sizes), else tiles of a multiple of 256.
   const int64_t fit = kSmemBytes / (MT * static_cast<int64_t>(sizeof(T)));
   const int tile_k = static_cast<int>(K <= fit ? K : fit / 256 * 256);
-  const size_t smem = static_cast<size_t>(MT) * tile_k * sizeof(T);
+  const size_t smem = static_cast<size_t>(MT) * padded_units(tile_k, 16 / sizeof(T)) * 16;
   const int64_t ctas = (N + kWarps * kRowsPerWarp - 1) / (kWarps * kRowsPerWarp);
   matmul_4bit_kernel<T, MT><<<static_cast<unsigned>(ctas), kWarps * 32, smem, stream>>>(
       x, M, K, w, N, tile_k, table16(w.type), dynamic_map_table(), y);

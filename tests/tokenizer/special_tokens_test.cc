@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "fixtures.h"
 #include "tokenizer/bpe_tokenizer.h"
@@ -64,6 +65,21 @@ TEST(SpecialTokens, TemplatePostProcessorAddsBos) {
     EXPECT_EQ(t->encode(text, true), c.at("ids").get<std::vector<TokenId>>()) << c.at("name");
     EXPECT_EQ(t->encode(text, false), c.at("ids_plain").get<std::vector<TokenId>>()) << c.at("name");
   }
+}
+
+// encode() is const and shares a word cache: threads encoding at once must agree with one thread.
+TEST(Concurrency, ThreadsEncodingAtOnceAgree) {
+  auto t = test::fixture_tokenizer("llama3");
+  auto cases = test::read_parity_cases("llama3");
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int k = 0; k < 4; ++k)
+    threads.emplace_back([&, k] {
+      for (size_t i = k; i < cases.size() * 2; i += 3)
+        mismatches[k] += t->encode(cases[i % cases.size()].text) != cases[i % cases.size()].ids;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 }  // namespace

@@ -23,8 +23,9 @@ std::vector<std::vector<TokenId>> random_prompts(int64_t batch, int64_t length, 
 json run_benchmarks(BenchTarget& target, const BenchmarkSpec& spec, uint64_t seed, const ProgressFn& progress) {
   if (spec.repetitions < 1) throw Error("benchmark: repetitions must be at least 1");
   const std::string device = target.device();
-  json out = {{"device", device}, {"timer", timer_name(device)}, {"seed", seed}, {"warmup", spec.warmup},
-              {"repetitions", spec.repetitions}, {"prefill", json::array()}, {"decode", json::array()},
+  json out = {{"device", device},
+              {"timer", {{"prefill", timer_name(device)}, {"decode", "steady_clock, device synchronized"}}},
+              {"seed", seed}, {"warmup", spec.warmup}, {"repetitions", spec.repetitions}, {"prefill", json::array()}, {"decode", json::array()},
               {"skipped", json::array()}};
   const int64_t total = static_cast<int64_t>(spec.prompt_lengths.size() + spec.batch_sizes.size());
   int64_t done = 0;
@@ -54,16 +55,15 @@ json run_benchmarks(BenchTarget& target, const BenchmarkSpec& spec, uint64_t see
 
   const int64_t length = spec.decode_prompt_length, n = spec.new_tokens;
   for (int64_t batch : spec.batch_sizes) {
-    if (batch < 1 || n < 1 || length < 1 || length + n > target.max_positions()) {
-      skip("decode", length, batch, "needs batch >= 1, new_tokens >= 1 and prompt + new tokens <= " +
+    if (batch < 1 || n < 1 || length < 1 || length + n + 1 > target.max_positions()) {
+      skip("decode", length, batch, "needs batch >= 1, new_tokens >= 1 and prompt + new tokens < " +
                                         std::to_string(target.max_positions()));
       continue;
     }
     auto prompts = random_prompts(batch, length, target.vocab_size(), seed ^ (0xbf58476d1ce4e5b9ULL * batch));
     std::vector<double> ms_per_token, tokens_per_s;
     for (int64_t r = 0; r < runs; ++r) {
-      target.prefill(prompts);
-      double s = std::max(1e-9, time_on_device(device, [&] { target.decode(n); }));
+      double s = std::max(1e-9, target.decode_seconds(prompts, n));
       if (r < spec.warmup) continue;
       ms_per_token.push_back(s * 1000.0 / static_cast<double>(n));
       tokens_per_s.push_back(static_cast<double>(batch * n) / s);

@@ -122,6 +122,18 @@ void terminate_running_children() {
   }
 }
 
+namespace {
+void forward_and_die(int sig) {
+  terminate_running_children();
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+}  // namespace
+
+void install_interrupt_forwarding() {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, forward_and_die);
+}
+
 ChildOutcome run_child(const ChildSpec& spec) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));

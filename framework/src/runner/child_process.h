@@ -45,4 +45,8 @@ std::string signal_name(int sig);
 // Sends SIGTERM to every running child's process group (for a parent that is being interrupted).
 void terminate_running_children();
 
+// On SIGINT, SIGTERM or SIGHUP: terminate the running children, then die of the same signal. Children run
+// in their own process groups, so a Ctrl-C at the terminal reaches them only through this.
+void install_interrupt_forwarding();
+
 }  // namespace lq

@@ -1,10 +1,86 @@
-// The ModelEngine over the Llama model of framework/src/model.
+// The ModelEngine over the Llama model of framework/src/model: load = open the model files, quantize =
+// build the model on the device with the backend replacing its linear layers.
+#include "generation/llama_generator.h"
+#include "model/llama_model.h"
+#include "model/model_files.h"
 #include "runner/model_engine.h"
 
 namespace lq {
+namespace {
 
-std::unique_ptr<ModelEngine> make_llama_engine() {
-  throw Error("the Llama model engine is not part of this build yet");
+#ifdef LQ_HAVE_CUDA
+constexpr bool kBuiltWithCuda = true;
+#else
+constexpr bool kBuiltWithCuda = false;
+#endif
+
+at::Device resolve_device(const std::string& device) {
+  if (device == "auto") return at::hasCUDA() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+  at::Device d(device);
+  if (d.is_cuda() && !at::hasCUDA())
+    throw Error("device '" + device + "' asked for, but " +
+                (kBuiltWithCuda ? std::string("no CUDA GPU is visible") : std::string("this build has no CUDA support")));
+  if (d.is_cuda() && !d.has_index()) return at::Device(at::kCUDA, 0);
+  return d;
 }
+
+at::ScalarType resolve_dtype(const std::string& dtype, const at::Device& device) {
+  if (dtype == "float16") return at::kHalf;
+  if (dtype == "bfloat16") return at::kBFloat16;
+  if (dtype == "float32") return at::kFloat;
+  if (dtype == "auto") return device.is_cuda() ? at::kHalf : at::kFloat;
+  throw Error("unknown dtype '" + dtype + "'; expected float16, bfloat16, float32 or auto");
+}
+
+class LlamaEngine final : public ModelEngine, public BenchTarget {
+ public:
+  void load(const Experiment& e) override {
+    device_ = resolve_device(e.device);
+    dtype_ = resolve_dtype(e.dtype, device_);
+    files_ = std::make_unique<ModelFiles>(open_model_files(e.model.path, e.model.random_seed));
+  }
+
+  void quantize(QuantBackend& backend) override {
+    model_ = LlamaModel::load(*files_, device_, dtype_, &backend);
+    generator_ = std::make_unique<LlamaGenerator>(model_, files_->tokenizer);
+  }
+
+  std::string device() const override { return device_.str(); }
+  int64_t weight_bytes() const override { return model_->weight_bytes(); }
+  json describe() const override {
+    return {{"format", files_->format},
+            {"dtype", std::string(at::toString(dtype_))},
+            {"config", files_->config.to_json()},
+            {"layers", model_->format_summary()}};
+  }
+  Generator& generator() override {
+    if (!files_->tokenizer) throw Error("the model has no tokenizer (a bare config.json): tasks cannot run on it");
+    return *generator_;
+  }
+  BenchTarget& bench_target() override { return *this; }
+  void release() override {
+    generator_.reset();
+    model_.reset();
+    files_.reset();
+  }
+
+  void prefill(const std::vector<std::vector<TokenId>>& prompts) override { generator_->time_generation(prompts, 1); }
+  double decode_seconds(const std::vector<std::vector<TokenId>>& prompts, int64_t new_tokens) override {
+    return generator_->time_generation(prompts, new_tokens + 1).decode_s;
+  }
+  int64_t vocab_size() const override { return files_->config.vocab_size; }
+  int64_t max_positions() const override { return files_->config.max_position_embeddings; }
+
+ private:
+  at::Device device_ = at::kCPU;
+  at::ScalarType dtype_ = at::kFloat;
+  std::unique_ptr<ModelFiles> files_;
+  std::shared_ptr<LlamaModel> model_;
+  std::unique_ptr<LlamaGenerator> generator_;
+};
+
+}  // namespace
+
+std::unique_ptr<ModelEngine> make_llama_engine() { return std::make_unique<LlamaEngine>(); }
 
 }  // namespace lq

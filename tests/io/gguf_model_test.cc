@@ -168,6 +168,21 @@ TEST_F(GgufModelErrors, Llama3RopeScalingFromRopeFreqs) {
   expect_error([&] { open_model_files(write(o)); }, {"m.gguf", "rope_freqs.weight", "head_dim / 2"});
 }
 
+TEST_F(GgufModelErrors, EndOfTurnIsAnEos) {
+  auto w = test::tiny_llama_writer();
+  w.kv_u32("tokenizer.ggml.eos_token_id", 2);
+  w.kv_u32("tokenizer.ggml.eot_token_id", 5);
+  w.kv_u32("tokenizer.ggml.eom_token_id", 2);
+  test::write_file(dir_ / "m.gguf", w.build());
+  ModelFiles m = open_model_files(dir_ / "m.gguf");
+  EXPECT_EQ(m.config.eos_token_ids, (std::vector<int64_t>{2, 5}));
+  ASSERT_TRUE(m.tokenizer);
+  EXPECT_EQ(m.tokenizer->eos_ids(), (std::vector<TokenId>{2, 5}));
+  w.kv_u32("tokenizer.ggml.bos_token_id", 999);  // beyond the 256 tokens
+  test::write_file(dir_ / "m.gguf", w.build());
+  expect_error([&] { open_model_files(dir_ / "m.gguf"); }, {"m.gguf", "tokenizer.ggml.bos_token_id", "999"});
+}
+
 TEST_F(GgufModelErrors, OtherArchitecture) {
   test::TinyLlamaOptions o;
   o.architecture = "qwen2";

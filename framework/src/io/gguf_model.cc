@@ -27,8 +27,7 @@ const std::map<std::string, std::string>& layer_names() {
   return m;
 }
 
-// llama.cpp's converter writes these rather than the Hugging Face fields; tensors it adds that have
-// no Hugging Face counterpart (rope_freqs) are handled separately.
+// The llama.* metadata keys (SmolLM2 and Llama 3 GGUFs both use the llama architecture).
 std::string arch_key(const std::string& k) { return "llama." + k; }
 
 constexpr double kPi = 3.14159265358979323846;
@@ -214,7 +213,10 @@ LlamaConfig llama_config_from_gguf(const GgufFile& g) {
   c.attention_bias = g.find_tensor("blk.0.attn_q.bias") != nullptr;
   c.mlp_bias = g.find_tensor("blk.0.ffn_up.bias") != nullptr;
   c.bos_token_id = g.get_int_opt("tokenizer.ggml.bos_token_id").value_or(-1);
-  if (auto eos = g.get_int_opt("tokenizer.ggml.eos_token_id")) c.eos_token_ids = {*eos};
+  for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"})
+    if (auto e = g.get_int_opt(key))
+      if (std::find(c.eos_token_ids.begin(), c.eos_token_ids.end(), *e) == c.eos_token_ids.end())
+        c.eos_token_ids.push_back(*e);
   c.validate(file);
 
   if (const GgufTensorInfo* freqs = g.find_tensor("rope_freqs.weight")) {

@@ -198,6 +198,31 @@ TEST_F(SafetensorsFolder, TensorInTwoShards) {
   expect_error([&] { open_model_files(f); }, {"model.embed_tokens.weight", "also in"});
 }
 
+TEST_F(SafetensorsFolder, TokenizerAndGenerationConfig) {
+  const fs::path tokenizer = fs::path(LQ_TEST_DIR) / "fixtures" / "tokenizer" / "smollm2" / "tokenizer.json";
+  fs::path f = copy("tiny_llama");
+  fs::copy(tokenizer, f / "tokenizer.json");
+  expect_error([&] { open_model_files(f); }, {"tokenizer.json", "49152 tokens", "vocab_size 16"});
+
+  // A config of SmolLM2's vocabulary, random weights, the tokenizer next to it.
+  fs::path r = dir_ / "random";
+  fs::create_directories(r);
+  test::write_file(r / "config.json", std::string(R"({"vocab_size": 49152, "hidden_size": 16, "intermediate_size": 32,
+    "num_hidden_layers": 1, "num_attention_heads": 2, "tie_word_embeddings": true})"));
+  fs::copy(tokenizer, r / "tokenizer.json");
+  ModelFiles m = open_model_files(r, 5);
+  ASSERT_TRUE(m.tokenizer);
+  EXPECT_EQ(m.tokenizer->decode(m.tokenizer->encode("Hello world", false)), "Hello world");
+  EXPECT_TRUE(m.generation_config.empty());
+  test::write_file(r / "generation_config.json", std::string("[1]"));
+  expect_error([&] { open_model_files(r, 5); }, {"generation_config.json", "JSON object"});
+  test::write_file(r / "generation_config.json", std::string("{"));
+  expect_error([&] { open_model_files(r, 5); }, {"generation_config.json", "not valid JSON"});
+  fs::remove(r / "generation_config.json");
+  test::write_file(r / "tokenizer.json", std::string("{}"));
+  expect_error([&] { open_model_files(r, 5); }, {"tokenizer.json"});
+}
+
 TEST_F(SafetensorsFolder, MissingPieces) {
   fs::path f = copy("tiny_llama");
   fs::remove(f / "model.safetensors");

@@ -41,7 +41,13 @@ void check_tensors(const io::TensorSource& source, const LlamaConfig& config, co
 
 // The folder's tokenizer.json and generation_config.json, when present.
 void read_folder_extras(const fs::path& dir, ModelFiles& m) {
-  if (fs::exists(dir / "tokenizer.json")) m.tokenizer = load_tokenizer_json(dir / "tokenizer.json");
+  if (fs::exists(dir / "tokenizer.json")) {
+    m.tokenizer = load_tokenizer_json(dir / "tokenizer.json");
+    // Ids past the embedding table would index out of it.
+    if (m.tokenizer->vocab_size() > m.config.vocab_size)
+      throw Error((dir / "tokenizer.json").string() + ": " + std::to_string(m.tokenizer->vocab_size()) +
+                  " tokens, more than the model's vocab_size " + std::to_string(m.config.vocab_size));
+  }
   if (fs::exists(dir / "generation_config.json")) {
     m.generation_config = read_json_file(dir / "generation_config.json");
     if (!m.generation_config.is_object())

@@ -76,7 +76,8 @@ class GgufFile {
   std::vector<std::string> get_strings(const std::string& key) const;
   std::vector<int64_t> get_ints(const std::string& key) const;
   std::vector<double> get_floats(const std::string& key) const;
-  // The decoded elements of an array value (of any element type, nested arrays included).
+  // The decoded elements of an array value (of any element type, nested arrays included). Costs a
+  // GgufValue per element: for big arrays of strings or numbers use the typed getters.
   std::vector<GgufValue> elements(const GgufValue& array) const;
 
  private:

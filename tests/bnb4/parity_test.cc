@@ -129,7 +129,7 @@ TEST(Bnb4Parity, DoubleQuantMatchesBitsandbytes) {
     const auto want_absmax2 = read_array<float>(c.at("absmax2"), nested);
     const float offset = bits_float(c.at("offset_bits").get<uint32_t>());
     // torch's float32 mean sums in another order than our double sum: allow a few ulps.
-    EXPECT_NEAR(absmax_mean(absmax.data(), blocks), offset, 4 * std::fabs(std::nextafter(offset, 0.0f) - offset));
+    EXPECT_NEAR(absmax_mean(absmax.data(), blocks), offset, 16 * std::fabs(std::nextafter(offset, 0.0f) - offset));
 
     std::vector<uint8_t> codes(blocks);
     std::vector<float> absmax2(nested);
@@ -201,8 +201,11 @@ TEST(Bnb4Parity, MatmulWithDequantizedWeightIsClose) {
     at::Tensor wt = at::from_blob(const_cast<uint16_t*>(deq.data()), {N, K}, at::kShort).view(at::kHalf).to(at::kFloat);
     at::Tensor ref = at::from_blob(const_cast<uint16_t*>(want.data()), {M, N}, at::kShort).view(at::kHalf).to(at::kFloat);
     at::Tensor ours = at::matmul(xt, wt.t());
-    const double err = (ours - ref).norm().item<double>() / ref.norm().item<double>();
-    EXPECT_LT(err, 1e-3);
+    EXPECT_LT((ours - ref).norm().item<double>() / ref.norm().item<double>(), 1e-3);
+    // bitsandbytes' own matmul_4bit (its fused kernel at M = 1) agrees to fp16 rounding.
+    const auto bnb_out = read_array<uint16_t>(m.at("bnb_out"), M * N);
+    at::Tensor bnb = at::from_blob(const_cast<uint16_t*>(bnb_out.data()), {M, N}, at::kShort).view(at::kHalf).to(at::kFloat);
+    EXPECT_LT((ours - bnb).norm().item<double>() / ours.norm().item<double>(), 2e-3);
   }
 }
 

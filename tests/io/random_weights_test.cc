@@ -89,6 +89,7 @@ TEST(RandomWeights, NeedsAConfig) {
   test::write_file(dir / "config.json", std::string(kConfig));
   expect_error([&] { open_model_files(dir / "config.json"); }, {"config.json", "random seed"});
   expect_error([&] { open_model_files(dir.path()); }, {"no model.safetensors", "random seed"});
+  expect_error([&] { open_model_files(test::fixture_dir() / "tiny_llama.gguf", 1); }, {"tiny_llama.gguf", "config.json"});
 }
 
 }  // namespace

@@ -95,6 +95,8 @@ ModelFiles open_model_files(const fs::path& path, std::optional<uint64_t> random
   if (random_seed) {
     const fs::path config_path = fs::is_directory(path) ? path / "config.json" : path;
     if (!fs::exists(config_path)) throw Error(where + ": no config.json to draw random weights for");
+    if (config_path.extension() != ".json")
+      throw Error(where + ": random weights are drawn for a config.json (or a folder holding one), not for this file");
     ModelFiles m;
     m.format = "random";
     m.config = read_config(config_path);

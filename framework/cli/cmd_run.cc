@@ -35,9 +35,9 @@ std::vector<int64_t> parse_gpus(const std::string& text) {
   return gpus;
 }
 
-int run_child_mode(Args& args) {
+int run_child_mode(Args& args, int64_t parent_pid) {
   ChildRequest request;
-  request.parent_pid = *args.integer("child-of");
+  request.parent_pid = parent_pid;
   auto result = args.option("result");
   request.order = args.integer("order").value_or(0);
   request.gpu = args.integer("gpu-index");
@@ -85,7 +85,7 @@ std::vector<Experiment> load_all(const std::vector<std::string>& files, const st
 }
 
 int run_experiments(Args& args, bool single_sweep) {
-  if (args.option("child-of")) return run_child_mode(args);
+  if (auto parent = args.integer("child-of")) return run_child_mode(args, *parent);
   auto overrides = args.options("set");
   auto plugin_dirs = args.options("plugin-path");
   if (auto out = args.option("out")) overrides.push_back("output_dir=" + *out);

@@ -108,7 +108,10 @@ ResultRecord SweepRunner::run_one(const Experiment& original, int64_t order, std
   spec.on_line = [&](const std::string& line) {
     if (line.rfind(kStageMarker, 0) == 0) {
       stage = line.substr(std::strlen(kStageMarker));
-      progress.reset();
+      {
+        std::lock_guard<std::mutex> lock(log_mutex_);
+        progress.reset();
+      }
       if (options_.progress != ProgressStyle::kNone) log_line(e.name + ": " + stage);
       return;
     }

@@ -1,5 +1,6 @@
 #include "model/llama_model.h"
 
+#include <c10/core/GradMode.h>
 #include <torch/version.h>
 
 #include <map>
@@ -142,7 +143,7 @@ at::Tensor LlamaModel::forward(const at::Tensor& tokens, const at::Tensor& posit
     throw Error("KV cache of batch " + std::to_string(cache.batch()) + " and capacity " +
                 std::to_string(cache.capacity()) + " cannot take " + std::to_string(B) + " x " + std::to_string(T) +
                 " tokens at slot " + std::to_string(start));
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   at::Tensor h = at::embedding(embed_, tokens.to(device_));
   RopeAngles rope = rope_angles(positions.to(device_), inv_freq_, dtype_);
   at::Tensor allowed = causal_mask(cache.valid(), start, T, start + T);

@@ -1,6 +1,7 @@
 // The sweep runner through lq_fake_runner: crashes, exceptions and timeouts become error records while
 // the rest run; a killed sweep resumes without rerunning finished experiments or leaving partial files;
 // GPU workers pin each experiment to one device.
+#include <torch/cuda.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -159,6 +160,8 @@ TEST(SweepRunner, AChangedConfigurationRunsAgain) {
 }
 
 TEST(SweepRunner, GpuWorkersPinEachExperimentAndMatchASequentialRun) {
+  // Without CUDA the fake engine never touches a device; with it, "--gpus 0,1" needs two real GPUs.
+  if (torch::cuda::is_available() && torch::cuda::device_count() < 2) GTEST_SKIP() << "needs 0 or at least 2 GPUs";
   fs::path parallel = fake::scratch_dir() / "parallel", sequential = parallel.parent_path() / "sequential";
   std::vector<Experiment> a, b;
   for (int i = 0; i < 4; ++i) {

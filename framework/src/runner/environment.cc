@@ -4,6 +4,7 @@
 #include <torch/version.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <fstream>
 
 #include "bench/device_timer.h"
@@ -27,12 +28,16 @@ std::string cpu_model() {
 }
 
 // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06  ..." -> "580.65.06".
+// The first version-like word of /proc/driver/nvidia/version ("NVRM version: NVIDIA UNIX Open Kernel
+// Module for x86_64  580.159.04  Release Build ..."), e.g. "580.159.04".
 std::string nvidia_driver() {
   std::ifstream in("/proc/driver/nvidia/version");
-  std::string word, previous;
+  std::string word;
   while (in >> word) {
-    if (previous == "Module") return word;
-    previous = word;
+    bool digits_and_dots = word.find_first_not_of("0123456789.") == std::string::npos;
+    if (digits_and_dots && word.find('.') != std::string::npos &&
+        std::isdigit(static_cast<unsigned char>(word[0])))
+      return word;
   }
   return "";
 }

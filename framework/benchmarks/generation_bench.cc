@@ -20,7 +20,8 @@ class RandomWeights : public lq::WeightSource {
  public:
   std::vector<std::string> names() const override { return {}; }
   bool has(const std::string&) const override { return false; }  // no lm_head: tied
-  at::Tensor load(const std::string& name, at::ScalarType dtype, const std::vector<int64_t>& shape) const override {
+  at::Tensor load(const std::string& name, at::ScalarType dtype,
+                  const std::vector<int64_t>& shape) const override {
     if (shape.size() == 1) return at::ones(shape, dtype);
     return (at::randn(shape) * 0.05).to(dtype);
   }
@@ -39,7 +40,8 @@ std::shared_ptr<const lq::LlamaModel> small_model() {
     c.head_dim = 32;
     c.tie_word_embeddings = true;
     at::manual_seed(0);
-    return std::shared_ptr<const lq::LlamaModel>(lq::LlamaModel::load(c, RandomWeights(), at::kCPU, at::kFloat));
+    return std::shared_ptr<const lq::LlamaModel>(
+        lq::LlamaModel::load(c, RandomWeights(), at::kCPU, at::kFloat));
   }();
   return model;
 }
@@ -87,10 +89,26 @@ void decode(benchmark::State& state, std::shared_ptr<const lq::LlamaModel> (*mak
   state.SetItemsProcessed(state.iterations() * state.range(0) * (state.range(2) - 1));
 }
 
-BENCHMARK_CAPTURE(prefill, small_random, small_model)->Args({1, 128})->Args({8, 128})->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(decode, small_random, small_model)->Args({1, 64, 33})->Args({8, 64, 33})->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(prefill, smollm2, smollm2)->Args({1, 128})->Args({8, 128})->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(decode, smollm2, smollm2)->Args({1, 64, 33})->Args({8, 64, 33})->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(prefill, small_random, small_model)
+    ->Args({1, 128})
+    ->Args({8, 128})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(decode, small_random, small_model)
+    ->Args({1, 64, 33})
+    ->Args({8, 64, 33})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(prefill, smollm2, smollm2)
+    ->Args({1, 128})
+    ->Args({8, 128})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(decode, smollm2, smollm2)
+    ->Args({1, 64, 33})
+    ->Args({8, 64, 33})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -54,12 +54,12 @@ std::string distinct_words(size_t n) {
 void report(benchmark::State& state, int64_t tokens_per_iteration) {
   state.SetItemsProcessed(state.iterations() * tokens_per_iteration);
   state.counters["tokens"] = static_cast<double>(tokens_per_iteration);
-  state.counters["tokens_per_s"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * tokens_per_iteration), benchmark::Counter::kIsRate);
+  state.counters["tokens_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * tokens_per_iteration), benchmark::Counter::kIsRate);
   // Seconds per 100 tokens (an inverted rate); the console prints it with an SI prefix, "u" for us.
-  state.counters["s_per_100_tokens"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * tokens_per_iteration) / 100.0,
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["s_per_100_tokens"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * tokens_per_iteration) / 100.0,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_EncodeStory(benchmark::State& state, const std::string& model) {
@@ -94,14 +94,17 @@ void BM_DecodeStory(benchmark::State& state, const std::string& model) {
 }
 
 void BM_LoadTokenizerJson(benchmark::State& state, const std::string& model) {
-  for (auto _ : state) benchmark::DoNotOptimize(lq::load_tokenizer_json(kFixtures / model / "tokenizer.json"));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(lq::load_tokenizer_json(kFixtures / model / "tokenizer.json"));
 }
 
 BENCHMARK_CAPTURE(BM_EncodeStory, llama3, std::string("llama3"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_EncodeStory, smollm2, std::string("smollm2"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_EncodeUncachedWords, llama3, std::string("llama3"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_DecodeStory, llama3, std::string("llama3"))->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_LoadTokenizerJson, llama3, std::string("llama3"))->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(BM_LoadTokenizerJson, llama3, std::string("llama3"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
 
 }  // namespace
 

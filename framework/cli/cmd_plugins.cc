@@ -20,8 +20,11 @@ int run_plugins(Args& args) {
     for (const auto& p : registry.plugins()) {
       json commands = json::array();
       for (const auto& c : p.commands) commands.push_back(c.name);
-      out["plugins"].push_back({{"name", p.name}, {"kind", p.kind}, {"version", p.version},
-                                {"description", p.description}, {"file", p.file.string()},
+      out["plugins"].push_back({{"name", p.name},
+                                {"kind", p.kind},
+                                {"version", p.version},
+                                {"description", p.description},
+                                {"file", p.file.string()},
                                 {"commands", commands}});
     }
     for (const auto& r : registry.rejected())

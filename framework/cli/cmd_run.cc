@@ -42,14 +42,16 @@ int run_child_mode(Args& args, int64_t parent_pid) {
   request.order = args.integer("order").value_or(0);
   request.gpu = args.integer("gpu-index");
   auto files = args.finish();
-  if (!result || files.size() != 1) throw UsageError("--child-of needs --result FILE and one experiment JSON file");
+  if (!result || files.size() != 1)
+    throw UsageError("--child-of needs --result FILE and one experiment JSON file");
   request.result_file = *result;
   request.experiment_file = files[0];
   return run_child_request(request, make_llama_engine);
 }
 
 // Loads every file with the overrides, validates everything (plugins included) before anything runs.
-std::vector<Experiment> load_all(const std::vector<std::string>& files, const std::vector<std::string>& overrides,
+std::vector<Experiment> load_all(const std::vector<std::string>& files,
+                                 const std::vector<std::string>& overrides,
                                  const std::vector<std::string>& plugin_dirs, std::optional<int64_t> limit) {
   Diagnostics diag;
   std::vector<Experiment> all;
@@ -68,8 +70,9 @@ std::vector<Experiment> load_all(const std::vector<std::string>& files, const st
     std::string record = (e.output_dir / "records" / e.name).string();
     auto [it, inserted] = seen.emplace(record, e.source_file.string());
     if (!inserted)
-      diag.error({e.source_file.string(), 0, 0}, "experiment name '" + e.name + "' is also used in " + it->second +
-                                                    " with the same output_dir; names must be distinct");
+      diag.error({e.source_file.string(), 0, 0}, "experiment name '" + e.name + "' is also used in " +
+                                                     it->second +
+                                                     " with the same output_dir; names must be distinct");
   }
   diag.throw_if_errors();
   for (auto& e : all) {
@@ -104,8 +107,10 @@ int run_experiments(Args& args, bool single_sweep) {
     if (*options.timeout_s <= 0) throw UsageError("--timeout must be positive");
   }
   bool quiet = args.flag("q") || args.flag("quiet");
-  if (auto style = args.option("progress")) options.progress = parse_progress_style(*style);
-  else options.progress = quiet ? ProgressStyle::kNone : default_progress_style();
+  if (auto style = args.option("progress"))
+    options.progress = parse_progress_style(*style);
+  else
+    options.progress = quiet ? ProgressStyle::kNone : default_progress_style();
   auto files = args.finish();
   if (files.empty()) throw UsageError("give at least one experiment or sweep file");
   if (single_sweep && files.size() != 1) throw UsageError("sweep takes exactly one sweep file");
@@ -119,7 +124,8 @@ int run_experiments(Args& args, bool single_sweep) {
   for (const auto& e : experiments) dirs.insert(e.output_dir);
   for (const auto& dir : dirs) {
     ReportOutput report = write_report(dir, load_records(dir));
-    std::cout << report.table << "\nresults: " << dir.string() << " (summary.md, summary.csv, summary.json, records/, plots/)\n";
+    std::cout << report.table << "\nresults: " << dir.string()
+              << " (summary.md, summary.csv, summary.json, records/, plots/)\n";
   }
   std::cerr << "ran " << outcome.ran << ", skipped " << outcome.skipped << " (already done), failed "
             << outcome.failed << "\n";
@@ -129,7 +135,8 @@ int run_experiments(Args& args, bool single_sweep) {
 const char* const kOptions =
     "options:\n"
     "  --out DIR          results folder (sets output_dir; default results/)\n"
-    "  --set KEY=VALUE    override a configuration value, e.g. quantization.params.blocksize=128 (repeatable)\n"
+    "  --set KEY=VALUE    override a configuration value, e.g. quantization.params.blocksize=128 "
+    "(repeatable)\n"
     "  --device DEV       cpu, cuda, cuda:N or auto (sets device)\n"
     "  --limit N          evaluate only the first N documents of each task\n"
     "  --force            rerun experiments whose record exists with the same configuration\n"

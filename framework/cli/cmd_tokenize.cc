@@ -28,7 +28,8 @@ std::string printable(std::string_view bytes) {
   std::string out;
   while (!bytes.empty()) {
     utf8::Sequence seq = utf8::next(bytes);
-    if (seq.status == utf8::Status::kValid && seq.cp >= 0x20 && seq.cp != 0x7F && seq.cp != '\\' && seq.cp != '\'') {
+    if (seq.status == utf8::Status::kValid && seq.cp >= 0x20 && seq.cp != 0x7F && seq.cp != '\\' &&
+        seq.cp != '\'') {
       out.append(bytes.data(), seq.length);
     } else if (seq.status == utf8::Status::kValid && (seq.cp == '\n' || seq.cp == '\t' || seq.cp == '\r')) {
       out += seq.cp == '\n' ? "\\n" : seq.cp == '\t' ? "\\t" : "\\r";
@@ -94,7 +95,8 @@ int run_tokenize(Args& args) {
     std::cout << nlohmann::json(ids).dump() << "\n";
     return kExitOk;
   }
-  for (TokenId id : ids) std::cout << std::setw(7) << id << " -> '" << printable(token_text(*tokenizer, id)) << "'\n";
+  for (TokenId id : ids)
+    std::cout << std::setw(7) << id << " -> '" << printable(token_text(*tokenizer, id)) << "'\n";
   return kExitOk;
 }
 

@@ -20,12 +20,15 @@ std::vector<Verb>& verbs() {
 namespace {
 
 void print_help(std::ostream& out) {
-  out << "llama-quant " LQ_VERSION " - measure what quantization does to a Llama model\n\n"
+  out << "llama-quant " LQ_VERSION
+         " - measure what quantization does to a Llama model\n\n"
          "usage: llama-quant VERB [options] [-v|-q]\n\nverbs:\n";
   auto sorted = verbs();
   std::sort(sorted.begin(), sorted.end(), [](const Verb& a, const Verb& b) { return a.name < b.name; });
-  for (const auto& v : sorted) out << "  " << v.name << std::string(16 - std::min<size_t>(15, v.name.size()), ' ') << v.summary << "\n";
-  out << "\nPlugins may add verbs (see `llama-quant plugins`). `llama-quant VERB --help` for a verb's options.\n"
+  for (const auto& v : sorted)
+    out << "  " << v.name << std::string(16 - std::min<size_t>(15, v.name.size()), ' ') << v.summary << "\n";
+  out << "\nPlugins may add verbs (see `llama-quant plugins`). `llama-quant VERB --help` for a verb's "
+         "options.\n"
          "Exit codes: 0 success, 1 an experiment failed, 2 bad usage or configuration.\n";
 }
 

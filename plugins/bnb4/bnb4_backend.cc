@@ -16,7 +16,9 @@ at::ScalarType dtype_named(const std::string& name) {
 
 class Bnb4Backend final : public lq::QuantBackend {
  public:
-  void configure(const lq::Params& params, lq::Diagnostics& diag) override { config_ = Config::parse(params, diag); }
+  void configure(const lq::Params& params, lq::Diagnostics& diag) override {
+    config_ = Config::parse(params, diag);
+  }
 
   bool wants(const std::string& name) const override { return !config_.skips(name); }
 
@@ -25,8 +27,9 @@ class Bnb4Backend final : public lq::QuantBackend {
     // The layer multiplies in the activation dtype; a compute_dtype that differs would silently cast.
     at::ScalarType compute = ctx.activation_dtype;
     if (config_.compute_dtype != "auto" && dtype_named(config_.compute_dtype) != ctx.activation_dtype)
-      throw lq::Error("bnb4 backend: compute_dtype '" + config_.compute_dtype + "' differs from the experiment's dtype " +
-                      std::string(at::toString(ctx.activation_dtype)) + "; set both to the same value or use 'auto'");
+      throw lq::Error(
+          "bnb4 backend: compute_dtype '" + config_.compute_dtype + "' differs from the experiment's dtype " +
+          std::string(at::toString(ctx.activation_dtype)) + "; set both to the same value or use 'auto'");
     elem_type_of(compute, "bnb4 backend: activation dtype");
     try {
       return std::make_shared<Bnb4Linear>(name, quantize_weight(weight.to(ctx.device), config_), compute);

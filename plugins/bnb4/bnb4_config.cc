@@ -56,14 +56,17 @@ bool glob_from(const std::string& p, size_t pi, const std::string& t, size_t ti)
 
 }  // namespace
 
-bool glob_match(const std::string& pattern, const std::string& text) { return glob_from(pattern, 0, text, 0); }
+bool glob_match(const std::string& pattern, const std::string& text) {
+  return glob_from(pattern, 0, text, 0);
+}
 
 Config Config::parse(const lq::Params& params, lq::Diagnostics& diag) {
   Config c;
   params.check_keys({"quant_type", "blocksize", "double_quant", "compute_dtype", "skip_modules"}, diag);
-  c.quant_type = params.one_of("quant_type", "nf4", {"nf4", "fp4"}, diag) == "fp4" ? QuantType::kFP4
-                                                                                    : QuantType::kNF4;
-  c.blocksize = static_cast<int>(params.one_of("blocksize", int64_t{64}, {32, 64, 128, 256, 512, 1024, 2048, 4096}, diag));
+  c.quant_type =
+      params.one_of("quant_type", "nf4", {"nf4", "fp4"}, diag) == "fp4" ? QuantType::kFP4 : QuantType::kNF4;
+  c.blocksize = static_cast<int>(
+      params.one_of("blocksize", int64_t{64}, {32, 64, 128, 256, 512, 1024, 2048, 4096}, diag));
   c.double_quant = params.get<bool>("double_quant", false, diag);
   c.compute_dtype = params.one_of("compute_dtype", "auto", {"auto", "float16", "bfloat16", "float32"}, diag);
   c.skip_modules = params.get<std::vector<std::string>>("skip_modules", c.skip_modules, diag);

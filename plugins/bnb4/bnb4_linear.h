@@ -16,10 +16,10 @@ struct QuantizedWeight {
   int64_t rows = 0, cols = 0;  // out_features, in_features
   int blocksize = 64;
   QuantType type = QuantType::kNF4;
-  at::Tensor packed;  // uint8 [packed_bytes(rows * cols)]
-  at::Tensor absmax;  // float32 [blocks], when not double-quantized
-  at::Tensor codes;   // uint8 [blocks], double-quantized absmax
-  at::Tensor absmax2; // float32 [ceil(blocks / 256)]
+  at::Tensor packed;   // uint8 [packed_bytes(rows * cols)]
+  at::Tensor absmax;   // float32 [blocks], when not double-quantized
+  at::Tensor codes;    // uint8 [blocks], double-quantized absmax
+  at::Tensor absmax2;  // float32 [ceil(blocks / 256)]
   float offset = 0.0f;
   bool nested() const { return codes.defined(); }
   Packed4bit view() const;  // raw pointers for the kernels

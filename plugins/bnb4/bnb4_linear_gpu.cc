@@ -40,9 +40,10 @@ QuantizedWeight quantize_weight_cuda(const at::Tensor& weight, const Config& con
   const auto u8 = w.options().dtype(at::kByte), f32 = w.options().dtype(at::kFloat);
   q.packed = at::empty({packed_bytes(n)}, u8);
   at::Tensor absmax = at::empty({blocks}, f32);
-  check(quantize_4bit_cuda(w.data_ptr(), elem_type_of(w.scalar_type(), "weight"), n, config.blocksize,
-                           config.quant_type, q.packed.data_ptr<uint8_t>(), absmax.data_ptr<float>(), stream()),
-        "quantize");
+  check(
+      quantize_4bit_cuda(w.data_ptr(), elem_type_of(w.scalar_type(), "weight"), n, config.blocksize,
+                         config.quant_type, q.packed.data_ptr<uint8_t>(), absmax.data_ptr<float>(), stream()),
+      "quantize");
   if (!config.double_quant) {
     q.absmax = absmax;
     return q;
@@ -62,7 +63,8 @@ QuantizedWeight quantize_weight_cuda(const at::Tensor& weight, const Config& con
 at::Tensor dequantize_cuda(const QuantizedWeight& w, at::ScalarType dtype) {
   c10::cuda::CUDAGuard guard(w.packed.device());
   at::Tensor out = at::empty({w.rows, w.cols}, w.packed.options().dtype(dtype));
-  check(dequantize_4bit_cuda(w.view(), out.data_ptr(), elem_type_of(dtype, "dequantize"), stream()), "dequantize");
+  check(dequantize_4bit_cuda(w.view(), out.data_ptr(), elem_type_of(dtype, "dequantize"), stream()),
+        "dequantize");
   return out;
 }
 

@@ -32,8 +32,10 @@ bool have_gpu() {
 class DeviceBuffer {
  public:
   explicit DeviceBuffer(size_t bytes) : bytes_(bytes) {
-    if (cudaMalloc(&ptr_, bytes + kGuard) != cudaSuccess) ptr_ = nullptr;
-    else cudaMemset(ptr_, kPoison, bytes + kGuard);
+    if (cudaMalloc(&ptr_, bytes + kGuard) != cudaSuccess)
+      ptr_ = nullptr;
+    else
+      cudaMemset(ptr_, kPoison, bytes + kGuard);
   }
   DeviceBuffer(const void* host, size_t bytes) : DeviceBuffer(bytes) {
     if (ptr_) cudaMemcpy(ptr_, host, bytes, cudaMemcpyHostToDevice);
@@ -41,16 +43,21 @@ class DeviceBuffer {
   ~DeviceBuffer() { cudaFree(ptr_); }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  template <class T = void> T* get() const { return static_cast<T*>(ptr_); }
+  template <class T = void>
+  T* get() const {
+    return static_cast<T*>(ptr_);
+  }
   std::vector<uint8_t> download() const {
     std::vector<uint8_t> out(bytes_ + kGuard);
     cudaMemcpy(out.data(), ptr_, out.size(), cudaMemcpyDeviceToHost);
     return out;
   }
   // The contents, after checking that nothing was written past the end.
-  template <class T> std::vector<T> contents() const {
+  template <class T>
+  std::vector<T> contents() const {
     std::vector<uint8_t> raw = download();
-    for (size_t i = bytes_; i < raw.size(); ++i) EXPECT_EQ(raw[i], kPoison) << "write past the end at +" << i - bytes_;
+    for (size_t i = bytes_; i < raw.size(); ++i)
+      EXPECT_EQ(raw[i], kPoison) << "write past the end at +" << i - bytes_;
     std::vector<T> out(bytes_ / sizeof(T));
     std::memcpy(out.data(), raw.data(), bytes_);
     return out;
@@ -89,12 +96,13 @@ TEST(Bnb4Cuda, QuantizeIsBitExactGivenTheGpuReciprocal) {
     for (QuantType qt : kQuantTypes)
       for (int bs : {32, 64, 128, 256, 512, 1024, 2048, 4096})
         for (int64_t n : {int64_t{bs} * 37, int64_t{bs} * 5 + 33, int64_t{3}, int64_t{4097 * 3}}) {
-          SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(qt) + " bs " + std::to_string(bs) +
-                       " n " + std::to_string(n));
+          SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(qt) + " bs " +
+                       std::to_string(bs) + " n " + std::to_string(n));
           const auto x = random_input(type, n, bs);
           const int64_t blocks = num_blocks(n, bs), bytes = packed_bytes(n);
           DeviceBuffer dx(x.data(), x.size()), dpacked(bytes), dabsmax(blocks * 4), dinv(blocks * 4);
-          CUDA_OK(quantize_4bit_cuda(dx.get(), type, n, bs, qt, dpacked.get<uint8_t>(), dabsmax.get<float>(), nullptr));
+          CUDA_OK(quantize_4bit_cuda(dx.get(), type, n, bs, qt, dpacked.get<uint8_t>(), dabsmax.get<float>(),
+                                     nullptr));
           CUDA_OK(reciprocal_approx_cuda(dabsmax.get<float>(), blocks, dinv.get<float>(), nullptr));
           CUDA_OK(cudaDeviceSynchronize());
           const auto packed = dpacked.contents<uint8_t>();
@@ -119,7 +127,8 @@ TEST(Bnb4Cuda, NestedQuantizeIsBitExactGivenTheGpuReciprocal) {
     for (int64_t i = 0; i < blocks; ++i) centred[i] = absmax[i] - offset;
     const int64_t nested = num_blocks(blocks, kNestedBlocksize);
     DeviceBuffer dc(centred.data(), blocks * 4), dcodes(blocks), dabsmax2(nested * 4), dinv(nested * 4);
-    CUDA_OK(quantize_nested_cuda(dc.get<float>(), blocks, dcodes.get<uint8_t>(), dabsmax2.get<float>(), nullptr));
+    CUDA_OK(
+        quantize_nested_cuda(dc.get<float>(), blocks, dcodes.get<uint8_t>(), dabsmax2.get<float>(), nullptr));
     CUDA_OK(reciprocal_approx_cuda(dabsmax2.get<float>(), nested, dinv.get<float>(), nullptr));
     CUDA_OK(cudaDeviceSynchronize());
     const auto inv = dinv.contents<float>();
@@ -137,7 +146,8 @@ struct HostQuantized {
   float offset = 0;
 };
 
-HostQuantized quantize_host(const std::vector<uint8_t>& x, ElemType type, int64_t n, int bs, QuantType qt, bool dq) {
+HostQuantized quantize_host(const std::vector<uint8_t>& x, ElemType type, int64_t n, int bs, QuantType qt,
+                            bool dq) {
   HostQuantized h;
   h.packed.resize(packed_bytes(n));
   h.absmax.resize(num_blocks(n, bs));
@@ -156,8 +166,10 @@ HostQuantized quantize_host(const std::vector<uint8_t>& x, ElemType type, int64_
 struct DeviceQuantized {
   DeviceBuffer packed, absmax, codes, absmax2;
   explicit DeviceQuantized(const HostQuantized& h)
-      : packed(h.packed.data(), h.packed.size()), absmax(h.absmax.data(), h.absmax.size() * 4),
-        codes(h.codes.data(), h.codes.size()), absmax2(h.absmax2.data(), h.absmax2.size() * 4) {}
+      : packed(h.packed.data(), h.packed.size()),
+        absmax(h.absmax.data(), h.absmax.size() * 4),
+        codes(h.codes.data(), h.codes.size()),
+        absmax2(h.absmax2.data(), h.absmax2.size() * 4) {}
 };
 
 Packed4bit view(const HostQuantized& h, const uint8_t* packed, const float* absmax, const uint8_t* codes,
@@ -184,19 +196,20 @@ TEST(Bnb4Cuda, DequantizeIsBitExact) {
       for (int bs : {32, 64, 256, 4096})
         for (bool dq : {false, true})
           for (int64_t n : {int64_t{bs} * 40, int64_t{bs} * 3 + 31, int64_t{7}}) {
-            SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(qt) + " bs " + std::to_string(bs) +
-                         (dq ? " dq" : "") + " n " + std::to_string(n));
+            SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(qt) + " bs " +
+                         std::to_string(bs) + (dq ? " dq" : "") + " n " + std::to_string(n));
             const auto x = random_input(ElemType::kF32, n, bs);
             const HostQuantized h = quantize_host(x, ElemType::kF32, n, bs, qt, dq);
             DeviceQuantized d(h);
             DeviceBuffer out(static_cast<size_t>(n * elem_size(type)));
-            const Packed4bit dw = view(h, d.packed.get<uint8_t>(), d.absmax.get<float>(), d.codes.get<uint8_t>(),
-                                       d.absmax2.get<float>(), n, bs, qt);
+            const Packed4bit dw = view(h, d.packed.get<uint8_t>(), d.absmax.get<float>(),
+                                       d.codes.get<uint8_t>(), d.absmax2.get<float>(), n, bs, qt);
             CUDA_OK(dequantize_4bit_cuda(dw, out.get(), type, nullptr));
             CUDA_OK(cudaDeviceSynchronize());
             std::vector<uint8_t> ref(static_cast<size_t>(n * elem_size(type)));
-            dequantize_4bit_cpu(view(h, h.packed.data(), h.absmax.data(), h.codes.data(), h.absmax2.data(), n, bs, qt),
-                                ref.data(), type);
+            dequantize_4bit_cpu(
+                view(h, h.packed.data(), h.absmax.data(), h.codes.data(), h.absmax2.data(), n, bs, qt),
+                ref.data(), type);
             ASSERT_EQ(out.contents<uint8_t>(), ref);
           }
 }
@@ -211,8 +224,9 @@ TEST(Bnb4Cuda, FusedMatmulMatchesTheReference) {
       for (bool dq : {false, true})
         for (const Shape& s : shapes)
           for (int64_t m : {1, 2, 5, 16}) {
-            SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(qt) + (dq ? " dq" : "") + " N " +
-                         std::to_string(s.n) + " K " + std::to_string(s.k) + " M " + std::to_string(m));
+            SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(qt) + (dq ? " dq" : "") +
+                         " N " + std::to_string(s.n) + " K " + std::to_string(s.k) + " M " +
+                         std::to_string(m));
             const int bs = 64;
             const auto wraw = random_input(ElemType::kF32, s.n * s.k, bs);
             const HostQuantized h = quantize_host(wraw, ElemType::kF32, s.n * s.k, bs, qt, dq);
@@ -225,13 +239,14 @@ TEST(Bnb4Cuda, FusedMatmulMatchesTheReference) {
               xf[i] = load_as_float(x.data(), type, i);
             }
             DeviceBuffer dx(x.data(), x.size()), dy(static_cast<size_t>(m * s.n * elem_size(type)));
-            const Packed4bit dw = view(h, d.packed.get<uint8_t>(), d.absmax.get<float>(), d.codes.get<uint8_t>(),
-                                       d.absmax2.get<float>(), s.n * s.k, bs, qt);
+            const Packed4bit dw = view(h, d.packed.get<uint8_t>(), d.absmax.get<float>(),
+                                       d.codes.get<uint8_t>(), d.absmax2.get<float>(), s.n * s.k, bs, qt);
             CUDA_OK(matmul_4bit_cuda(dx.get(), type, m, s.k, dw, s.n, dy.get(), nullptr));
             CUDA_OK(cudaDeviceSynchronize());
             std::vector<float> ref(static_cast<size_t>(m * s.n));
             matmul_4bit_cpu(xf.data(), m, s.k,
-                            view(h, h.packed.data(), h.absmax.data(), h.codes.data(), h.absmax2.data(), s.n * s.k, bs, qt),
+                            view(h, h.packed.data(), h.absmax.data(), h.codes.data(), h.absmax2.data(),
+                                 s.n * s.k, bs, qt),
                             s.n, ref.data());
             const auto y = dy.contents<uint8_t>();
             double err = 0, norm = 0;
@@ -257,8 +272,10 @@ TEST(Bnb4Cuda, RejectsBadArguments) {
   w.packed = buf.get<uint8_t>();
   w.n = 33 * 100;
   w.absmax = buf.get<float>();
-  EXPECT_EQ(matmul_4bit_cuda(buf.get(), ElemType::kF16, 1, 100, w, 33, buf.get(), nullptr), cudaErrorInvalidValue);
-  EXPECT_EQ(matmul_4bit_cuda(buf.get(), ElemType::kF16, 17, 96, w, 33, buf.get(), nullptr), cudaErrorInvalidValue);
+  EXPECT_EQ(matmul_4bit_cuda(buf.get(), ElemType::kF16, 1, 100, w, 33, buf.get(), nullptr),
+            cudaErrorInvalidValue);
+  EXPECT_EQ(matmul_4bit_cuda(buf.get(), ElemType::kF16, 17, 96, w, 33, buf.get(), nullptr),
+            cudaErrorInvalidValue);
 }
 
 }  // namespace

@@ -184,9 +184,11 @@ TEST(Bnb4Quantize, SuppliedReciprocalsReplaceTheDivision) {
   for (int b = 0; b < 4; ++b) inv[b] = 1.0f / q.absmax[b], doubled[b] = 2.0f / q.absmax[b];
   std::vector<uint8_t> same(128), other(128);
   std::vector<float> absmax(4);
-  quantize_4bit_cpu(x.data(), ElemType::kF32, 256, 64, QuantType::kNF4, same.data(), absmax.data(), inv.data());
+  quantize_4bit_cpu(x.data(), ElemType::kF32, 256, 64, QuantType::kNF4, same.data(), absmax.data(),
+                    inv.data());
   EXPECT_EQ(same, q.packed);
-  quantize_4bit_cpu(x.data(), ElemType::kF32, 256, 64, QuantType::kNF4, other.data(), absmax.data(), doubled.data());
+  quantize_4bit_cpu(x.data(), ElemType::kF32, 256, 64, QuantType::kNF4, other.data(), absmax.data(),
+                    doubled.data());
   EXPECT_NE(other, q.packed);
 }
 

@@ -30,10 +30,9 @@ ElemType elem_type_named(const std::string& s) {
 
 QuantType quant_type_named(const std::string& s) { return s == "fp4" ? QuantType::kFP4 : QuantType::kNF4; }
 
-
-#define SKIP_WITHOUT_FIXTURES(index)                                                                     \
-  if ((index).is_null())                                                                                 \
-  GTEST_SKIP() << "no bitsandbytes fixtures in " << bnb4_test::fixture_dir()                           \
+#define SKIP_WITHOUT_FIXTURES(index)                                         \
+  if ((index).is_null())                                                     \
+  GTEST_SKIP() << "no bitsandbytes fixtures in " << bnb4_test::fixture_dir() \
                << "; run scripts/gpu/bnb4_fixtures.sh on a GPU machine and copy $OUT/bnb4 there"
 
 struct Input {
@@ -65,8 +64,8 @@ TEST(Bnb4Parity, DynamicMapMatchesBitsandbytes) {
   SKIP_WITHOUT_FIXTURES(index);
   std::vector<float> map = read_array<float>(index.at("dynamic_map"), 256);
   for (int i = 0; i < 256; ++i)
-    EXPECT_EQ(float_bits(map[i]), float_bits(kDynamicMap[i])) << "entry " << i << ": bitsandbytes " << std::hexfloat
-                                                             << map[i] << ", ours " << kDynamicMap[i];
+    EXPECT_EQ(float_bits(map[i]), float_bits(kDynamicMap[i]))
+        << "entry " << i << ": bitsandbytes " << std::hexfloat << map[i] << ", ours " << kDynamicMap[i];
 }
 
 TEST(Bnb4Parity, QuantizeMatchesBitsandbytes) {
@@ -106,14 +105,16 @@ TEST(Bnb4Parity, QuantizeMatchesBitsandbytes) {
       const auto inv = read_array<float>(c.at("reciprocal"), blocks);
       for (int64_t b = 0; b < blocks; ++b) {
         if (!std::isfinite(inv[b])) continue;  // an all-zero block's reciprocal is inf on both sides
-        ASSERT_LE(std::fabs(inv[b] - reciprocal_ftz(absmax[b])), std::fabs(std::nextafter(inv[b], 0.0f) - inv[b]))
+        ASSERT_LE(std::fabs(inv[b] - reciprocal_ftz(absmax[b])),
+                  std::fabs(std::nextafter(inv[b], 0.0f) - inv[b]))
             << "GPU reciprocal of block " << b << " is more than an ulp off";
       }
       quantize_4bit_cpu(x.bytes.data(), x.type, x.n, bs, qt, packed.data(), absmax.data(), inv.data());
       ASSERT_EQ(packed, want_packed);
     }
   }
-  if (sensitive_total) std::cout << sensitive_total << " threshold-adjacent codes differ only by the reciprocal\n";
+  if (sensitive_total)
+    std::cout << sensitive_total << " threshold-adjacent codes differ only by the reciprocal\n";
 }
 
 TEST(Bnb4Parity, DoubleQuantMatchesBitsandbytes) {
@@ -131,13 +132,15 @@ TEST(Bnb4Parity, DoubleQuantMatchesBitsandbytes) {
     const auto want_absmax2 = read_array<float>(c.at("absmax2"), nested);
     const float offset = bits_float(c.at("offset_bits").get<uint32_t>());
     // torch's float32 mean sums in another order than our double sum: allow a few ulps.
-    EXPECT_NEAR(absmax_mean(absmax.data(), blocks), offset, 16 * std::fabs(std::nextafter(offset, 0.0f) - offset));
+    EXPECT_NEAR(absmax_mean(absmax.data(), blocks), offset,
+                16 * std::fabs(std::nextafter(offset, 0.0f) - offset));
 
     std::vector<uint8_t> codes(blocks);
     std::vector<float> absmax2(nested);
     std::vector<float> inv;
     if (c.contains("nested_reciprocal")) inv = read_array<float>(c.at("nested_reciprocal"), nested);
-    double_quant_cpu(absmax.data(), blocks, offset, codes.data(), absmax2.data(), inv.empty() ? nullptr : inv.data());
+    double_quant_cpu(absmax.data(), blocks, offset, codes.data(), absmax2.data(),
+                     inv.empty() ? nullptr : inv.data());
     for (int64_t b = 0; b < nested; ++b) ASSERT_EQ(float_bits(absmax2[b]), float_bits(want_absmax2[b])) << b;
     int64_t differ = 0;
     for (int64_t i = 0; i < blocks; ++i) differ += codes[i] != want_codes[i];
@@ -184,7 +187,9 @@ TEST(Bnb4Parity, DequantizeMatchesBitsandbytes) {
     std::vector<uint8_t> out(want.size());
     dequantize_4bit_cpu(w, out.data(), type);
     for (int64_t i = 0; i < n; ++i)
-      ASSERT_EQ(std::memcmp(out.data() + i * elem_size(type), want.data() + i * elem_size(type), elem_size(type)), 0)
+      ASSERT_EQ(
+          std::memcmp(out.data() + i * elem_size(type), want.data() + i * elem_size(type), elem_size(type)),
+          0)
           << "element " << i << ": ours " << load_as_float(out.data(), type, i) << ", bitsandbytes "
           << load_as_float(want.data(), type, i);
   }
@@ -199,14 +204,19 @@ TEST(Bnb4Parity, MatmulWithDequantizedWeightIsClose) {
     const auto x = read_array<uint16_t>(m.at("x"), M * K);
     const auto want = read_array<uint16_t>(m.at("out"), M * N);
     const auto deq = read_array<uint16_t>(m.at("weight"), N * K);  // bitsandbytes' dequantized fp16 weight
-    at::Tensor xt = at::from_blob(const_cast<uint16_t*>(x.data()), {M, K}, at::kShort).view(at::kHalf).to(at::kFloat);
-    at::Tensor wt = at::from_blob(const_cast<uint16_t*>(deq.data()), {N, K}, at::kShort).view(at::kHalf).to(at::kFloat);
-    at::Tensor ref = at::from_blob(const_cast<uint16_t*>(want.data()), {M, N}, at::kShort).view(at::kHalf).to(at::kFloat);
+    at::Tensor xt =
+        at::from_blob(const_cast<uint16_t*>(x.data()), {M, K}, at::kShort).view(at::kHalf).to(at::kFloat);
+    at::Tensor wt =
+        at::from_blob(const_cast<uint16_t*>(deq.data()), {N, K}, at::kShort).view(at::kHalf).to(at::kFloat);
+    at::Tensor ref =
+        at::from_blob(const_cast<uint16_t*>(want.data()), {M, N}, at::kShort).view(at::kHalf).to(at::kFloat);
     at::Tensor ours = at::matmul(xt, wt.t());
     EXPECT_LT((ours - ref).norm().item<double>() / ref.norm().item<double>(), 1e-3);
     // bitsandbytes' own matmul_4bit (its fused kernel at M = 1) agrees to fp16 rounding.
     const auto bnb_out = read_array<uint16_t>(m.at("bnb_out"), M * N);
-    at::Tensor bnb = at::from_blob(const_cast<uint16_t*>(bnb_out.data()), {M, N}, at::kShort).view(at::kHalf).to(at::kFloat);
+    at::Tensor bnb = at::from_blob(const_cast<uint16_t*>(bnb_out.data()), {M, N}, at::kShort)
+                         .view(at::kHalf)
+                         .to(at::kFloat);
     EXPECT_LT((ours - bnb).norm().item<double>() / ours.norm().item<double>(), 2e-3);
   }
 }

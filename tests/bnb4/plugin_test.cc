@@ -24,7 +24,8 @@ Params params_of(const json& value) {
   auto map = std::make_shared<SourceMap>();
   (*map)["/quantization/params"] = {"exp.yaml", 4, 3};
   int line = 5;
-  for (auto it = value.begin(); it != value.end(); ++it) (*map)["/quantization/params/" + it.key()] = {"exp.yaml", line++, 18};
+  for (auto it = value.begin(); it != value.end(); ++it)
+    (*map)["/quantization/params/" + it.key()] = {"exp.yaml", line++, 18};
   return Params(value, "/quantization/params", map);
 }
 
@@ -53,18 +54,22 @@ TEST(Bnb4Plugin, EveryParameterIsValidatedWithItsLocation) {
     json params;
     std::string expect;
   } cases[] = {
-      {{{"blocksize", 48}}, "exp.yaml:5:18: 'blocksize' must be one of [32, 64, 128, 256, 512, 1024, 2048, 4096], got 48"},
+      {{{"blocksize", 48}},
+       "exp.yaml:5:18: 'blocksize' must be one of [32, 64, 128, 256, 512, 1024, 2048, 4096], got 48"},
       {{{"blocksize", "64"}}, "exp.yaml:5:18: 'blocksize' must be an integer"},
-      {{{"quant_type", "nf5"}}, "exp.yaml:5:18: 'quant_type' must be one of [nf4, fp4], got 'nf5' (did you mean 'nf4'?)"},
+      {{{"quant_type", "nf5"}},
+       "exp.yaml:5:18: 'quant_type' must be one of [nf4, fp4], got 'nf5' (did you mean 'nf4'?)"},
       {{{"double_quant", "yes"}}, "exp.yaml:5:18: 'double_quant' must be a boolean"},
-      {{{"compute_dtype", "fp16"}}, "exp.yaml:5:18: 'compute_dtype' must be one of [auto, float16, bfloat16, float32]"},
+      {{{"compute_dtype", "fp16"}},
+       "exp.yaml:5:18: 'compute_dtype' must be one of [auto, float16, bfloat16, float32]"},
       {{{"skip_modules", "lm_head"}}, "exp.yaml:5:18: 'skip_modules' must be a list of strings"},
       {{{"skip_modules", json::array({""})}}, "exp.yaml:5:18: 'skip_modules' entries must not be empty"},
       {{{"blocksze", 64}}, "exp.yaml:5:18: unknown parameter 'blocksze' (did you mean 'blocksize'?)"},
   };
   for (const auto& c : cases) {
     std::string errors = configure_errors(*l->backend, c.params);
-    EXPECT_NE(errors.find(c.expect), std::string::npos) << "params " << c.params.dump() << "\ngot: " << errors;
+    EXPECT_NE(errors.find(c.expect), std::string::npos)
+        << "params " << c.params.dump() << "\ngot: " << errors;
   }
   // All problems at once.
   std::string errors = configure_errors(*l->backend, {{"blocksize", 3}, {"quant_type", "int4"}});
@@ -74,7 +79,9 @@ TEST(Bnb4Plugin, EveryParameterIsValidatedWithItsLocation) {
 
 TEST(Bnb4Plugin, SkipModulesTakeGlobsAndSubstrings) {
   auto l = load_backend();
-  ASSERT_EQ(configure_errors(*l->backend, {{"skip_modules", {"lm_head", "model.layers.1?.*", "*.down_proj", "mlp.gate"}}}), "");
+  ASSERT_EQ(configure_errors(*l->backend,
+                             {{"skip_modules", {"lm_head", "model.layers.1?.*", "*.down_proj", "mlp.gate"}}}),
+            "");
   EXPECT_FALSE(l->backend->wants("lm_head"));
   EXPECT_FALSE(l->backend->wants("model.layers.12.self_attn.q_proj"));
   EXPECT_TRUE(l->backend->wants("model.layers.1.self_attn.q_proj"));
@@ -94,7 +101,8 @@ TEST(Bnb4Plugin, SizeAccountingIsExact) {
   // 12288 elements: 6144 packed bytes + 192 float absmax + the 16-entry code table.
   EXPECT_EQ(layer->bytes(), 6144 + 192 * 4 + 64);
   EXPECT_EQ(layer->describe(), "nf4 blocksize=64 compute=Float");
-  ASSERT_EQ(configure_errors(*l->backend, {{"quant_type", "fp4"}, {"blocksize", 32}, {"double_quant", true}}), "");
+  ASSERT_EQ(configure_errors(*l->backend, {{"quant_type", "fp4"}, {"blocksize", 32}, {"double_quant", true}}),
+            "");
   layer = l->backend->quantize("q", at::randn({128, 96}), QuantizeContext{});
   // 384 blocks: 384 8-bit codes, 2 nested float absmax, the offset, the 256-entry 8-bit map.
   EXPECT_EQ(layer->bytes(), 6144 + 64 + 384 + 2 * 4 + 4 + 1024);

@@ -50,8 +50,9 @@ TEST_F(ConfigCompose, BaseChainMergesMappingsAndReplacesLists) {
         "benchmark: {batch_sizes: [1, 2], new_tokens: 16}\n"
         "plugin_paths: [../plugins]\n");
   write("shared/mid.yaml", "base: root.yaml\nseed: 7\nbenchmark: {new_tokens: 8}\n");
-  auto file = write("top.yaml", "base: shared/mid.yaml\nname: top\ntasks:\n  - name: c\n    limit: 4\n"
-                                "quantization: {params: {factor: 9.0}}\n");
+  auto file = write("top.yaml",
+                    "base: shared/mid.yaml\nname: top\ntasks:\n  - name: c\n    limit: 4\n"
+                    "quantization: {params: {factor: 9.0}}\n");
   Diagnostics diag;
   auto experiments = load_experiments(file, {}, diag);
   ASSERT_TRUE(diag.ok()) << diag.str();
@@ -92,12 +93,12 @@ TEST_F(ConfigCompose, PluginErrorInBaseFileIsReportedThere) {
 TEST_F(ConfigCompose, SetOverridesAreTypedAndLocated) {
   auto file = write("e.yaml", std::string(kMinimal) + "tasks:\n  - name: t\n    params: {variant: a}\n");
   Diagnostics diag;
-  auto experiments = load_experiments(file,
-                                      {"quantization.params.factor=4.5", "quantization.params.mode=fast",
-                                       "tasks.0.limit=12", "benchmark.batch_sizes=[2, 4]", "model.path=other.gguf",
-                                       "description=two words", "model.random_weights={seed: 3}",
-                                       "model.path=cfg/config.json"},
-                                      diag);
+  auto experiments =
+      load_experiments(file,
+                       {"quantization.params.factor=4.5", "quantization.params.mode=fast", "tasks.0.limit=12",
+                        "benchmark.batch_sizes=[2, 4]", "model.path=other.gguf", "description=two words",
+                        "model.random_weights={seed: 3}", "model.path=cfg/config.json"},
+                       diag);
   ASSERT_TRUE(diag.ok()) << diag.str();
   const Experiment& e = experiments.at(0);
   EXPECT_DOUBLE_EQ(e.quantization.params.json_value().at("factor").get<double>(), 4.5);

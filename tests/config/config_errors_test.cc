@@ -14,7 +14,8 @@ TEST_F(ConfigErrors, UnknownKeyWithSuggestion) {
   Diagnostics diag;
   EXPECT_TRUE(load_experiments(file, {}, diag).empty());
   EXPECT_TRUE(HasError(diag, at("e.yaml", 8, 1) + "unknown key 'devcie' (did you mean 'device'?)"));
-  EXPECT_TRUE(HasError(diag, at("e.yaml", 10, 3) + "unknown key 'warmpu' in 'benchmark' (did you mean 'warmup'?)"));
+  EXPECT_TRUE(
+      HasError(diag, at("e.yaml", 10, 3) + "unknown key 'warmpu' in 'benchmark' (did you mean 'warmup'?)"));
 }
 
 TEST_F(ConfigErrors, WrongTypes) {
@@ -27,9 +28,11 @@ TEST_F(ConfigErrors, WrongTypes) {
                                   "device: gpu\n");
   Diagnostics diag;
   EXPECT_TRUE(load_experiments(file, {}, diag).empty());
-  EXPECT_TRUE(HasError(diag, at("e.yaml", 8, 7) + "'seed' must be a non-negative integer, got a string ('abc')"));
+  EXPECT_TRUE(
+      HasError(diag, at("e.yaml", 8, 7) + "'seed' must be a non-negative integer, got a string ('abc')"));
   EXPECT_TRUE(HasError(diag, at("e.yaml", 10, 20) + "'benchmark.batch_sizes.1' must be an integer >= 1"));
-  EXPECT_TRUE(HasError(diag, at("e.yaml", 11, 12) + "'benchmark.enabled' must be true or false, got a string"));
+  EXPECT_TRUE(
+      HasError(diag, at("e.yaml", 11, 12) + "'benchmark.enabled' must be true or false, got a string"));
   EXPECT_TRUE(HasError(diag, at("e.yaml", 12, 8) + "'tasks' must be a list of tasks, got a mapping"));
   EXPECT_TRUE(HasError(diag, at("e.yaml", 13, 9) + "device must be cpu, cuda, cuda:N or auto, got 'gpu'"));
 }
@@ -66,7 +69,8 @@ TEST_F(ConfigErrors, MissingFileAndNonMapping) {
   EXPECT_TRUE(HasError(diag, "absent.yaml: no such file"));
   Diagnostics list;
   EXPECT_TRUE(load_experiments(write("l.yaml", "- a\n- b\n"), {}, list).empty());
-  EXPECT_TRUE(HasError(list, at("l.yaml", 1, 1) + "expected a mapping of keys at the top of the file, got a list"));
+  EXPECT_TRUE(
+      HasError(list, at("l.yaml", 1, 1) + "expected a mapping of keys at the top of the file, got a list"));
   Diagnostics empty;
   EXPECT_TRUE(load_experiments(write("empty.yaml", "# nothing\n"), {}, empty).empty());
   EXPECT_TRUE(HasError(empty, "the file is empty"));
@@ -111,23 +115,27 @@ TEST_F(ConfigErrors, BadSetOverrides) {
 TEST_F(ConfigErrors, UnknownPluginWithSuggestion) {
   PluginRegistry registry;
   registry.scan(kPlugins / "good");
-  auto file = write("e.yaml", "name: x\nmodel: {path: m.gguf}\nquantization:\n  backend: ehco\n"
-                              "tasks:\n  - name: echo_tsak\n  - name: echo\n");
+  auto file = write("e.yaml",
+                    "name: x\nmodel: {path: m.gguf}\nquantization:\n  backend: ehco\n"
+                    "tasks:\n  - name: echo_tsak\n  - name: echo\n");
   Diagnostics diag;
   auto experiments = load_experiments(file, {}, diag);
   ASSERT_TRUE(diag.ok()) << diag.str();
   validate_plugins(experiments, registry, diag);
   EXPECT_TRUE(HasError(diag, at("e.yaml", 4, 12) + "unknown backend plugin 'ehco' (did you mean 'echo'?)"));
-  EXPECT_TRUE(HasError(diag, at("e.yaml", 6, 11) + "unknown task plugin 'echo_tsak' (did you mean 'echo_task'?)"));
-  EXPECT_TRUE(HasError(diag, at("e.yaml", 7, 11) + "unknown task plugin 'echo' ('echo' is a backend plugin)"));
+  EXPECT_TRUE(
+      HasError(diag, at("e.yaml", 6, 11) + "unknown task plugin 'echo_tsak' (did you mean 'echo_task'?)"));
+  EXPECT_TRUE(
+      HasError(diag, at("e.yaml", 7, 11) + "unknown task plugin 'echo' ('echo' is a backend plugin)"));
 }
 
 TEST_F(ConfigErrors, PluginParamErrorAtItsLine) {
   PluginRegistry registry;
   registry.scan(kPlugins / "good");
-  auto file = write("e.yaml", "name: x\nmodel: {path: m.gguf}\nquantization:\n  backend: echo\n  params:\n"
-                              "    factor: big\n    factr: 2\n"
-                              "tasks:\n  - name: echo_task\n    params: {extra: 1}\n");
+  auto file = write("e.yaml",
+                    "name: x\nmodel: {path: m.gguf}\nquantization:\n  backend: echo\n  params:\n"
+                    "    factor: big\n    factr: 2\n"
+                    "tasks:\n  - name: echo_task\n    params: {extra: 1}\n");
   Diagnostics diag;
   auto experiments = load_experiments(file, {}, diag);
   ASSERT_TRUE(diag.ok()) << diag.str();
@@ -141,7 +149,8 @@ TEST_F(ConfigErrors, RealFp16PluginChecksItsParams) {
   PluginRegistry registry;
   registry.scan(LQ_PLUGIN_DIR);
   ASSERT_NE(registry.find("fp16"), nullptr) << "fp16 plugin not built in " LQ_PLUGIN_DIR;
-  auto file = write("e.yaml", "name: x\nmodel: {path: m.gguf}\nquantization: {backend: fp16, params: {dtype: float61}}\n");
+  auto file = write(
+      "e.yaml", "name: x\nmodel: {path: m.gguf}\nquantization: {backend: fp16, params: {dtype: float61}}\n");
   Diagnostics diag;
   auto experiments = load_experiments(file, {}, diag);
   validate_plugins(experiments, registry, diag);
@@ -162,9 +171,11 @@ TEST_F(ConfigErrors, AllErrorsAtOnce) {
   EXPECT_TRUE(load_experiments(file, {}, diag).empty());
   EXPECT_TRUE(HasError(diag, at("e.yaml", 1, 7) + "experiment name 'bad name' may only use"));
   EXPECT_TRUE(HasError(diag, at("e.yaml", 2, 15) + "a config.json alone has no weights"));
-  EXPECT_TRUE(HasError(diag, at("e.yaml", 3, 8) + "dtype must be one of auto, float16, bfloat16, float32, got 'fp16'"));
+  EXPECT_TRUE(HasError(
+      diag, at("e.yaml", 3, 8) + "dtype must be one of auto, float16, bfloat16, float32, got 'fp16'"));
   EXPECT_TRUE(HasError(diag, at("e.yaml", 4, 39) + "'quantization.params' must be a mapping, got a list"));
-  EXPECT_TRUE(HasError(diag, at("e.yaml", 6, 22) + "'tasks.0.limit' must be an integer >= 1, got an integer (0)"));
+  EXPECT_TRUE(
+      HasError(diag, at("e.yaml", 6, 22) + "'tasks.0.limit' must be an integer >= 1, got an integer (0)"));
   EXPECT_TRUE(HasError(diag, at("e.yaml", 7, 12) + "'timeout_s' must be a positive number"));
   EXPECT_TRUE(HasError(diag, at("e.yaml", 8, 16) + "'plugin_paths.0' must be a string"));
   EXPECT_EQ(diag.items().size(), 7u) << diag.str();

@@ -46,8 +46,9 @@ TEST_F(ConfigSweep, AxesExpandToTheCartesianProductWithTemplateNames) {
 }
 
 TEST_F(ConfigSweep, AutomaticNamesAndOverridesAppliedLast) {
-  auto file = write("s.yaml", std::string(kBase) +
-                                  "sweep:\n  axes:\n    quantization.params.mode: [x, y]\n    seed: [1, 2]\n");
+  auto file =
+      write("s.yaml",
+            std::string(kBase) + "sweep:\n  axes:\n    quantization.params.mode: [x, y]\n    seed: [1, 2]\n");
   Diagnostics diag;
   auto experiments = load_experiments(file, {"quantization.params.factor=7"}, diag);
   ASSERT_TRUE(diag.ok()) << diag.str();
@@ -62,7 +63,8 @@ TEST_F(ConfigSweep, AutomaticNamesAndOverridesAppliedLast) {
 }
 
 TEST_F(ConfigSweep, ExplicitVariantsFromFilesAndOverrides) {
-  write("exps/one.yaml", "name: one\n" + std::string(kBase).substr(strlen("name: exp\n")) + "tasks: [{name: t}]\n");
+  write("exps/one.yaml",
+        "name: one\n" + std::string(kBase).substr(strlen("name: exp\n")) + "tasks: [{name: t}]\n");
   write("exps/two.yaml", "base: one.yaml\nname: two\nquantization: {params: {mode: b}}\n");
   auto file = write("cmp.yaml",
                     "base: exps/one.yaml\n"
@@ -92,35 +94,42 @@ TEST_F(ConfigSweep, ExplicitVariantsFromFilesAndOverrides) {
 }
 
 TEST_F(ConfigSweep, SweepErrors) {
-  auto file = write("s.yaml",
-                    std::string(kBase) +
-                        "sweep:\n"
-                        "  name_templat: x\n"
-                        "  axes:\n"
-                        "    quantization.params.mode: x\n");
+  auto file = write("s.yaml", std::string(kBase) +
+                                  "sweep:\n"
+                                  "  name_templat: x\n"
+                                  "  axes:\n"
+                                  "    quantization.params.mode: x\n");
   Diagnostics diag;
   EXPECT_TRUE(load_experiments(file, {}, diag).empty());
-  EXPECT_TRUE(HasError(diag, at("s.yaml", 7, 3) + "unknown key 'name_templat' in 'sweep' (did you mean 'name_template'?)"));
-  EXPECT_TRUE(HasError(diag, at("s.yaml", 9, 31) + "axis 'quantization.params.mode' must be a non-empty list"));
+  EXPECT_TRUE(HasError(
+      diag, at("s.yaml", 7, 3) + "unknown key 'name_templat' in 'sweep' (did you mean 'name_template'?)"));
+  EXPECT_TRUE(
+      HasError(diag, at("s.yaml", 9, 31) + "axis 'quantization.params.mode' must be a non-empty list"));
 
   Diagnostics both;
-  EXPECT_TRUE(load_experiments(write("b.yaml", std::string(kBase) + "sweep: {axes: {seed: [1]}, variants: [{name: a}]}\n"),
-                               {}, both).empty());
+  EXPECT_TRUE(load_experiments(
+                  write("b.yaml", std::string(kBase) + "sweep: {axes: {seed: [1]}, variants: [{name: a}]}\n"),
+                  {}, both)
+                  .empty());
   EXPECT_TRUE(HasError(both, "a sweep has either 'axes' or 'variants', not both"));
 
   Diagnostics variants;
-  EXPECT_TRUE(load_experiments(write("v.yaml", "sweep:\n  variants:\n    - {set: {seed: 1}}\n    - file: gone.yaml\n"
-                                               "    - {name: a, sett: {}}\n"),
-                               {}, variants).empty());
+  EXPECT_TRUE(load_experiments(write("v.yaml",
+                                     "sweep:\n  variants:\n    - {set: {seed: 1}}\n    - file: gone.yaml\n"
+                                     "    - {name: a, sett: {}}\n"),
+                               {}, variants)
+                  .empty());
   EXPECT_TRUE(HasError(variants, at("v.yaml", 3, 7) + "a variant needs a 'name'"));
   EXPECT_TRUE(HasError(variants, at("v.yaml", 4, 13) + "variant file 'gone.yaml' not found"));
-  EXPECT_TRUE(HasError(variants, at("v.yaml", 5, 17) + "unknown key 'sett' in a variant (did you mean 'set'?)"));
+  EXPECT_TRUE(
+      HasError(variants, at("v.yaml", 5, 17) + "unknown key 'sett' in a variant (did you mean 'set'?)"));
 
   Diagnostics placeholder;
-  EXPECT_TRUE(load_experiments(write("p.yaml", std::string(kBase) +
-                                                   "sweep: {name_template: \"{name}-{mod}\", axes: "
-                                                   "{quantization.params.mode: [x]}}\n"),
-                               {}, placeholder).empty());
+  EXPECT_TRUE(
+      load_experiments(write("p.yaml", std::string(kBase) + "sweep: {name_template: \"{name}-{mod}\", axes: "
+                                                            "{quantization.params.mode: [x]}}\n"),
+                       {}, placeholder)
+          .empty());
   EXPECT_TRUE(HasError(placeholder, "unknown placeholder '{mod}' (did you mean 'mode'?)"));
 }
 

@@ -16,9 +16,8 @@ class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lq_config_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" +
-            std::to_string(::getpid()));
+    dir_ = std::filesystem::temp_directory_path() / ("lq_config_" + std::string(info->test_suite_name()) +
+                                                     "_" + info->name() + "_" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
@@ -37,7 +36,9 @@ class ConfigTest : public ::testing::Test {
            std::to_string(column);
   }
   // The start of an error message at that location.
-  std::string at(const std::string& name, int line, int column) const { return where(name, line, column) + ": "; }
+  std::string at(const std::string& name, int line, int column) const {
+    return where(name, line, column) + ": ";
+  }
 
   std::filesystem::path dir_;
 };

@@ -79,7 +79,8 @@ TEST(CoqaCommands, ScoresSavedPredictions) {
   const Story& s = d.stories[2];
   std::string jsonl;
   // Turn 2 right (after the usual model noise), turn 1 wrong; written out of order.
-  jsonl += json({{"id", s.id}, {"turn", 2}, {"prediction", " " + s.turns[1].answers[0] + "\nQ: x"}}).dump() + "\n\n";
+  jsonl += json({{"id", s.id}, {"turn", 2}, {"prediction", " " + s.turns[1].answers[0] + "\nQ: x"}}).dump() +
+           "\n\n";
   jsonl += json({{"id", s.id}, {"turn", 1}, {"prediction", "nothing at all"}}).dump() + "\n";
   test::ScratchFile preds("preds.jsonl", jsonl);
   const VerbRun r = run("coqa-score", {"--predictions", preds.path().string()});
@@ -92,7 +93,8 @@ TEST(CoqaCommands, ScoresSavedPredictions) {
   EXPECT_EQ(report["per_turn"][1]["prediction"], s.turns[1].answers[0]);
   // Golds "Anežka Dvořák" and "a clockmaker": leave-one-out gives the main answer 1 and 0.
   EXPECT_EQ(report["per_turn"][1]["f1"].get<double>(), 0.5);
-  const double mean_f1 = (report["per_turn"][0]["f1"].get<double>() + report["per_turn"][1]["f1"].get<double>()) / 2;
+  const double mean_f1 =
+      (report["per_turn"][0]["f1"].get<double>() + report["per_turn"][1]["f1"].get<double>()) / 2;
   EXPECT_DOUBLE_EQ(report["metrics"]["f1"].get<double>(), mean_f1);
   EXPECT_EQ(report["counts"]["predictions"], 2);
   EXPECT_EQ(report["variant"], "coqa");

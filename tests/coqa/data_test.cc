@@ -89,8 +89,10 @@ std::string story_with(const std::string& fields) {
     "answers": [{"input_text": "A", "turn_id": 1}]}, {"id": "bad-7", "source": "x", )" +
          fields + "}]}";
 }
-const std::string kQ2 = R"("questions": [{"input_text": "Q1?", "turn_id": 1}, {"input_text": "Q2?", "turn_id": 2}])";
-const std::string kA2 = R"("answers": [{"input_text": "A1", "turn_id": 1}, {"input_text": "A2", "turn_id": 2}])";
+const std::string kQ2 =
+    R"("questions": [{"input_text": "Q1?", "turn_id": 1}, {"input_text": "Q2?", "turn_id": 2}])";
+const std::string kA2 =
+    R"("answers": [{"input_text": "A1", "turn_id": 1}, {"input_text": "A2", "turn_id": 2}])";
 
 TEST(CoqaData, BadDataIsAClearError) {
   const std::vector<BadCase> cases = {
@@ -101,35 +103,42 @@ TEST(CoqaData, BadDataIsAClearError) {
       {"no stories", R"({"data": []})", {"bad.json", "no stories"}},
       {"story not an object", R"({"data": [3]})", {"bad.json", "story #0", "not a JSON object"}},
       {"missing id", R"({"data": [{"story": "x"}]})", {"bad.json", "story #0", "'id'"}},
-      {"empty story", story_with(R"("story": "  \n ", )" + kQ2 + ", " + kA2),
+      {"empty story",
+       story_with(R"("story": "  \n ", )" + kQ2 + ", " + kA2),
        {"bad.json", "story 'bad-7'", "empty 'story'"}},
       {"missing story", story_with(kQ2 + ", " + kA2), {"bad.json", "story 'bad-7'", "'story'"}},
-      {"story not a string", story_with(R"("story": 5, )" + kQ2 + ", " + kA2),
+      {"story not a string",
+       story_with(R"("story": 5, )" + kQ2 + ", " + kA2),
        {"bad.json", "story 'bad-7'", "'story' is not a string"}},
       {"mismatched counts",
        story_with(R"("story": "T.", )" + kQ2 + R"(, "answers": [{"input_text": "A1", "turn_id": 1}])"),
        {"bad.json", "story 'bad-7'", "2 questions but 1 answers"}},
-      {"no questions", story_with(R"("story": "T.", "questions": [], "answers": [])"),
+      {"no questions",
+       story_with(R"("story": "T.", "questions": [], "answers": [])"),
        {"bad.json", "story 'bad-7'", "no questions"}},
       {"question turn ids out of order",
-       story_with(R"("story": "T.", "questions": [{"input_text": "Q1?", "turn_id": 2}, {"input_text": "Q2?", "turn_id": 1}], )" +
-                  kA2),
+       story_with(
+           R"("story": "T.", "questions": [{"input_text": "Q1?", "turn_id": 2}, {"input_text": "Q2?", "turn_id": 1}], )" +
+           kA2),
        {"bad.json", "story 'bad-7'", "questions[0]", "turn_id 2, expected 1"}},
       {"answer turn id skips",
        story_with(R"("story": "T.", )" + kQ2 +
                   R"(, "answers": [{"input_text": "A1", "turn_id": 1}, {"input_text": "A2", "turn_id": 3}])"),
        {"bad.json", "story 'bad-7'", "answers[1]", "turn_id 3, expected 2"}},
       {"turn id not an integer",
-       story_with(R"("story": "T.", "questions": [{"input_text": "Q?", "turn_id": "1"}], "answers": [{"input_text": "A", "turn_id": 1}])"),
+       story_with(
+           R"("story": "T.", "questions": [{"input_text": "Q?", "turn_id": "1"}], "answers": [{"input_text": "A", "turn_id": 1}])"),
        {"bad.json", "story 'bad-7'", "integer 'turn_id'"}},
       {"answer text missing",
-       story_with(R"("story": "T.", "questions": [{"input_text": "Q?", "turn_id": 1}], "answers": [{"turn_id": 1}])"),
+       story_with(
+           R"("story": "T.", "questions": [{"input_text": "Q?", "turn_id": 1}], "answers": [{"turn_id": 1}])"),
        {"bad.json", "story 'bad-7'", "answers[0].input_text"}},
       {"additional answers short",
        story_with(R"("story": "T.", )" + kQ2 + ", " + kA2 +
                   R"(, "additional_answers": {"0": [{"input_text": "x", "turn_id": 1}]})"),
        {"bad.json", "story 'bad-7'", "additional_answers[\"0\"]", "1 answers for 2 questions"}},
-      {"additional answers not keyed", story_with(R"("story": "T.", )" + kQ2 + ", " + kA2 + R"(, "additional_answers": [])"),
+      {"additional answers not keyed",
+       story_with(R"("story": "T.", )" + kQ2 + ", " + kA2 + R"(, "additional_answers": [])"),
        {"bad.json", "story 'bad-7'", "additional_answers"}},
       {"duplicate id",
        R"({"data": [{"id": "s", "source": "x", "story": "T.", "questions": [{"input_text": "Q?", "turn_id": 1}], "answers": [{"input_text": "A", "turn_id": 1}]},

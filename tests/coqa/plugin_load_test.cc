@@ -42,8 +42,8 @@ TEST_F(CoqaPlugin, RunsAVerb) {
 TEST_F(CoqaPlugin, EvaluatesThroughTheSdkInterface) {
   std::shared_ptr<EvalTask> task = registry.create_task("coqa");
   Diagnostics diag;
-  task->configure(Params(json{{"variant", "coqa_last_turn"}}, "/tasks/0/params", std::make_shared<SourceMap>()),
-                  diag);
+  task->configure(
+      Params(json{{"variant", "coqa_last_turn"}}, "/tasks/0/params", std::make_shared<SourceMap>()), diag);
   ASSERT_TRUE(diag.ok()) << diag.str();
   test::CannedGenerator gen;
   gen.answer_for = [](const std::string&) { return std::string(" Pilot"); };

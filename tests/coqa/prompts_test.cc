@@ -45,7 +45,8 @@ TEST(CoqaPrompts, MatchTheHarnessByteForByte) {
       if (p.story_index == index[id] && p.turn == turn) match = &p;
     ASSERT_NE(match, nullptr) << variant << " " << id << " turn " << turn;
     EXPECT_EQ(match->text, h["prompt"].get<std::string>()) << variant << " " << id << " turn " << turn;
-    EXPECT_EQ(match->golds, h["golds"].get<std::vector<std::string>>()) << variant << " " << id << " turn " << turn;
+    EXPECT_EQ(match->golds, h["golds"].get<std::vector<std::string>>())
+        << variant << " " << id << " turn " << turn;
     ++checked;
     all_turns += variant == "coqa";
   }

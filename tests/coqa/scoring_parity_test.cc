@@ -80,19 +80,25 @@ TEST(CoqaScoring, NoGoldsIsRejected) { EXPECT_THROW(score_against_golds({}, "x")
 
 // Python's bytes.decode("utf-8", errors="replace"): one U+FFFD per maximal ill-formed subsequence.
 TEST(PythonText, Utf8DecodingReplacesLikePython) {
-  EXPECT_EQ(utf8_decode("a\xE2\x82"), U"a\uFFFD");                  // truncated 3-byte sequence
-  EXPECT_EQ(utf8_decode("\xFF\xFE" "b"), U"\uFFFD\uFFFD" "b");      // bytes that never start one
-  EXPECT_EQ(utf8_decode("\xF0\x9F\x90" "a"), U"\uFFFD" "a");        // truncated 4-byte sequence
-  EXPECT_EQ(utf8_decode("\xED\xA0\x80"), U"\uFFFD\uFFFD\uFFFD");    // a surrogate
-  EXPECT_EQ(utf8_decode("\xC0\xAF"), U"\uFFFD\uFFFD");              // overlong
+  EXPECT_EQ(utf8_decode("a\xE2\x82"), U"a\uFFFD");  // truncated 3-byte sequence
+  EXPECT_EQ(utf8_decode("\xFF\xFE"
+                        "b"),
+            U"\uFFFD\uFFFD"
+            "b");  // bytes that never start one
+  EXPECT_EQ(utf8_decode("\xF0\x9F\x90"
+                        "a"),
+            U"\uFFFD"
+            "a");                                                 // truncated 4-byte sequence
+  EXPECT_EQ(utf8_decode("\xED\xA0\x80"), U"\uFFFD\uFFFD\uFFFD");  // a surrogate
+  EXPECT_EQ(utf8_decode("\xC0\xAF"), U"\uFFFD\uFFFD");            // overlong
   EXPECT_EQ(utf8_decode("\xF0\x9F\x90\x9D"), U"\U0001F41D");
   EXPECT_EQ(utf8_encode(U"\U0001F41D\u00E9x"), "\xF0\x9F\x90\x9D\xC3\xA9x");
 }
 
 TEST(PythonText, LowerFollowsPythonSpecialCases) {
-  EXPECT_EQ(py_lower(U"\u0130"), U"i\u0307");         // İ lowers to two code points
+  EXPECT_EQ(py_lower(U"\u0130"), U"i\u0307");  // İ lowers to two code points
   EXPECT_EQ(py_lower(U"\u039F\u0394\u039F\u03A3"), U"\u03BF\u03B4\u03BF\u03C2");  // final sigma
-  EXPECT_EQ(py_lower(U"\u03A3"), U"\u03C3");          // alone: not final
+  EXPECT_EQ(py_lower(U"\u03A3"), U"\u03C3");                                      // alone: not final
   EXPECT_EQ(py_lower(U"\u0391\u03A3\u0391"), U"\u03B1\u03C3\u03B1");
   EXPECT_EQ(py_lower(U"\u0391\u03A3'"), U"\u03B1\u03C2'");  // apostrophe is case-ignorable
   EXPECT_EQ(py_lower(U"\u212A"), U"k");

@@ -20,7 +20,9 @@ namespace {
 using test::CannedGenerator;
 using test::NullTokenizer;
 
-Params params_of(const json& value) { return Params(value, "/tasks/0/params", std::make_shared<SourceMap>()); }
+Params params_of(const json& value) {
+  return Params(value, "/tasks/0/params", std::make_shared<SourceMap>());
+}
 
 CoqaTask configured(const json& value) {
   CoqaTask task;
@@ -37,8 +39,9 @@ TEST(CoqaTask, AllTurnsEndToEnd) {
   std::map<std::string, std::pair<std::string, std::string>> canned;  // prompt -> (generation, prediction)
   std::vector<size_t> first_two = {0, 1};
   for (const Prompt& p : build_prompts(data, first_two, Variant::kAllTurns))
-    canned[p.text] = p.turn % 2 ? std::make_pair(" " + p.golds[0] + "\nmore text", p.golds[0])
-                                : std::make_pair(std::string(" zebra crossing"), std::string("zebra crossing"));
+    canned[p.text] = p.turn % 2
+                         ? std::make_pair(" " + p.golds[0] + "\nmore text", p.golds[0])
+                         : std::make_pair(std::string(" zebra crossing"), std::string("zebra crossing"));
   CannedGenerator gen;
   gen.answer_for = [&](const std::string& prompt) { return canned.at(prompt).first; };
 

@@ -8,7 +8,8 @@
 namespace lq {
 namespace {
 
-std::shared_ptr<const LlamaModel> tiny_model(at::Device device = at::kCPU, at::ScalarType dtype = at::kFloat) {
+std::shared_ptr<const LlamaModel> tiny_model(at::Device device = at::kCPU,
+                                             at::ScalarType dtype = at::kFloat) {
   LlamaConfig c = test::tiny_config(true);
   return LlamaModel::load(c, *test::random_weights(c, 31), device, dtype);
 }

@@ -42,8 +42,8 @@ GgufWriter sample() {
     GgufWriter::put<uint16_t>(nested, static_cast<uint16_t>(7 + i));
   }
   w.kv_raw("nested", GgufWriter::ARRAY, nested);
-  w.tensor("a", {4, 2}, 0, std::vector<uint8_t>(32, 1));      // F32 [2, 4]
-  w.tensor("b", {32}, 8, std::vector<uint8_t>(34, 2));        // Q8_0, one block
+  w.tensor("a", {4, 2}, 0, std::vector<uint8_t>(32, 1));  // F32 [2, 4]
+  w.tensor("b", {32}, 8, std::vector<uint8_t>(34, 2));    // Q8_0, one block
   return w;
 }
 

@@ -41,7 +41,8 @@ TEST(GgufModel, ConfigFromMetadata) {
 
 TEST(GgufModel, DequantizesLikeTheGgufPackage) {
   ModelFiles m = open_model_files(kTiny);
-  const auto index = nlohmann::json::parse(test::read_file(test::fixture_dir() / "tiny_llama_gguf_expected.json"));
+  const auto index =
+      nlohmann::json::parse(test::read_file(test::fixture_dir() / "tiny_llama_gguf_expected.json"));
   const auto blob = test::read_file(test::fixture_dir() / "tiny_llama_gguf_expected.bin");
   EXPECT_EQ(m.weights->names().size(), index.size());
   EXPECT_FALSE(m.weights->has("lm_head.weight"));
@@ -56,8 +57,8 @@ TEST(GgufModel, DequantizesLikeTheGgufPackage) {
     ASSERT_LE(offset + static_cast<size_t>(t.numel()) * 4, blob.size());
     at::Tensor expected = at::empty(shape, at::kFloat);
     std::memcpy(expected.data_ptr(), blob.data() + offset, static_cast<size_t>(t.numel()) * 4);
-    EXPECT_TRUE(at::equal(t, expected)) << name << " (" << it.value()["type"] << ") max diff "
-                                        << (t - expected).abs().max().item<float>();
+    EXPECT_TRUE(at::equal(t, expected))
+        << name << " (" << it.value()["type"] << ") max diff " << (t - expected).abs().max().item<float>();
     types.insert(it.value()["type"].get<std::string>());
   }
   EXPECT_EQ(types, (std::set<std::string>{"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1"}));
@@ -75,10 +76,16 @@ TEST(GgufModel, LoadsInEveryFloatDtype) {
   EXPECT_TRUE(at::equal(b, f.to(at::kBFloat16)));
   expect_error([&] { m.weights->load("model.layers.0.self_attn.q_proj.weight", at::kInt, shape); },
                {"tiny_llama.gguf", "q_proj", "Int"});
-  expect_error([&] { m.weights->load("model.layers.0.self_attn.q_proj.weight", at::kFloat, {32, 16}); },
-               {"tiny_llama.gguf", "q_proj", "[32, 32]", "expected [32, 16]"});
-  expect_error([&] { m.weights->load("model.layers.9.mlp.up_proj.weight", at::kFloat, {64, 32}); },
-               {"tiny_llama.gguf", "layers.9.mlp.up_proj"});
+  expect_error(
+      [&] {
+        m.weights->load("model.layers.0.self_attn.q_proj.weight", at::kFloat, {32, 16});
+      },
+      {"tiny_llama.gguf", "q_proj", "[32, 32]", "expected [32, 16]"});
+  expect_error(
+      [&] {
+        m.weights->load("model.layers.9.mlp.up_proj.weight", at::kFloat, {64, 32});
+      },
+      {"tiny_llama.gguf", "layers.9.mlp.up_proj"});
   EXPECT_NE(m.weights->describe().find("tiny_llama.gguf"), std::string::npos);
   EXPECT_NE(m.weights->describe().find("Q4_1"), std::string::npos);
 }
@@ -198,7 +205,8 @@ TEST_F(GgufModelErrors, UnsupportedQuantType) {
 TEST_F(GgufModelErrors, MissingTensor) {
   test::TinyLlamaOptions o;
   o.skip = {"blk.0.attn_v.weight"};
-  expect_error([&] { open_model_files(write(o)); }, {"m.gguf", "model.layers.0.self_attn.v_proj.weight", "missing"});
+  expect_error([&] { open_model_files(write(o)); },
+               {"m.gguf", "model.layers.0.self_attn.v_proj.weight", "missing"});
 }
 
 TEST_F(GgufModelErrors, ShapeMismatch) {

@@ -9,7 +9,9 @@ namespace {
 
 using test::expect_error;
 
-LlamaConfig parse(const std::string& text) { return LlamaConfig::from_json(json::parse(text), "config.json"); }
+LlamaConfig parse(const std::string& text) {
+  return LlamaConfig::from_json(json::parse(text), "config.json");
+}
 
 // Llama-3.2-1B's config.json (the keys that matter).
 const char* kLlama32 = R"({
@@ -103,14 +105,17 @@ TEST(LlamaConfig, RopeForms) {
 }
 
 TEST(LlamaConfig, ErrorsNameTheKey) {
-  expect_error([] { parse(R"({"hidden_size": "576"})"); }, {"config.json", "'hidden_size'", "integer", "'576'"});
+  expect_error([] { parse(R"({"hidden_size": "576"})"); },
+               {"config.json", "'hidden_size'", "integer", "'576'"});
   expect_error([] { parse(R"({"hidden_size": 576.5})"); }, {"config.json", "'hidden_size'", "integer"});
-  expect_error([] { parse(R"({"num_hidden_layers": 0})"); }, {"config.json", "'num_hidden_layers'", "at least 1"});
+  expect_error([] { parse(R"({"num_hidden_layers": 0})"); },
+               {"config.json", "'num_hidden_layers'", "at least 1"});
   expect_error([] { parse(R"({"num_hidden_layers": 1000000000})"); }, {"config.json", "'num_hidden_layers'"});
   expect_error([] { parse(R"({"vocab_size": 18446744073709551615})"); }, {"config.json", "'vocab_size'"});
   expect_error([] { parse(R"({"num_attention_heads": 9, "num_key_value_heads": 2, "hidden_size": 576})"); },
                {"config.json", "'num_key_value_heads'", "divide"});
-  expect_error([] { parse(R"({"hidden_size": 100, "num_attention_heads": 3})"); }, {"config.json", "'hidden_size'"});
+  expect_error([] { parse(R"({"hidden_size": 100, "num_attention_heads": 3})"); },
+               {"config.json", "'hidden_size'"});
   expect_error([] { parse(R"({"head_dim": 63})"); }, {"config.json", "'head_dim'", "even"});
   expect_error([] { parse(R"({"rms_norm_eps": -1})"); }, {"config.json", "'rms_norm_eps'", "positive"});
   expect_error([] { parse(R"({"tie_word_embeddings": "yes"})"); }, {"config.json", "'tie_word_embeddings'"});

@@ -19,15 +19,21 @@ void mutate_and_parse(const std::vector<uint8_t>& original, uint32_t seed, int r
     for (int e = 0; e < edits; ++e) {
       const size_t at = rng() % b.size();
       switch (rng() % 4) {
-        case 0: b[at] = static_cast<uint8_t>(rng()); break;             // random byte
-        case 1: b[at] ^= static_cast<uint8_t>(1u << (rng() % 8)); break;  // bit flip
-        case 2: {                                                       // a huge 64-bit value
+        case 0:
+          b[at] = static_cast<uint8_t>(rng());
+          break;  // random byte
+        case 1:
+          b[at] ^= static_cast<uint8_t>(1u << (rng() % 8));
+          break;   // bit flip
+        case 2: {  // a huge 64-bit value
           uint64_t v = rng() % 2 ? ~uint64_t{0} - rng() % 64 : uint64_t{1} << (32 + rng() % 31);
           for (int i = 0; i < 8 && at + static_cast<size_t>(i) < b.size(); ++i)
             b[at + static_cast<size_t>(i)] = static_cast<uint8_t>(v >> (8 * i));
           break;
         }
-        default: b.resize(at); break;  // truncation
+        default:
+          b.resize(at);
+          break;  // truncation
       }
       if (b.empty()) break;
     }

@@ -15,7 +15,8 @@ namespace {
 
 using test::expect_error;
 
-const char* kConfig = R"({"vocab_size": 300, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+const char* kConfig =
+    R"({"vocab_size": 300, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
   "num_attention_heads": 4, "num_key_value_heads": 2, "tie_word_embeddings": true, "initializer_range": 0.05})";
 
 TEST(RandomWeights, SameSeedSameWeights) {
@@ -38,10 +39,15 @@ TEST(RandomWeights, SameSeedSameWeights) {
   at::Tensor ta = a.weights->load(q, at::kFloat, {64, 64});
   EXPECT_TRUE(at::equal(ta, tb));
   EXPECT_FALSE(at::equal(ta, c.weights->load(q, at::kFloat, {64, 64})));
-  EXPECT_FALSE(at::equal(ta, a.weights->load("model.layers.0.self_attn.q_proj.weight", at::kFloat, {64, 64})));
+  EXPECT_FALSE(
+      at::equal(ta, a.weights->load("model.layers.0.self_attn.q_proj.weight", at::kFloat, {64, 64})));
   EXPECT_TRUE(at::equal(a.weights->load(q, at::kBFloat16, {64, 64}), ta.to(at::kBFloat16)));
   EXPECT_TRUE(at::equal(a.weights->load("model.norm.weight", at::kHalf, {64}), at::ones({64}, at::kHalf)));
-  expect_error([&] { a.weights->load(q, at::kFloat, {64, 32}); }, {"random weights (seed 7)", q, "expected [64, 32]"});
+  expect_error(
+      [&] {
+        a.weights->load(q, at::kFloat, {64, 32});
+      },
+      {"random weights (seed 7)", q, "expected [64, 32]"});
   expect_error([&] { a.weights->load("lm_head.weight", at::kFloat, {300, 64}); }, {"lm_head.weight"});
 }
 
@@ -77,7 +83,8 @@ TEST(RandomWeights, Llama32OneBShapeIsFast) {
   ModelFiles m = open_model_files(dir.path(), 1);
   EXPECT_EQ(m.weights->names().size(), 16u * 9 + 2);
   auto start = std::chrono::steady_clock::now();
-  at::Tensor t = m.weights->load("model.layers.3.mlp.up_proj.weight", at::kBFloat16, {8192, 2048});  // 16.8M values
+  at::Tensor t =
+      m.weights->load("model.layers.3.mlp.up_proj.weight", at::kBFloat16, {8192, 2048});  // 16.8M values
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(t.scalar_type(), at::kBFloat16);
   EXPECT_LT(seconds, 5.0);  // ~1.2 G values for the whole model: well under a minute even on 2 cores
@@ -89,7 +96,8 @@ TEST(RandomWeights, NeedsAConfig) {
   test::write_file(dir / "config.json", std::string(kConfig));
   expect_error([&] { open_model_files(dir / "config.json"); }, {"config.json", "random seed"});
   expect_error([&] { open_model_files(dir.path()); }, {"no model.safetensors", "random seed"});
-  expect_error([&] { open_model_files(test::fixture_dir() / "tiny_llama.gguf", 1); }, {"tiny_llama.gguf", "config.json"});
+  expect_error([&] { open_model_files(test::fixture_dir() / "tiny_llama.gguf", 1); },
+               {"tiny_llama.gguf", "config.json"});
 }
 
 }  // namespace

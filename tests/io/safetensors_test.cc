@@ -46,7 +46,8 @@ TEST(Safetensors, SingleFileBf16Tied) {
   EXPECT_EQ(m.config.head_dim, 4);
   EXPECT_FALSE(m.weights->has("lm_head.weight"));
   EXPECT_EQ(m.weights->names().size(), 20u);
-  EXPECT_NE(m.weights->describe().find("model.safetensors (BF16)"), std::string::npos) << m.weights->describe();
+  EXPECT_NE(m.weights->describe().find("model.safetensors (BF16)"), std::string::npos)
+      << m.weights->describe();
   EXPECT_FALSE(m.tokenizer);  // no tokenizer.json in the fixture
   expect_fixture_values(m);
   at::Tensor b = m.weights->load("model.norm.weight", at::kBFloat16, {8});
@@ -54,7 +55,8 @@ TEST(Safetensors, SingleFileBf16Tied) {
   EXPECT_TRUE(at::equal(b.to(at::kFloat), expected_values({8}, 19)));
   expect_error([&] { m.weights->load("model.norm.weight", at::kFloat, {9}); },
                {"model.safetensors", "'model.norm.weight'", "[8]", "expected [9]"});
-  expect_error([&] { m.weights->load("model.norm.weight", at::kDouble, {8}); }, {"model.norm.weight", "Double"});
+  expect_error([&] { m.weights->load("model.norm.weight", at::kDouble, {8}); },
+               {"model.norm.weight", "Double"});
   expect_error([&] { m.weights->load("lm_head.weight", at::kFloat, {16, 8}); }, {"lm_head.weight"});
 }
 
@@ -72,7 +74,8 @@ TEST(Safetensors, ShardedMixedDtypes) {
 }
 
 // Builds a safetensors file from a header string and a data size.
-std::vector<uint8_t> safetensors_bytes(const std::string& header, size_t data_bytes, uint64_t length_field = 0) {
+std::vector<uint8_t> safetensors_bytes(const std::string& header, size_t data_bytes,
+                                       uint64_t length_field = 0) {
   std::vector<uint8_t> b(8);
   uint64_t n = length_field ? length_field : header.size();
   std::memcpy(b.data(), &n, 8);
@@ -94,25 +97,37 @@ TEST(Safetensors, HeaderErrors) {
   expect_error([&] { parse({1, 2, 3}); }, {"x.safetensors", "truncated"});
   expect_error([&] { parse(safetensors_bytes("[1]", 0)); }, {"not a JSON object"});
   expect_error([&] { parse(safetensors_bytes("{\"a\":", 0)); }, {"x.safetensors", "not valid JSON"});
-  expect_error([&] { parse(safetensors_bytes("{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}", 0)); },
-               {"x.safetensors", "nests too deeply"});
-  expect_error([&] { parse(safetensors_bytes(R"({"a":{"dtype":"Q9","shape":[1],"data_offsets":[0,1]}})", 1)); },
-               {"'a'", "unknown dtype 'Q9'"});
-  expect_error([&] { parse(safetensors_bytes(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})", 16)); },
-               {"'a'", "12 bytes expected", "span 16"});
-  expect_error([&] { parse(safetensors_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})", 16)); },
-               {"'a'", "reversed"});
-  expect_error([&] { parse(safetensors_bytes(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 16)); },
-               {"'a'", "non-negative"});
+  expect_error(
+      [&] {
+        parse(safetensors_bytes("{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}", 0));
+      },
+      {"x.safetensors", "nests too deeply"});
+  expect_error(
+      [&] { parse(safetensors_bytes(R"({"a":{"dtype":"Q9","shape":[1],"data_offsets":[0,1]}})", 1)); },
+      {"'a'", "unknown dtype 'Q9'"});
+  expect_error(
+      [&] { parse(safetensors_bytes(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})", 16)); },
+      {"'a'", "12 bytes expected", "span 16"});
+  expect_error(
+      [&] { parse(safetensors_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})", 16)); },
+      {"'a'", "reversed"});
+  expect_error(
+      [&] { parse(safetensors_bytes(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 16)); },
+      {"'a'", "non-negative"});
   expect_error(
       [&] {
         parse(safetensors_bytes(
             R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,4]}})", 16));
       },
       {"'a'", "overflow"});
-  expect_error([&] { parse(safetensors_bytes(R"({"a":{"dtype":"F32","shape":[1]}})", 4)); }, {"'a'", "data_offsets"});
-  expect_error([&] { parse(safetensors_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,18446744073709551615]}})", 4)); },
-               {"'a'", "past"});
+  expect_error([&] { parse(safetensors_bytes(R"({"a":{"dtype":"F32","shape":[1]}})", 4)); },
+               {"'a'", "data_offsets"});
+  expect_error(
+      [&] {
+        parse(safetensors_bytes(
+            R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,18446744073709551615]}})", 4));
+      },
+      {"'a'", "past"});
   expect_error([&] { parse(safetensors_bytes(R"({"__metadata__":{"k":1}})", 0)); }, {"__metadata__"});
 }
 
@@ -148,7 +163,8 @@ TEST_F(SafetensorsFolder, ConfigDisagreesWithTheTensors) {
   expect_error([&] { open_model_files(f); }, {"'model.layers.2.input_layernorm.weight' is missing"});
   set_config(f, "num_hidden_layers", 2);
   set_config(f, "intermediate_size", 10);
-  expect_error([&] { open_model_files(f); }, {"model.safetensors", "mlp.gate_proj.weight", "[12, 8]", "expected [10, 8]"});
+  expect_error([&] { open_model_files(f); },
+               {"model.safetensors", "mlp.gate_proj.weight", "[12, 8]", "expected [10, 8]"});
   set_config(f, "intermediate_size", 12);
   set_config(f, "tie_word_embeddings", false);
   expect_error([&] { open_model_files(f); }, {"lm_head.weight", "does not tie"});
@@ -174,11 +190,13 @@ TEST_F(SafetensorsFolder, BrokenIndex) {
   auto broken = index;
   broken["weight_map"]["model.norm.weight"] = "../model-00002-of-00002.safetensors";
   test::write_file(f / "model.safetensors.index.json", broken.dump());
-  expect_error([&] { open_model_files(f); }, {"model.safetensors.index.json", "model.norm.weight", "not a file in the same folder"});
+  expect_error([&] { open_model_files(f); },
+               {"model.safetensors.index.json", "model.norm.weight", "not a file in the same folder"});
   broken = index;
   broken["weight_map"]["model.norm.weight"] = "model-00001-of-00002.safetensors";
   test::write_file(f / "model.safetensors.index.json", broken.dump());
-  expect_error([&] { open_model_files(f); }, {"model.safetensors.index.json", "model.norm.weight", "not in model-00001"});
+  expect_error([&] { open_model_files(f); },
+               {"model.safetensors.index.json", "model.norm.weight", "not in model-00001"});
   broken = index;
   broken["weight_map"]["model.extra.weight"] = "model-00003-of-00003.safetensors";
   test::write_file(f / "model.safetensors.index.json", broken.dump());
@@ -207,7 +225,8 @@ TEST_F(SafetensorsFolder, TokenizerAndGenerationConfig) {
   // A config of SmolLM2's vocabulary, random weights, the tokenizer next to it.
   fs::path r = dir_ / "random";
   fs::create_directories(r);
-  test::write_file(r / "config.json", std::string(R"({"vocab_size": 49152, "hidden_size": 16, "intermediate_size": 32,
+  test::write_file(r / "config.json",
+                   std::string(R"({"vocab_size": 49152, "hidden_size": 16, "intermediate_size": 32,
     "num_hidden_layers": 1, "num_attention_heads": 2, "tie_word_embeddings": true})"));
   fs::copy(tokenizer, r / "tokenizer.json");
   ModelFiles m = open_model_files(r, 5);

@@ -1,6 +1,7 @@
 // The real test model, SmolLM2-135M-Instruct in Q4_1 (scripts/fetch-models.sh): metadata, tensor list,
-// config, and dequantized tensors against the gguf Python package (tests/fixtures/io/smollm2_q4_1_slices.json,
-// made by scripts/fixtures/io_gguf_fixture.py). Skipped when the model has not been fetched.
+// config, and dequantized tensors against the gguf Python package
+// (tests/fixtures/io/smollm2_q4_1_slices.json, made by scripts/fixtures/io_gguf_fixture.py). Skipped when the
+// model has not been fetched.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -66,20 +67,24 @@ TEST_F(SmolLM2, Config) {
 
 TEST_F(SmolLM2, DequantizedTensorsMatchTheGgufPackage) {
   ModelFiles m = open_model_files(kModel);
-  const auto fixture = nlohmann::json::parse(test::read_file(test::fixture_dir() / "smollm2_q4_1_slices.json"));
+  const auto fixture =
+      nlohmann::json::parse(test::read_file(test::fixture_dir() / "smollm2_q4_1_slices.json"));
   for (const auto& t : fixture["tensors"]) {
     const std::string name = t["name"];
     at::Tensor w = m.weights->load(name, at::kFloat, t["shape"].get<std::vector<int64_t>>());
     at::Tensor w2 = w.dim() == 1 ? w.reshape({1, -1}) : w;
     for (const auto& s : t["slices"]) {
       const auto values = s["values"].get<std::vector<float>>();
-      at::Tensor got = w2[s["row"].get<int64_t>()].slice(0, s["col"].get<int64_t>(), s["col"].get<int64_t>() + 32);
+      at::Tensor got =
+          w2[s["row"].get<int64_t>()].slice(0, s["col"].get<int64_t>(), s["col"].get<int64_t>() + 32);
       at::Tensor want = at::from_blob(const_cast<float*>(values.data()), {32}, at::kFloat);
       EXPECT_TRUE(at::equal(got, want)) << name << " row " << s["row"] << " col " << s["col"];
     }
     at::Tensor d = w.to(at::kDouble);
-    EXPECT_NEAR(d.sum().item<double>(), t["sum"].get<double>(), 1e-6 * t["sum_squares"].get<double>()) << name;
-    EXPECT_NEAR(d.pow(2).sum().item<double>(), t["sum_squares"].get<double>(), 1e-9 * t["sum_squares"].get<double>())
+    EXPECT_NEAR(d.sum().item<double>(), t["sum"].get<double>(), 1e-6 * t["sum_squares"].get<double>())
+        << name;
+    EXPECT_NEAR(d.pow(2).sum().item<double>(), t["sum_squares"].get<double>(),
+                1e-9 * t["sum_squares"].get<double>())
         << name;
   }
 }

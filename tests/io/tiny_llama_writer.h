@@ -14,10 +14,10 @@ struct TinyLlamaOptions {
   std::string tokenizer_model = "gpt2";
   uint32_t block_count = 1;
   bool untied = false;
-  std::vector<std::string> skip;               // GGUF tensor names to leave out
-  std::string odd_type_tensor;                 // this tensor stored as Q5_0 instead of F32
-  std::string odd_shape_tensor;                // this tensor with one row too many
-  std::vector<float> rope_freqs;               // when set: a rope_freqs.weight tensor (llama3 scaling)
+  std::vector<std::string> skip;  // GGUF tensor names to leave out
+  std::string odd_type_tensor;    // this tensor stored as Q5_0 instead of F32
+  std::string odd_shape_tensor;   // this tensor with one row too many
+  std::vector<float> rope_freqs;  // when set: a rope_freqs.weight tensor (llama3 scaling)
   float rope_theta = 10000.0f;
 };
 

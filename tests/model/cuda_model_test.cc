@@ -7,7 +7,8 @@
 namespace lq {
 namespace {
 
-const std::vector<int64_t> kIds = {1, 200, 13, 77, 5, 5, 250, 31, 90, 64, 128, 3, 17, 42, 199, 8, 0, 255, 100, 60};
+const std::vector<int64_t> kIds = {1,   200, 13, 77, 5,   5, 250, 31,  90,  64,
+                                   128, 3,   17, 42, 199, 8, 0,   255, 100, 60};
 
 class CudaModel : public ::testing::TestWithParam<at::ScalarType> {
  protected:
@@ -37,7 +38,8 @@ TEST_P(CudaModel, IncrementalDecodeEqualsFullForward) {
   m->forward(ids.narrow(1, 0, P), pos.narrow(1, 0, P), cache, 0, true);
   const double tol = 0.03 * full.abs().max().item<double>();
   for (int64_t t = P; t < T; ++t) {
-    at::Tensor step = m->forward(ids.narrow(1, t, 1), pos.narrow(1, t, 1), cache, t, true)[0].cpu().to(at::kFloat);
+    at::Tensor step =
+        m->forward(ids.narrow(1, t, 1), pos.narrow(1, t, 1), cache, t, true)[0].cpu().to(at::kFloat);
     EXPECT_LT((step - full[t]).abs().max().item<double>(), tol) << "position " << t;
   }
 }

@@ -44,7 +44,7 @@ TEST_P(HfParity, Fp32LogitsMatchTransformers) {
   const json case_ = read_fixture().at(GetParam());
   ModelFiles files = open_model_files(kFixtures / GetParam());
   auto model = LlamaModel::load(files, at::kCPU, at::kFloat);
-  at::Tensor got = test::run_full(*model, case_.at("input_ids").get<std::vector<int64_t>>());
+  at::Tensor got = test::run_full(*model, case_.at("input_ids").get<std::vector<int64_t> >());
   at::Tensor want = to_tensor(case_.at("logits"));
   ASSERT_EQ(got.sizes(), want.sizes());
   const double scale = want.abs().max().item<double>();
@@ -66,16 +66,17 @@ TEST(HfParitySmolLM2, ArgmaxAndTopLogitsMatchTransformers) {
 #else
   const json case_ = read_fixture().at("smollm2");
   auto model = LlamaModel::load(open_model_files(gguf), at::kCPU, at::kFloat);
-  at::Tensor logits = test::run_full(*model, case_.at("input_ids").get<std::vector<int64_t>>());
-  const auto argmax = case_.at("argmax").get<std::vector<int64_t>>();
+  at::Tensor logits = test::run_full(*model, case_.at("input_ids").get<std::vector<int64_t> >());
+  const auto argmax = case_.at("argmax").get<std::vector<int64_t> >();
   at::Tensor got = logits.argmax(-1);
   int64_t same = 0;
-  for (size_t t = 0; t < argmax.size(); ++t) same += got[static_cast<int64_t>(t)].item<int64_t>() == argmax[t];
+  for (size_t t = 0; t < argmax.size(); ++t)
+    same += got[static_cast<int64_t>(t)].item<int64_t>() == argmax[t];
   EXPECT_GE(double(same), 0.99 * double(argmax.size()));
   at::Tensor last = logits[-1];
   const double scale = last.abs().max().item<double>();
-  const auto top_ids = case_.at("top_ids").get<std::vector<int64_t>>();
-  const auto top_logits = case_.at("top_logits").get<std::vector<float>>();
+  const auto top_ids = case_.at("top_ids").get<std::vector<int64_t> >();
+  const auto top_logits = case_.at("top_logits").get<std::vector<float> >();
   for (size_t i = 0; i < top_ids.size(); ++i)
     EXPECT_NEAR(last[top_ids[i]].item<float>(), top_logits[i], 1e-3 * scale) << "token " << top_ids[i];
 #endif

@@ -29,7 +29,8 @@ at::Tensor reference_logits(const LlamaConfig& c, const MapWeightSource& w, cons
     double f = 1.0 / std::pow(c.rope_theta, double(i) / D);
     const double wl = 2 * M_PI / f, old = double(c.rope_scaling.original_max_position_embeddings);
     const auto& s = c.rope_scaling;
-    if (wl > old / s.low_freq_factor) f /= s.factor;
+    if (wl > old / s.low_freq_factor)
+      f /= s.factor;
     else if (wl >= old / s.high_freq_factor) {
       const double sm = (old / wl - s.low_freq_factor) / (s.high_freq_factor - s.low_freq_factor);
       f = (1 - sm) * f / s.factor + sm * f;
@@ -71,7 +72,8 @@ at::Tensor reference_logits(const LlamaConfig& c, const MapWeightSource& w, cons
   return at::matmul(h, W(c.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight").t());
 }
 
-const std::vector<int64_t> kIds = {1, 200, 13, 77, 5, 5, 250, 31, 90, 64, 128, 3, 17, 42, 199, 8, 0, 255, 100, 60};
+const std::vector<int64_t> kIds = {1,   200, 13, 77, 5,   5, 250, 31,  90,  64,
+                                   128, 3,   17, 42, 199, 8, 0,   255, 100, 60};
 
 class ModelVsReference : public ::testing::TestWithParam<bool> {};
 

@@ -70,9 +70,12 @@ TEST(Rope, Llama3ScalingCoversAllThreeBands) {
   for (int64_t i = 0; i < 8; ++i) {
     EXPECT_NEAR(f[i].item<float>(), want[size_t(i)], 1e-6 * want[size_t(i)]) << i;
     const double ratio = f0[i].item<float>() / f[i].item<float>();
-    if (std::abs(ratio - 1) < 1e-6) ++kept;
-    else if (std::abs(ratio - 8) < 1e-5) ++scaled;
-    else ++smoothed;
+    if (std::abs(ratio - 1) < 1e-6)
+      ++kept;
+    else if (std::abs(ratio - 8) < 1e-5)
+      ++scaled;
+    else
+      ++smoothed;
   }
   EXPECT_GT(kept, 0);
   EXPECT_GT(scaled, 0);
@@ -103,7 +106,8 @@ TEST(Rope, RotatesEachPairByPositionTimesFrequency) {
 }
 
 // Attention by loops: query head h reads kv head h / (heads / kv_heads).
-at::Tensor loop_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed) {
+at::Tensor loop_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                          const at::Tensor& allowed) {
   const int64_t B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3), S = k.size(2);
   const int64_t rep = H / k.size(1);
   at::Tensor out = at::zeros_like(q, at::kDouble);
@@ -118,9 +122,12 @@ at::Tensor loop_attention(const at::Tensor& q, const at::Tensor& k, const at::Te
           mx = std::max(mx, w[size_t(s)]);
         }
         for (int64_t s = 0; s < S; ++s)
-          if (allowed[b][0][t][s].item<bool>()) sum += w[size_t(s)] = std::exp(w[size_t(s)] - mx);
-          else w[size_t(s)] = 0;
-        for (int64_t s = 0; s < S; ++s) out[b][h][t] += v[b][h / rep][s].to(at::kDouble) * (w[size_t(s)] / sum);
+          if (allowed[b][0][t][s].item<bool>())
+            sum += w[size_t(s)] = std::exp(w[size_t(s)] - mx);
+          else
+            w[size_t(s)] = 0;
+        for (int64_t s = 0; s < S; ++s)
+          out[b][h][t] += v[b][h / rep][s].to(at::kDouble) * (w[size_t(s)] / sum);
       }
   return out;
 }

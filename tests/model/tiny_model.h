@@ -50,7 +50,8 @@ class MapWeightSource : public WeightSource {
     return out;
   }
   bool has(const std::string& name) const override { return tensors.count(name) > 0; }
-  at::Tensor load(const std::string& name, at::ScalarType dtype, const std::vector<int64_t>& shape) const override {
+  at::Tensor load(const std::string& name, at::ScalarType dtype,
+                  const std::vector<int64_t>& shape) const override {
     auto it = tensors.find(name);
     if (it == tensors.end()) throw Error("test weights: no tensor " + name);
     if (it->second.sizes() != at::IntArrayRef(shape)) throw Error("test weights: wrong shape for " + name);
@@ -88,7 +89,8 @@ inline std::shared_ptr<MapWeightSource> random_weights(const LlamaConfig& c, uin
 // put a stop string such as "\nQ:" across several tokens.
 class CharTokenizer : public Tokenizer {
  public:
-  static constexpr const char* kAlphabet = "abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXY0123456789 \n:.";
+  static constexpr const char* kAlphabet =
+      "abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXY0123456789 \n:.";
   static_assert(std::char_traits<char>::length(kAlphabet) == 64, "one character per id mod 64");
 
   explicit CharTokenizer(std::vector<TokenId> eos = {}) : eos_(std::move(eos)) {}

@@ -17,7 +17,8 @@ TEST(Pareto, KeepsPointsNoOtherBeats) {
 
 TEST(Svg, EscapesTextAndNamesAxes) {
   EXPECT_EQ(SvgWriter::escape("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
-  std::string svg = accuracy_vs_size_svg({{"fp16 <base>", 256, 60.1, 1.2}, {"nf4", 80, 59.3, 1.2}}, "coqa F1 (%)");
+  std::string svg =
+      accuracy_vs_size_svg({{"fp16 <base>", 256, 60.1, 1.2}, {"nf4", 80, 59.3, 1.2}}, "coqa F1 (%)");
   EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
   EXPECT_NE(svg.find("fp16 &lt;base&gt;"), std::string::npos);
   EXPECT_NE(svg.find("Model size (MB, weights)"), std::string::npos);
@@ -28,7 +29,8 @@ TEST(Svg, EscapesTextAndNamesAxes) {
 }
 
 TEST(Svg, BarsShowMissingValuesAsNotAvailable) {
-  std::string svg = grouped_bars_svg("t", "tokens per second", {"a", "b"}, {{"batch 1", {10.0, std::nullopt}}});
+  std::string svg =
+      grouped_bars_svg("t", "tokens per second", {"a", "b"}, {{"batch 1", {10.0, std::nullopt}}});
   EXPECT_NE(svg.find("n/a"), std::string::npos);
   EXPECT_NE(svg.find("tokens per second"), std::string::npos);
 }

@@ -81,7 +81,9 @@ TEST(Csv, QuotesWhatNeedsQuoting) {
   auto records = ordered();
   std::string csv = render_csv(summarize_records(records), records);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 6);  // header, 4 rows, one message with a line break
-  EXPECT_NE(csv.find("\"nf4_bs32, oom\",error,false,benchmark,\"CUDA out of memory\ntried"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\"nf4_bs32, oom\",error,false,benchmark,\"CUDA out of memory\ntried"),
+            std::string::npos)
+      << csv;
   EXPECT_NE(csv.find("nf4,success,false,,,80,-68.75,coqa,59.31,"), std::string::npos) << csv;
 }
 
@@ -95,7 +97,8 @@ TEST(Microbenchmarks, ParsesGoogleBenchmarkJson) {
   EXPECT_DOUBLE_EQ(rows[0].real_time, 12.5);
   EXPECT_DOUBLE_EQ(rows[0].counters["bytes_per_second"].get<double>(), 1.5e9);
   EXPECT_EQ(rows[1].aggregate, "median");
-  EXPECT_NE(render_microbenchmarks_markdown(rows).find("| gbench.json | BM_Nf4Dequant/4096 | 12.5 us |"), std::string::npos);
+  EXPECT_NE(render_microbenchmarks_markdown(rows).find("| gbench.json | BM_Nf4Dequant/4096 | 12.5 us |"),
+            std::string::npos);
   EXPECT_THROW(parse_google_benchmark(json{{"benchmarks", 1}}, "x.json"), Error);
   j["benchmarks"][0].erase("real_time");
   try {
@@ -117,8 +120,9 @@ TEST(ReportWriter, RebuildsEverythingFromTheRecordsFolder) {
   EXPECT_EQ(records[0].name, "fp16_baseline");  // by run order
   ReportOutput out = write_report(dir, records);
   EXPECT_EQ(out.table, read_file(kGolden / "summary_table.txt"));
-  for (const char* f : {"summary.txt", "summary.csv", "summary.json", "summary.md", "microbenchmarks.csv",
-                        "plots/accuracy_vs_size.svg", "plots/decode_throughput.svg", "plots/prefill_latency.svg"})
+  for (const char* f :
+       {"summary.txt", "summary.csv", "summary.json", "summary.md", "microbenchmarks.csv",
+        "plots/accuracy_vs_size.svg", "plots/decode_throughput.svg", "plots/prefill_latency.svg"})
     EXPECT_TRUE(fs::exists(dir / f)) << f;
   json combined = json::parse(read_file(dir / "summary.json"));
   EXPECT_EQ(combined["records"].size(), 4u);

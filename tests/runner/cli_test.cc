@@ -32,7 +32,8 @@ ResultRecord record_of(const fs::path& dir, const std::string& name) {
 
 TEST(Cli, RunsATinyRandomModelAndResumes) {
   fs::path out = fake::scratch_dir();
-  ChildOutcome run = cli({"run", (kData / "tiny_fp32.yaml").string(), "--out", out.string(), "--progress", "plain"});
+  ChildOutcome run =
+      cli({"run", (kData / "tiny_fp32.yaml").string(), "--out", out.string(), "--progress", "plain"});
   ASSERT_EQ(run.exit_code, 0) << run.tail;
   ResultRecord r = record_of(out, "tiny_fp32");
   ASSERT_TRUE(r.ok()) << r.error->stage << ": " << r.error->message;
@@ -56,8 +57,8 @@ TEST(Cli, RunsATinyRandomModelAndResumes) {
 
 TEST(Cli, ASweepWithFailuresExitsOneAndKeepsEveryRecord) {
   fs::path out = fake::scratch_dir();
-  ChildOutcome run = cli({"sweep", (kData / "tiny_sweep.yaml").string(), "--out", out.string(), "--plugin-path",
-                          LQ_RUNNER_TEST_PLUGIN_DIR, "-q"});
+  ChildOutcome run = cli({"sweep", (kData / "tiny_sweep.yaml").string(), "--out", out.string(),
+                          "--plugin-path", LQ_RUNNER_TEST_PLUGIN_DIR, "-q"});
   EXPECT_EQ(run.exit_code, 1) << run.tail;
   EXPECT_TRUE(record_of(out, "tiny-none").ok());
   EXPECT_EQ(record_of(out, "tiny-throw").error->stage, "quantize");

@@ -21,7 +21,8 @@ TEST(ExperimentRunner, ProducesACompleteRecord) {
   ResultRecord r = ExperimentRunner(fake::make_fake_engine, hooks).run(e, 3);
 
   ASSERT_TRUE(r.ok()) << r.error->stage << ": " << r.error->message;
-  EXPECT_EQ(stages, (std::vector<std::string>{"configure", "load", "quantize", "evaluate:echo_qa", "benchmark", "cleanup"}));
+  EXPECT_EQ(stages, (std::vector<std::string>{"configure", "load", "quantize", "evaluate:echo_qa",
+                                              "benchmark", "cleanup"}));
   EXPECT_GT(progress_calls, 0);
   EXPECT_EQ(r.order, 3);
   EXPECT_EQ(r.device, "cpu");
@@ -34,7 +35,8 @@ TEST(ExperimentRunner, ProducesACompleteRecord) {
   EXPECT_EQ(r.quantization["version"], "0.1");
   EXPECT_EQ(r.benchmark["prefill"].size(), 2u);
   EXPECT_EQ(r.benchmark["decode"].size(), 2u);
-  for (const char* stage : {"configure", "load", "quantize", "load_quantize", "benchmark", "cleanup", "total"})
+  for (const char* stage :
+       {"configure", "load", "quantize", "load_quantize", "benchmark", "cleanup", "total"})
     EXPECT_TRUE(r.timings_s.contains(stage)) << stage;
   EXPECT_GT(r.memory["peak"]["peak_bytes"].get<int64_t>(), 0);
   EXPECT_EQ(r.environment["llama_quant_version"], LQ_VERSION);
@@ -52,7 +54,8 @@ TEST(ExperimentRunner, AThrowingBackendBecomesAnErrorRecordOfItsStage) {
   std::vector<std::string> stages;
   RunnerHooks hooks;
   hooks.on_stage = [&](const std::string& s) { stages.push_back(s); };
-  ResultRecord r = ExperimentRunner(fake::make_fake_engine, hooks).run(fake::fake_experiment("t", "throw", dir));
+  ResultRecord r =
+      ExperimentRunner(fake::make_fake_engine, hooks).run(fake::fake_experiment("t", "throw", dir));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->stage, "quantize");
   EXPECT_NE(r.error->message.find("told to throw"), std::string::npos);
@@ -70,7 +73,8 @@ TEST(ExperimentRunner, ConfigurationProblemsFailTheConfigureStage) {
   EXPECT_NE(r.error->message.find("no_such_backend"), std::string::npos);
 
   e = fake::fake_experiment("c", "none", dir);
-  e.quantization.params = Params(json{{"fault", "sometimes"}}, "/quantization/params", std::make_shared<SourceMap>());
+  e.quantization.params =
+      Params(json{{"fault", "sometimes"}}, "/quantization/params", std::make_shared<SourceMap>());
   r = ExperimentRunner(fake::make_fake_engine).run(e);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->stage, "configure");

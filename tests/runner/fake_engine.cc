@@ -14,7 +14,9 @@ class ByteTokenizer final : public Tokenizer {
   std::vector<TokenId> encode(std::string_view text, bool) const override {
     return std::vector<TokenId>(text.begin(), text.end());
   }
-  std::string decode(const std::vector<TokenId>& ids, bool) const override { return std::string(ids.begin(), ids.end()); }
+  std::string decode(const std::vector<TokenId>& ids, bool) const override {
+    return std::string(ids.begin(), ids.end());
+  }
   int64_t vocab_size() const override { return kVocab; }
   TokenId bos_id() const override { return -1; }
   std::vector<TokenId> eos_ids() const override { return {}; }
@@ -73,7 +75,8 @@ class FakeEngine final : public ModelEngine, public BenchTarget {
   void release() override { layers_.clear(); }
 
   void prefill(const std::vector<std::vector<TokenId>>& prompts) override {
-    forward(at::randn({static_cast<int64_t>(prompts.size()), static_cast<int64_t>(prompts[0].size()), kHidden}));
+    forward(
+        at::randn({static_cast<int64_t>(prompts.size()), static_cast<int64_t>(prompts[0].size()), kHidden}));
     batch_ = static_cast<int64_t>(prompts.size());
   }
   double decode_seconds(const std::vector<std::vector<TokenId>>& prompts, int64_t new_tokens) override {

@@ -31,7 +31,8 @@ int sweep(lq::Args& args) {
   for (const auto& j : list) experiments.push_back(lq::experiment_from_json(j, files[0]));
   lq::install_interrupt_forwarding();
   auto outcome = lq::SweepRunner(options).run(experiments);
-  std::cout << "ran " << outcome.ran << " skipped " << outcome.skipped << " failed " << outcome.failed << std::endl;
+  std::cout << "ran " << outcome.ran << " skipped " << outcome.skipped << " failed " << outcome.failed
+            << std::endl;
   return outcome.failed ? 1 : 0;
 }
 

@@ -15,16 +15,16 @@ namespace lq::fake {
 
 inline std::filesystem::path scratch_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = std::filesystem::temp_directory_path() /
-             ("lq_runner_test_" + std::to_string(::getpid())) / (std::string(info->test_suite_name()) + "." + info->name());
+  auto dir = std::filesystem::temp_directory_path() / ("lq_runner_test_" + std::to_string(::getpid())) /
+             (std::string(info->test_suite_name()) + "." + info->name());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
 }
 
 // An experiment over the fake engine with the `faulty` backend set to `fault` and the echo_qa task.
-inline Experiment fake_experiment(const std::string& name, const std::string& fault, const std::filesystem::path& out,
-                                  double sleep_s = 0) {
+inline Experiment fake_experiment(const std::string& name, const std::string& fault,
+                                  const std::filesystem::path& out, double sleep_s = 0) {
   Experiment e;
   e.name = name;
   e.description = "fake " + fault;

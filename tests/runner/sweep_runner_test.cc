@@ -55,12 +55,10 @@ int count(const std::string& text, const std::string& what) {
 
 TEST(SweepRunner, CrashThrowAndTimeoutBecomeErrorRecordsAndTheRestRun) {
   fs::path dir = fake::scratch_dir();
-  fs::path file = write_experiments(dir, {fake::fake_experiment("ok_first", "none", dir),
-                                          fake::fake_experiment("aborts", "abort", dir),
-                                          fake::fake_experiment("segfaults", "segv", dir),
-                                          fake::fake_experiment("throws", "throw", dir),
-                                          fake::fake_experiment("hangs", "sleep", dir),
-                                          fake::fake_experiment("ok_last", "none", dir)});
+  fs::path file = write_experiments(
+      dir, {fake::fake_experiment("ok_first", "none", dir), fake::fake_experiment("aborts", "abort", dir),
+            fake::fake_experiment("segfaults", "segv", dir), fake::fake_experiment("throws", "throw", dir),
+            fake::fake_experiment("hangs", "sleep", dir), fake::fake_experiment("ok_last", "none", dir)});
   ChildOutcome sweep = run_fake_sweep(file, {"--timeout", "3"});
   EXPECT_EQ(sweep.exit_code, 1) << sweep.tail;
   EXPECT_NE(sweep.tail.find("ran 6 skipped 0 failed 4"), std::string::npos) << sweep.tail;
@@ -100,7 +98,8 @@ TEST(SweepRunner, CrashThrowAndTimeoutBecomeErrorRecordsAndTheRestRun) {
 TEST(SweepRunner, ResumesAfterAKillWithoutRerunsOrPartialFiles) {
   fs::path dir = fake::scratch_dir();
   std::vector<Experiment> experiments;
-  for (int i = 0; i < 5; ++i) experiments.push_back(fake::fake_experiment("e" + std::to_string(i), "none", dir, 0.6));
+  for (int i = 0; i < 5; ++i)
+    experiments.push_back(fake::fake_experiment("e" + std::to_string(i), "none", dir, 0.6));
   fs::path file = write_experiments(dir, experiments);
 
   // Start the sweep, kill it (SIGKILL, no chance to clean up) once two records exist.
@@ -134,8 +133,10 @@ TEST(SweepRunner, ResumesAfterAKillWithoutRerunsOrPartialFiles) {
 
   ChildOutcome rerun = run_fake_sweep(file);
   EXPECT_EQ(rerun.exit_code, 0) << rerun.tail;
-  EXPECT_NE(rerun.tail.find("ran " + std::to_string(5 - done_before) + " skipped " + std::to_string(done_before)),
-            std::string::npos) << rerun.tail;
+  EXPECT_NE(
+      rerun.tail.find("ran " + std::to_string(5 - done_before) + " skipped " + std::to_string(done_before)),
+      std::string::npos)
+      << rerun.tail;
   // Each experiment ran to completion exactly once: its log holds one cleanup stage (a run killed
   // mid-flight never reached it).
   for (const auto& e : experiments) {
@@ -161,7 +162,8 @@ TEST(SweepRunner, AChangedConfigurationRunsAgain) {
 
 TEST(SweepRunner, GpuWorkersPinEachExperimentAndMatchASequentialRun) {
   // Without CUDA the fake engine never touches a device; with it, "--gpus 0,1" needs two real GPUs.
-  if (torch::cuda::is_available() && torch::cuda::device_count() < 2) GTEST_SKIP() << "needs 0 or at least 2 GPUs";
+  if (torch::cuda::is_available() && torch::cuda::device_count() < 2)
+    GTEST_SKIP() << "needs 0 or at least 2 GPUs";
   fs::path parallel = fake::scratch_dir() / "parallel", sequential = parallel.parent_path() / "sequential";
   std::vector<Experiment> a, b;
   for (int i = 0; i < 4; ++i) {
@@ -175,7 +177,8 @@ TEST(SweepRunner, GpuWorkersPinEachExperimentAndMatchASequentialRun) {
   EXPECT_EQ(run_fake_sweep(write_experiments(sequential, b)).exit_code, 0);
   std::set<std::string> used;
   for (int i = 0; i < 4; ++i) {
-    ResultRecord p = record_of(parallel, "g" + std::to_string(i)), s = record_of(sequential, "g" + std::to_string(i));
+    ResultRecord p = record_of(parallel, "g" + std::to_string(i)),
+                 s = record_of(sequential, "g" + std::to_string(i));
     ASSERT_TRUE(p.ok());
     ASSERT_TRUE(p.gpu.has_value());
     EXPECT_EQ(p.model["cuda_visible_devices"], std::to_string(*p.gpu));

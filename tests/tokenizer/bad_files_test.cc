@@ -54,7 +54,8 @@ TEST_F(BadFile, Empty) { expect_error("", "not valid JSON"); }
 TEST_F(BadFile, NotAnObject) { expect_error("[1, 2]", "expected a JSON object"); }
 TEST_F(BadFile, NoModel) { expect_error(R"({"decoder": {"type": "ByteLevel"}})", "has no 'model'"); }
 TEST_F(BadFile, UnknownModelType) {
-  expect_error(with_model(R"({"type": "WordPiece", "vocab": {}})"), "model type 'WordPiece' is not supported");
+  expect_error(with_model(R"({"type": "WordPiece", "vocab": {}})"),
+               "model type 'WordPiece' is not supported");
 }
 TEST_F(BadFile, MergeOfUnknownToken) {
   expect_error(with_model(R"({"type": "BPE", "vocab": {"a": 0, "ab": 1}, "merges": ["a b"]})"),
@@ -70,17 +71,21 @@ TEST_F(BadFile, MalformedMerge) {
   expect_error(with_model(R"({"type": "BPE", "vocab": {"a": 0}, "merges": [7]})"), "merge 0 must be");
 }
 TEST_F(BadFile, WrongTypes) {
-  expect_error(with_model(R"({"type": "BPE", "vocab": ["a"], "merges": []})"), "model.vocab must be an object");
-  expect_error(with_model(R"({"type": "BPE", "vocab": {"a": "zero"}, "merges": []})"), "must be an integer id");
+  expect_error(with_model(R"({"type": "BPE", "vocab": ["a"], "merges": []})"),
+               "model.vocab must be an object");
+  expect_error(with_model(R"({"type": "BPE", "vocab": {"a": "zero"}, "merges": []})"),
+               "must be an integer id");
   expect_error(with_model(R"({"type": "BPE", "vocab": {"a": -4}, "merges": []})"), "token id -4");
   expect_error(with_model(R"({"type": "BPE", "vocab": {}, "merges": []})"), "the vocabulary is empty");
 }
 TEST_F(BadFile, UnsupportedPieces) {
   const std::string bpe = R"({"type": "BPE", "vocab": {"a": 0}, "merges": []})";
-  expect_error(R"({"model": )" + bpe + R"(, "pre_tokenizer": {"type": "Metaspace"}, "decoder": {"type": "ByteLevel"}})",
+  expect_error(R"({"model": )" + bpe +
+                   R"(, "pre_tokenizer": {"type": "Metaspace"}, "decoder": {"type": "ByteLevel"}})",
                "pre_tokenizer type 'Metaspace' is not supported");
   expect_error(R"({"model": )" + bpe + R"(, "decoder": {"type": "ByteLevel"}})", "must end with ByteLevel");
-  expect_error(R"({"model": )" + bpe + R"(, "pre_tokenizer": {"type": "ByteLevel"}})", "decoder must be ByteLevel");
+  expect_error(R"({"model": )" + bpe + R"(, "pre_tokenizer": {"type": "ByteLevel"}})",
+               "decoder must be ByteLevel");
   expect_error(with_model(bpe, R"(, "normalizer": {"type": "NFC"})"), "normalizer is not supported");
   expect_error(with_model(bpe, R"(, "post_processor": {"type": "BertProcessing"})"),
                "post_processor type 'BertProcessing'");

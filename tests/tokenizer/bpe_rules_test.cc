@@ -26,7 +26,8 @@ TEST(PreTokenizer, Llama3) {
   EXPECT_EQ(split("a\r\n\r\n  b", r), (Words{"a", "\r\n\r\n", " ", " b"}));
   EXPECT_EQ(split("'S 'LL it's", r), (Words{"'S", " '", "LL", " it", "'s"}));
   EXPECT_EQ(split("x'\u017Fa", r), (Words{"x", "'\u017F", "a"}));  // long s is an 's' to (?i:'s)
-  EXPECT_EQ(split("a  1 22 333 4444", r), (Words{"a", " ", " ", "1", " ", "22", " ", "333", " ", "444", "4"}));
+  EXPECT_EQ(split("a  1 22 333 4444", r),
+            (Words{"a", " ", " ", "1", " ", "22", " ", "333", " ", "444", "4"}));
   EXPECT_EQ(split("  hi  there  ", r), (Words{" ", " hi", " ", " there", "  "}));
   EXPECT_EQ(split("<tag>!!\n\nx", r), (Words{"<tag", ">!!\n\n", "x"}));
   EXPECT_EQ(split("", r), Words{});
@@ -45,21 +46,24 @@ TEST(PreTokenizer, SmolLM) {
 TEST(Utf8, InvalidBytesBecomeOneReplacementPerMaximalSubpart) {
   const std::string r = "\xEF\xBF\xBD";
   EXPECT_EQ(utf8::sanitize("ok"), "ok");
-  EXPECT_EQ(utf8::sanitize("\xF0\x9F\x98 end"), r + " end");                // truncated 4-byte: one
-  EXPECT_EQ(utf8::sanitize("\xED\xA0\x80"), r + r + r);                     // surrogate: three
-  EXPECT_EQ(utf8::sanitize("\xC0\xAF"), r + r);                             // overlong
-  EXPECT_EQ(utf8::sanitize("\xE2\x82"), r);                                 // cut at the end
+  EXPECT_EQ(utf8::sanitize("\xF0\x9F\x98 end"), r + " end");  // truncated 4-byte: one
+  EXPECT_EQ(utf8::sanitize("\xED\xA0\x80"), r + r + r);       // surrogate: three
+  EXPECT_EQ(utf8::sanitize("\xC0\xAF"), r + r);               // overlong
+  EXPECT_EQ(utf8::sanitize("\xE2\x82"), r);                   // cut at the end
   EXPECT_EQ(utf8::sanitize("caf\xE9!"), "caf" + r + "!");
   EXPECT_TRUE(utf8::is_valid("\xF0\x9F\x98\x80"));
   EXPECT_FALSE(utf8::is_valid("\xF4\x90\x80\x80"));
 }
 
 // A tokenizer.json of a few tokens, written to a temporary file.
-std::shared_ptr<Tokenizer> tiny(const std::string& vocab, const std::string& merges, bool ignore_merges = false) {
-  auto path = std::filesystem::temp_directory_path() / ("lq_tiny_tokenizer_" + std::to_string(::getpid()) + ".json");
-  std::ofstream(path) << R"({"model": {"type": "BPE", "ignore_merges": )" << (ignore_merges ? "true" : "false")
-                      << R"(, "vocab": )" << vocab << R"(, "merges": )" << merges
-                      << R"(}, "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "use_regex": true},
+std::shared_ptr<Tokenizer> tiny(const std::string& vocab, const std::string& merges,
+                                bool ignore_merges = false) {
+  auto path =
+      std::filesystem::temp_directory_path() / ("lq_tiny_tokenizer_" + std::to_string(::getpid()) + ".json");
+  std::ofstream(path)
+      << R"({"model": {"type": "BPE", "ignore_merges": )" << (ignore_merges ? "true" : "false")
+      << R"(, "vocab": )" << vocab << R"(, "merges": )" << merges
+      << R"(}, "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "use_regex": true},
                           "decoder": {"type": "ByteLevel"}})";
   auto t = load_tokenizer_json(path);
   std::filesystem::remove(path);

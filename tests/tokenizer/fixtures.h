@@ -10,15 +10,17 @@
 
 namespace lq::test {
 
-inline std::filesystem::path tokenizer_fixtures() { return std::filesystem::path(LQ_TEST_DIR) / "fixtures/tokenizer"; }
+inline std::filesystem::path tokenizer_fixtures() {
+  return std::filesystem::path(LQ_TEST_DIR) / "fixtures/tokenizer";
+}
 
 struct ParityCase {
   std::string name;
-  std::string text;                      // raw bytes, possibly invalid UTF-8
-  std::vector<TokenId> ids;              // encode(text, add_special=true)
-  std::vector<TokenId> ids_plain;        // encode(text, add_special=false)
-  std::string decoded;                   // the reference's decode(ids)
-  std::string decoded_skip_special;      // ... with skip_special
+  std::string text;                  // raw bytes, possibly invalid UTF-8
+  std::vector<TokenId> ids;          // encode(text, add_special=true)
+  std::vector<TokenId> ids_plain;    // encode(text, add_special=false)
+  std::string decoded;               // the reference's decode(ids)
+  std::string decoded_skip_special;  // ... with skip_special
 };
 
 // <model>/tokenizer.json, loaded once per test binary (Llama 3's takes a while).

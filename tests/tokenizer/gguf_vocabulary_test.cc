@@ -14,14 +14,16 @@ namespace {
 
 // What tokenizer.ggml.* would hold for a fixture's tokenizer.json: added tokens are control tokens.
 BpeVocabulary vocabulary_of(const std::string& model, const std::string& pre) {
-  auto root = nlohmann::json::parse(test::read_text_file(test::tokenizer_fixtures() / model / "tokenizer.json"));
+  auto root =
+      nlohmann::json::parse(test::read_text_file(test::tokenizer_fixtures() / model / "tokenizer.json"));
   BpeVocabulary v;
   v.pre = pre;
   const auto& vocab = root.at("model").at("vocab");
   v.tokens.resize(vocab.size() + root.at("added_tokens").size());
   v.token_types.assign(v.tokens.size(), 1);
   size_t used = 0;
-  for (auto it = vocab.begin(); it != vocab.end(); ++it) v.tokens.at(it.value().get<size_t>()) = it.key(), ++used;
+  for (auto it = vocab.begin(); it != vocab.end(); ++it)
+    v.tokens.at(it.value().get<size_t>()) = it.key(), ++used;
   for (const auto& a : root.at("added_tokens")) {
     size_t id = a.at("id").get<size_t>();
     used += v.tokens.at(id).empty();
@@ -31,7 +33,8 @@ BpeVocabulary vocabulary_of(const std::string& model, const std::string& pre) {
   v.tokens.resize(used);
   v.token_types.resize(used);
   for (const auto& m : root.at("model").at("merges"))
-    v.merges.push_back(m.is_string() ? m.get<std::string>() : m[0].get<std::string>() + " " + m[1].get<std::string>());
+    v.merges.push_back(m.is_string() ? m.get<std::string>()
+                                     : m[0].get<std::string>() + " " + m[1].get<std::string>());
   return v;
 }
 
@@ -108,7 +111,8 @@ TEST(GgufVocabulary, BadMetadataIsAClearError) {
 
 TEST(GgufVocabulary, RealSmolLM2File) {
   auto path = std::filesystem::path(LQ_SOURCE_DIR) / "models/SmolLM2-135M-Instruct.Q4_1.gguf";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " is absent (scripts/fetch-models.sh fetches it)";
+  if (!std::filesystem::exists(path))
+    GTEST_SKIP() << path << " is absent (scripts/fetch-models.sh fetches it)";
   auto tokenizer = open_model_files(path).tokenizer;
   ASSERT_TRUE(tokenizer);
   EXPECT_EQ(tokenizer->bos_id(), 1);

@@ -44,7 +44,8 @@ TEST(SpecialTokens, BosAndEosComeFromTokenizerConfig) {
 std::filesystem::path llama32_tokenizer_json(const nlohmann::json& post_processor) {
   auto dir = std::filesystem::temp_directory_path() / ("lq_tokenizer_llama32_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  auto root = nlohmann::json::parse(test::read_text_file(test::tokenizer_fixtures() / "llama3/tokenizer.json"));
+  auto root =
+      nlohmann::json::parse(test::read_text_file(test::tokenizer_fixtures() / "llama3/tokenizer.json"));
   root["post_processor"] = post_processor;
   std::ofstream(dir / "tokenizer.json") << root.dump();
   std::ofstream(dir / "generation_config.json") << R"({"eos_token_id": [128001, 128008, 128009]})";

@@ -48,14 +48,18 @@ TEST_F(Stream, ImpossibleBytesBecomeReplacementCharacters) {
   StreamDecoder d(*t_);
   EXPECT_EQ(d.push(byte_token(0xFF)), "\xEF\xBF\xBD");  // can never start a character
   EXPECT_EQ(d.push(byte_token(0xE2)), "");
-  EXPECT_EQ(d.push(byte_token('a')), "\xEF\xBF\xBD" "a");  // the character was cut short
+  EXPECT_EQ(d.push(byte_token('a')),
+            "\xEF\xBF\xBD"
+            "a");  // the character was cut short
   EXPECT_EQ(d.push(byte_token(0xF0)), "");
   EXPECT_EQ(d.push(byte_token(0x9F)), "");
   EXPECT_EQ(d.flush(), "\xEF\xBF\xBD");  // an unfinished character at the end
   EXPECT_EQ(d.flush(), "");
   // The same ids in one decode give the same text.
-  EXPECT_EQ(t_->decode({byte_token(0xFF), byte_token(0xE2), byte_token('a'), byte_token(0xF0), byte_token(0x9F)}),
-            "\xEF\xBF\xBD\xEF\xBF\xBD" "a\xEF\xBF\xBD");
+  EXPECT_EQ(
+      t_->decode({byte_token(0xFF), byte_token(0xE2), byte_token('a'), byte_token(0xF0), byte_token(0x9F)}),
+      "\xEF\xBF\xBD\xEF\xBF\xBD"
+      "a\xEF\xBF\xBD");
 }
 
 TEST_F(Stream, SkipsSpecialTokensWhenAsked) {

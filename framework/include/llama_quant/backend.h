@@ -19,7 +19,7 @@
 namespace lq {
 
 struct QuantizeContext {
-  at::Device device = at::kCPU;                // where the quantized layer will run
+  at::Device device = at::kCPU;                  // where the quantized layer will run
   at::ScalarType activation_dtype = at::kFloat;  // dtype of the x its forward() receives
 };
 

@@ -13,18 +13,18 @@ namespace lq {
 
 struct GenerationOptions {
   int64_t max_new_tokens = 64;
-  int64_t min_new_tokens = 0;      // EOS and stop strings are ignored before this many tokens
-  std::vector<std::string> stop;   // generation ends when the text contains one; it is cut before it
-  bool add_special = true;         // encode prompts with BOS
+  int64_t min_new_tokens = 0;     // EOS and stop strings are ignored before this many tokens
+  std::vector<std::string> stop;  // generation ends when the text contains one; it is cut before it
+  bool add_special = true;        // encode prompts with BOS
 };
 
 struct Generation {
-  std::string text;            // the continuation, cut before a stop string when one was hit
-  std::string raw_text;        // the continuation as decoded, including the stop string
+  std::string text;      // the continuation, cut before a stop string when one was hit
+  std::string raw_text;  // the continuation as decoded, including the stop string
   int64_t prompt_tokens = 0;
   int64_t new_tokens = 0;
-  int64_t reused_tokens = 0;   // prompt tokens whose keys/values came from an earlier prompt
-  std::string finish_reason;   // "stop", "eos" or "length"
+  int64_t reused_tokens = 0;  // prompt tokens whose keys/values came from an earlier prompt
+  std::string finish_reason;  // "stop", "eos" or "length"
 };
 
 // Called as prompts finish: (done, total).

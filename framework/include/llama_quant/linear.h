@@ -39,7 +39,9 @@ class LQ_SDK_API DenseLinear : public Linear {
   int64_t in_features() const override { return weight_.size(1); }
   int64_t out_features() const override { return weight_.size(0); }
   int64_t bytes() const override { return weight_.numel() * static_cast<int64_t>(weight_.element_size()); }
-  std::string describe() const override { return std::string("dense ") + at::toString(weight_.scalar_type()); }
+  std::string describe() const override {
+    return std::string("dense ") + at::toString(weight_.scalar_type());
+  }
   const at::Tensor& weight() const { return weight_; }
 
  private:

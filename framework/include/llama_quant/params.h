@@ -117,39 +117,57 @@ class Params {
 
   static std::string describe(const json& v) {
     switch (v.type()) {
-      case json::value_t::null: return "null";
-      case json::value_t::boolean: return "a boolean";
+      case json::value_t::null:
+        return "null";
+      case json::value_t::boolean:
+        return "a boolean";
       case json::value_t::number_integer:
-      case json::value_t::number_unsigned: return "an integer (" + v.dump() + ")";
-      case json::value_t::number_float: return "a number (" + v.dump() + ")";
-      case json::value_t::string: return "a string ('" + v.get<std::string>() + "')";
-      case json::value_t::array: return "a list";
-      case json::value_t::object: return "a mapping";
-      default: return "an unsupported value";
+      case json::value_t::number_unsigned:
+        return "an integer (" + v.dump() + ")";
+      case json::value_t::number_float:
+        return "a number (" + v.dump() + ")";
+      case json::value_t::string:
+        return "a string ('" + v.get<std::string>() + "')";
+      case json::value_t::array:
+        return "a list";
+      case json::value_t::object:
+        return "a mapping";
+      default:
+        return "an unsupported value";
     }
   }
 
  private:
   template <class T>
   static bool holds(const json& v) {
-    if constexpr (std::is_same_v<T, bool>) return v.is_boolean();
-    else if constexpr (std::is_same_v<T, int64_t>) return v.is_number_integer();
-    else if constexpr (std::is_same_v<T, double>) return v.is_number();
-    else if constexpr (std::is_same_v<T, std::string>) return v.is_string();
+    if constexpr (std::is_same_v<T, bool>)
+      return v.is_boolean();
+    else if constexpr (std::is_same_v<T, int64_t>)
+      return v.is_number_integer();
+    else if constexpr (std::is_same_v<T, double>)
+      return v.is_number();
+    else if constexpr (std::is_same_v<T, std::string>)
+      return v.is_string();
     else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
       if (!v.is_array()) return false;
       for (const auto& e : v)
         if (!e.is_string()) return false;
       return true;
-    } else static_assert(sizeof(T) == 0, "unsupported parameter type");
+    } else
+      static_assert(sizeof(T) == 0, "unsupported parameter type");
   }
   template <class T>
   static std::string type_name() {
-    if constexpr (std::is_same_v<T, bool>) return "a boolean";
-    else if constexpr (std::is_same_v<T, int64_t>) return "an integer";
-    else if constexpr (std::is_same_v<T, double>) return "a number";
-    else if constexpr (std::is_same_v<T, std::string>) return "a string";
-    else return "a list of strings";
+    if constexpr (std::is_same_v<T, bool>)
+      return "a boolean";
+    else if constexpr (std::is_same_v<T, int64_t>)
+      return "an integer";
+    else if constexpr (std::is_same_v<T, double>)
+      return "a number";
+    else if constexpr (std::is_same_v<T, std::string>)
+      return "a string";
+    else
+      return "a list of strings";
   }
   static std::string join(const std::vector<std::string>& items) {
     std::string out = "[";

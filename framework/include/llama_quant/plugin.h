@@ -44,45 +44,45 @@ inline int api_version() { return LQ_API_VERSION; }
 
 }  // namespace lq
 
-#define LQ_PLUGIN_COMMON_(NAME, KIND, VERSION, DESCRIPTION)                                      \
-  namespace lq_plugin_export {                                                                    \
-  inline int lq_plugin_api_version_fn() { return ::lq::plugin_detail::api_version(); }           \
-  inline const ::lq::PluginInfo* lq_plugin_info_fn() {                                           \
-    static const ::lq::PluginInfo info{NAME, KIND, VERSION, DESCRIPTION};                        \
-    return &info;                                                                                 \
-  }                                                                                               \
-  }                                                                                               \
-  BOOST_DLL_ALIAS(lq_plugin_export::lq_plugin_api_version_fn, lq_plugin_api_version)             \
+#define LQ_PLUGIN_COMMON_(NAME, KIND, VERSION, DESCRIPTION)                            \
+  namespace lq_plugin_export {                                                         \
+  inline int lq_plugin_api_version_fn() { return ::lq::plugin_detail::api_version(); } \
+  inline const ::lq::PluginInfo* lq_plugin_info_fn() {                                 \
+    static const ::lq::PluginInfo info{NAME, KIND, VERSION, DESCRIPTION};              \
+    return &info;                                                                      \
+  }                                                                                    \
+  }                                                                                    \
+  BOOST_DLL_ALIAS(lq_plugin_export::lq_plugin_api_version_fn, lq_plugin_api_version)   \
   BOOST_DLL_ALIAS(lq_plugin_export::lq_plugin_info_fn, lq_plugin_info)
 
 // Declares a quantization backend plugin whose class CLASS derives from lq::QuantBackend and is
 // default-constructible. Use once, in one source file of the plugin.
-#define LQ_BACKEND_PLUGIN(CLASS, NAME, VERSION, DESCRIPTION)                                     \
-  LQ_PLUGIN_COMMON_(NAME, "backend", VERSION, DESCRIPTION)                                        \
-  namespace lq_plugin_export {                                                                    \
-  inline ::lq::QuantBackend* lq_create_backend_fn() { return new CLASS(); }                      \
-  }                                                                                               \
+#define LQ_BACKEND_PLUGIN(CLASS, NAME, VERSION, DESCRIPTION)                \
+  LQ_PLUGIN_COMMON_(NAME, "backend", VERSION, DESCRIPTION)                  \
+  namespace lq_plugin_export {                                              \
+  inline ::lq::QuantBackend* lq_create_backend_fn() { return new CLASS(); } \
+  }                                                                         \
   BOOST_DLL_ALIAS(lq_plugin_export::lq_create_backend_fn, lq_create_backend)
 
 // Declares an evaluation task plugin whose class CLASS derives from lq::EvalTask.
-#define LQ_TASK_PLUGIN(CLASS, NAME, VERSION, DESCRIPTION)                                        \
-  LQ_PLUGIN_COMMON_(NAME, "task", VERSION, DESCRIPTION)                                           \
-  namespace lq_plugin_export {                                                                    \
-  inline ::lq::EvalTask* lq_create_task_fn() { return new CLASS(); }                             \
-  }                                                                                               \
+#define LQ_TASK_PLUGIN(CLASS, NAME, VERSION, DESCRIPTION)            \
+  LQ_PLUGIN_COMMON_(NAME, "task", VERSION, DESCRIPTION)              \
+  namespace lq_plugin_export {                                       \
+  inline ::lq::EvalTask* lq_create_task_fn() { return new CLASS(); } \
+  }                                                                  \
   BOOST_DLL_ALIAS(lq_plugin_export::lq_create_task_fn, lq_create_task)
 
 // Adds command-line verbs: LIST_FN returns lq::CommandList, RUN_FN has the signature lq::CommandFn.
-#define LQ_PLUGIN_COMMANDS(LIST_FN, RUN_FN)                                                       \
-  namespace lq_plugin_export {                                                                    \
-  inline const ::lq::CommandList* lq_plugin_commands_fn() {                                      \
-    static const ::lq::CommandList list = LIST_FN();                                              \
-    return &list;                                                                                 \
-  }                                                                                               \
-  inline int lq_run_command_fn(const std::string& n, const std::vector<std::string>& a,          \
-                               std::ostream& o, std::ostream& e) {                                \
-    return RUN_FN(n, a, o, e);                                                                    \
-  }                                                                                               \
-  }                                                                                               \
-  BOOST_DLL_ALIAS(lq_plugin_export::lq_plugin_commands_fn, lq_plugin_commands)                   \
+#define LQ_PLUGIN_COMMANDS(LIST_FN, RUN_FN)                                                              \
+  namespace lq_plugin_export {                                                                           \
+  inline const ::lq::CommandList* lq_plugin_commands_fn() {                                              \
+    static const ::lq::CommandList list = LIST_FN();                                                     \
+    return &list;                                                                                        \
+  }                                                                                                      \
+  inline int lq_run_command_fn(const std::string& n, const std::vector<std::string>& a, std::ostream& o, \
+                               std::ostream& e) {                                                        \
+    return RUN_FN(n, a, o, e);                                                                           \
+  }                                                                                                      \
+  }                                                                                                      \
+  BOOST_DLL_ALIAS(lq_plugin_export::lq_plugin_commands_fn, lq_plugin_commands)                           \
   BOOST_DLL_ALIAS(lq_plugin_export::lq_run_command_fn, lq_run_command)

@@ -14,11 +14,11 @@
 namespace lq {
 
 struct TaskContext {
-  std::optional<int64_t> limit;          // evaluate only this many documents (e.g. stories)
-  std::optional<uint64_t> limit_seed;    // with limit: a reproducible random subset instead of the first N
-  uint64_t seed = 0;                     // the experiment's seed
-  std::filesystem::path config_dir;      // folder of the YAML file, for resolving relative data paths
-  ProgressFn progress;                   // (documents done, total)
+  std::optional<int64_t> limit;        // evaluate only this many documents (e.g. stories)
+  std::optional<uint64_t> limit_seed;  // with limit: a reproducible random subset instead of the first N
+  uint64_t seed = 0;                   // the experiment's seed
+  std::filesystem::path config_dir;    // folder of the YAML file, for resolving relative data paths
+  ProgressFn progress;                 // (documents done, total)
 };
 
 struct TaskResult {

@@ -8,7 +8,8 @@
 
 namespace lq {
 
-std::vector<std::vector<TokenId>> random_prompts(int64_t batch, int64_t length, int64_t vocab, uint64_t seed) {
+std::vector<std::vector<TokenId>> random_prompts(int64_t batch, int64_t length, int64_t vocab,
+                                                 uint64_t seed) {
   if (vocab <= 0) throw Error("benchmark: the model reports an empty vocabulary");
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<int64_t> dist(0, vocab - 1);
@@ -20,12 +21,17 @@ std::vector<std::vector<TokenId>> random_prompts(int64_t batch, int64_t length, 
   return prompts;
 }
 
-json run_benchmarks(BenchTarget& target, const BenchmarkSpec& spec, uint64_t seed, const ProgressFn& progress) {
+json run_benchmarks(BenchTarget& target, const BenchmarkSpec& spec, uint64_t seed,
+                    const ProgressFn& progress) {
   if (spec.repetitions < 1) throw Error("benchmark: repetitions must be at least 1");
   const std::string device = target.device();
   json out = {{"device", device},
               {"timer", {{"prefill", timer_name(device)}, {"decode", "steady_clock, device synchronized"}}},
-              {"seed", seed}, {"warmup", spec.warmup}, {"repetitions", spec.repetitions}, {"prefill", json::array()}, {"decode", json::array()},
+              {"seed", seed},
+              {"warmup", spec.warmup},
+              {"repetitions", spec.repetitions},
+              {"prefill", json::array()},
+              {"decode", json::array()},
               {"skipped", json::array()}};
   const int64_t total = static_cast<int64_t>(spec.prompt_lengths.size() + spec.batch_sizes.size());
   int64_t done = 0;
@@ -33,7 +39,8 @@ json run_benchmarks(BenchTarget& target, const BenchmarkSpec& spec, uint64_t see
     if (progress) progress(++done, total);
   };
   auto skip = [&](const char* kind, int64_t length, int64_t batch, const std::string& reason) {
-    out["skipped"].push_back({{"kind", kind}, {"prompt_length", length}, {"batch_size", batch}, {"reason", reason}});
+    out["skipped"].push_back(
+        {{"kind", kind}, {"prompt_length", length}, {"batch_size", batch}, {"reason", reason}});
     step();
   };
   const int64_t runs = spec.warmup + spec.repetitions;
@@ -49,15 +56,17 @@ json run_benchmarks(BenchTarget& target, const BenchmarkSpec& spec, uint64_t see
       double s = time_on_device(device, [&] { target.prefill(prompts); });
       if (r >= spec.warmup) ms.push_back(s * 1000.0);
     }
-    out["prefill"].push_back({{"prompt_length", length}, {"batch_size", 1}, {"latency_ms", summarize(ms).to_json()}});
+    out["prefill"].push_back(
+        {{"prompt_length", length}, {"batch_size", 1}, {"latency_ms", summarize(ms).to_json()}});
     step();
   }
 
   const int64_t length = spec.decode_prompt_length, n = spec.new_tokens;
   for (int64_t batch : spec.batch_sizes) {
     if (batch < 1 || n < 1 || length < 1 || length + n + 1 > target.max_positions()) {
-      skip("decode", length, batch, "needs batch >= 1, new_tokens >= 1 and prompt + new tokens < " +
-                                        std::to_string(target.max_positions()));
+      skip("decode", length, batch,
+           "needs batch >= 1, new_tokens >= 1 and prompt + new tokens < " +
+               std::to_string(target.max_positions()));
       continue;
     }
     auto prompts = random_prompts(batch, length, target.vocab_size(), seed ^ (0xbf58476d1ce4e5b9ULL * batch));
@@ -68,7 +77,9 @@ json run_benchmarks(BenchTarget& target, const BenchmarkSpec& spec, uint64_t see
       ms_per_token.push_back(s * 1000.0 / static_cast<double>(n));
       tokens_per_s.push_back(static_cast<double>(batch * n) / s);
     }
-    out["decode"].push_back({{"batch_size", batch}, {"prompt_length", length}, {"new_tokens", n},
+    out["decode"].push_back({{"batch_size", batch},
+                             {"prompt_length", length},
+                             {"new_tokens", n},
                              {"ms_per_token", summarize(ms_per_token).to_json()},
                              {"tokens_per_s", summarize(tokens_per_s).to_json()}});
     step();

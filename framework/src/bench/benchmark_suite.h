@@ -3,7 +3,8 @@
 // repetitions summarized as median, p10/p90, stddev and raw samples.
 //
 // Result JSON:
-//   {"device", "timer": {"prefill": "cuda_events"|"steady_clock", "decode": ...}, "seed", "warmup", "repetitions",
+//   {"device", "timer": {"prefill": "cuda_events"|"steady_clock", "decode": ...}, "seed", "warmup",
+//   "repetitions",
 //    "prefill": [{"prompt_length", "batch_size": 1, "latency_ms": SampleStats}],
 //    "decode":  [{"batch_size", "prompt_length", "new_tokens", "ms_per_token": SampleStats,
 //                 "tokens_per_s": SampleStats}],

@@ -24,7 +24,7 @@ void release_device_memory(const std::string& device);
 int64_t peak_rss_bytes();
 
 #ifdef LQ_HAVE_CUDA
-void reset_cuda_peak(const std::string& device);       // memory_stats_gpu.cc
+void reset_cuda_peak(const std::string& device);  // memory_stats_gpu.cc
 json cuda_peak_memory(const std::string& device);
 void release_cuda_memory();
 #endif

@@ -7,7 +7,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::optional<ComposedFile> load_chain(const fs::path& file, std::vector<fs::path>& chain, Diagnostics& diag) {
+std::optional<ComposedFile> load_chain(const fs::path& file, std::vector<fs::path>& chain,
+                                       Diagnostics& diag) {
   auto own = read_yaml_file(file, diag);
   if (!own) return std::nullopt;
   ComposedFile out;
@@ -15,14 +16,16 @@ std::optional<ComposedFile> load_chain(const fs::path& file, std::vector<fs::pat
   if (chain.size() > 1 && own->find("/sweep"))
     diag.error(own->key_where("/sweep"), "a base file must be an experiment, not a sweep");
   if (base && !base->is_string()) {
-    diag.error(own->where("/base"), "'base' must be the path of an experiment file, got " + Params::describe(*base));
+    diag.error(own->where("/base"),
+               "'base' must be the path of an experiment file, got " + Params::describe(*base));
   } else if (base) {
     SourceLocation at = own->where("/base");
     fs::path path = (fs::path(at.file).parent_path() / base->get<std::string>()).lexically_normal();
     std::error_code ec;
     fs::path canonical = fs::weakly_canonical(path, ec);
     if (!fs::is_regular_file(path, ec)) {
-      diag.error(at, "base file '" + base->get<std::string>() + "' not found (looked for " + path.generic_string() + ")");
+      diag.error(at, "base file '" + base->get<std::string>() + "' not found (looked for " +
+                         path.generic_string() + ")");
     } else if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
       std::string cycle;
       auto start = std::find(chain.begin(), chain.end(), canonical);

@@ -78,10 +78,12 @@ std::vector<Experiment> load_experiments(const fs::path& file, const std::vector
     if (own.ok()) {
       if (auto e = build_experiment(p.doc, p.source_file, own)) {
         auto [first, fresh] = names.emplace(e->name, p.doc.where("/name"));
-        if (fresh) out.push_back(std::move(*e));
+        if (fresh)
+          out.push_back(std::move(*e));
         else
           own.error(p.doc.where("/name"), "two experiments are named '" + e->name + "' (the other from " +
-                                              first->second.str() + "); their results would overwrite each other");
+                                              first->second.str() +
+                                              "); their results would overwrite each other");
       }
     }
     append_unique(found, own);
@@ -96,7 +98,8 @@ SourceLocation source_of(const Experiment& experiment, const std::string& pointe
   return Params(json::object(), pointer, experiment.sources).location();
 }
 
-void validate_plugins(const std::vector<Experiment>& experiments, PluginRegistry& registry, Diagnostics& diag) {
+void validate_plugins(const std::vector<Experiment>& experiments, PluginRegistry& registry,
+                      Diagnostics& diag) {
   Diagnostics found;
   for (const auto& e : experiments) {
     for (const auto& dir : e.plugin_paths) registry.scan(dir);
@@ -125,7 +128,8 @@ void validate_plugins(const std::vector<Experiment>& experiments, PluginRegistry
           [&](const Params& p) { registry.create_backend(e.quantization.backend)->configure(p, own); });
     for (size_t i = 0; i < e.tasks.size(); ++i) {
       const TaskSpec& t = e.tasks[i];
-      check(t.name, "task", "/tasks/" + std::to_string(i) + "/name", t.params, [&](const Params& p) { registry.create_task(t.name)->configure(p, own); });
+      check(t.name, "task", "/tasks/" + std::to_string(i) + "/name", t.params,
+            [&](const Params& p) { registry.create_task(t.name)->configure(p, own); });
     }
     append_unique(found, own);
   }

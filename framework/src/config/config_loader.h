@@ -10,9 +10,9 @@
 // in a base file, or given with --set (location "--set").
 //
 //   Diagnostics diag;
-//   auto experiments = load_experiments("configs/bnb_4bit_nf4.yaml", {"quantization.params.blocksize=128"}, diag);
-//   validate_plugins(experiments, registry, diag);
-//   diag.throw_if_errors();   // or print diag.str() and exit 2
+//   auto experiments = load_experiments("configs/bnb_4bit_nf4.yaml", {"quantization.params.blocksize=128"},
+//   diag); validate_plugins(experiments, registry, diag); diag.throw_if_errors();   // or print diag.str()
+//   and exit 2
 #pragma once
 
 #include <filesystem>
@@ -33,12 +33,13 @@ SourceLocation source_of(const Experiment& experiment, const std::string& pointe
 // number, `quant_type=fp4` a string, `params={a: 1}` a mapping); overrides are applied last, to every
 // experiment of a sweep, and replace what they name (no merge). Returns the experiments that were
 // valid; check diag.ok() before using them. Experiment names within one file must be distinct.
-std::vector<Experiment> load_experiments(const std::filesystem::path& file, const std::vector<std::string>& overrides,
-                                         Diagnostics& diag);
+std::vector<Experiment> load_experiments(const std::filesystem::path& file,
+                                         const std::vector<std::string>& overrides, Diagnostics& diag);
 
 // Runs the plugins' own checks: scans each experiment's plugin_paths into `registry`, then creates each
 // experiment's backend and tasks and calls their configure(). Unknown plugins are reported (with a
 // did-you-mean) at the line naming them. An error shared by several experiments is reported once.
-void validate_plugins(const std::vector<Experiment>& experiments, PluginRegistry& registry, Diagnostics& diag);
+void validate_plugins(const std::vector<Experiment>& experiments, PluginRegistry& registry,
+                      Diagnostics& diag);
 
 }  // namespace lq

@@ -18,12 +18,14 @@ bool under(const std::string& pointer, const std::string& prefix) {
 }
 
 void erase_under(SourceMap& map, const std::string& prefix) {
-  for (auto it = map.lower_bound(prefix); it != map.end() && (prefix.empty() || it->first.rfind(prefix, 0) == 0);)
+  for (auto it = map.lower_bound(prefix);
+       it != map.end() && (prefix.empty() || it->first.rfind(prefix, 0) == 0);)
     it = under(it->first, prefix) ? map.erase(it) : std::next(it);
 }
 
 // Copies the entries of `from` under `from_prefix` into `to`, re-rooted at `to_prefix`.
-void copy_under(const SourceMap& from, const std::string& from_prefix, SourceMap& to, const std::string& to_prefix) {
+void copy_under(const SourceMap& from, const std::string& from_prefix, SourceMap& to,
+                const std::string& to_prefix) {
   for (auto it = from.lower_bound(from_prefix); it != from.end(); ++it) {
     if (!from_prefix.empty() && it->first.rfind(from_prefix, 0) != 0) break;
     if (under(it->first, from_prefix)) to[to_prefix + it->first.substr(from_prefix.size())] = it->second;
@@ -44,7 +46,8 @@ json plain_scalar(const std::string& s, const SourceLocation& where, Diagnostics
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
-  bool is_int = std::regex_match(s, kInt), is_hex = std::regex_match(s, kHex), is_oct = std::regex_match(s, kOct);
+  bool is_int = std::regex_match(s, kInt), is_hex = std::regex_match(s, kHex),
+       is_oct = std::regex_match(s, kOct);
   if (is_int || is_hex || is_oct) {
     const char* digits = s.c_str() + (is_int ? 0 : 2);
     int base = is_hex ? 16 : is_oct ? 8 : 10;
@@ -63,11 +66,13 @@ json plain_scalar(const std::string& s, const SourceLocation& where, Diagnostics
 
 class Converter {
  public:
-  Converter(std::string file, Document& doc, Diagnostics& diag) : file_(std::move(file)), doc_(doc), diag_(diag) {}
+  Converter(std::string file, Document& doc, Diagnostics& diag)
+      : file_(std::move(file)), doc_(doc), diag_(diag) {}
 
   // Converts `node` found at `pointer`; `fallback` locates nodes without a mark of their own (nulls).
   json convert(const YAML::Node& node, const std::string& pointer, const SourceLocation& fallback) {
-    SourceLocation where = node.Mark().line >= 0 && !node.IsNull() ? location_of(file_, node.Mark()) : fallback;
+    SourceLocation where =
+        node.Mark().line >= 0 && !node.IsNull() ? location_of(file_, node.Mark()) : fallback;
     doc_.values[pointer] = where;
     const std::string& tag = node.Tag();
     if (!tag.empty() && tag != "?" && tag != "!" && tag.rfind("tag:yaml.org,2002:", 0) != 0) {
@@ -76,7 +81,8 @@ class Converter {
     }
     switch (node.Type()) {
       case YAML::NodeType::Null:
-      case YAML::NodeType::Undefined: return nullptr;
+      case YAML::NodeType::Undefined:
+        return nullptr;
       case YAML::NodeType::Scalar:
         if (tag == "!" || tag == "tag:yaml.org,2002:str") return node.Scalar();
         return plain_scalar(node.Scalar(), where, diag_);
@@ -196,8 +202,10 @@ void Document::put(const std::string& pointer, const Document& part, const Sourc
   } else {
     json* parent = const_cast<json*>(find(pointer.substr(0, pointer.rfind('/'))));
     const std::string last = pointer_split(pointer).back();
-    if (parent->is_array()) (*parent)[std::stoul(last)] = part.value;
-    else (*parent)[last] = part.value;
+    if (parent->is_array())
+      (*parent)[std::stoul(last)] = part.value;
+    else
+      (*parent)[last] = part.value;
   }
   copy_under(part.values, "", values, pointer);
   copy_under(part.keys, "", keys, pointer);
@@ -264,14 +272,15 @@ std::optional<Document> read_yaml_file(const std::filesystem::path& file, Diagno
     return std::nullopt;
   }
   if (doc && !doc->value.is_object()) {
-    diag.error(doc->where(""), "expected a mapping of keys at the top of the file, got " +
-                                   Params::describe(doc->value));
+    diag.error(doc->where(""),
+               "expected a mapping of keys at the top of the file, got " + Params::describe(doc->value));
     return std::nullopt;
   }
   return doc;
 }
 
-std::optional<Document> parse_yaml_text(const std::string& text, const SourceLocation& where, Diagnostics& diag) {
+std::optional<Document> parse_yaml_text(const std::string& text, const SourceLocation& where,
+                                        Diagnostics& diag) {
   return parse(text, where.file, where, true, diag);
 }
 

@@ -51,13 +51,13 @@ struct Experiment {
   std::vector<TaskSpec> tasks;
   BenchmarkSpec benchmark;
   uint64_t seed = 0;
-  std::filesystem::path output_dir;           // where result records go
-  std::optional<double> timeout_s;            // per-experiment wall-clock limit in the sweep runner
+  std::filesystem::path output_dir;  // where result records go
+  std::optional<double> timeout_s;   // per-experiment wall-clock limit in the sweep runner
   std::vector<std::filesystem::path> plugin_paths;
-  std::filesystem::path source_file;          // the YAML file it came from
-  json resolved;                              // the whole resolved configuration, as recorded
-  std::string config_hash;                    // sha256 of resolved (canonical dump), for resume
-  std::shared_ptr<const SourceMap> sources;   // where each value was written (JSON pointer -> location)
+  std::filesystem::path source_file;         // the YAML file it came from
+  json resolved;                             // the whole resolved configuration, as recorded
+  std::string config_hash;                   // sha256 of resolved (canonical dump), for resume
+  std::shared_ptr<const SourceMap> sources;  // where each value was written (JSON pointer -> location)
 };
 
 }  // namespace lq

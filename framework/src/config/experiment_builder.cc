@@ -79,7 +79,8 @@ class Checker {
   std::optional<double> positive_number(const std::string& pointer) const {
     const json* v = get(pointer, false);
     if (!v) return std::nullopt;
-    if (!v->is_number() || v->get<double>() <= 0) return wrong(pointer, "a positive number", *v), std::nullopt;
+    if (!v->is_number() || v->get<double>() <= 0)
+      return wrong(pointer, "a positive number", *v), std::nullopt;
     return v->get<double>();
   }
 
@@ -103,7 +104,8 @@ class Checker {
     if (!v->is_array()) return wrong(pointer, "a list of strings", *v), std::nullopt;
     std::vector<std::string> out;
     for (size_t i = 0; i < v->size(); ++i) {
-      if (!(*v)[i].is_string()) return wrong(pointer_append(pointer, std::to_string(i)), "a string", (*v)[i]), std::nullopt;
+      if (!(*v)[i].is_string())
+        return wrong(pointer_append(pointer, std::to_string(i)), "a string", (*v)[i]), std::nullopt;
       out.push_back((*v)[i].get<std::string>());
     }
     return out;
@@ -121,7 +123,8 @@ class Checker {
 
  private:
   void wrong(const std::string& pointer, const std::string& expected, const json& got) const {
-    error(pointer, "'" + pointer_dotted(pointer) + "' must be " + expected + ", got " + Params::describe(got));
+    error(pointer,
+          "'" + pointer_dotted(pointer) + "' must be " + expected + ", got " + Params::describe(got));
   }
 
   std::optional<int64_t> integer_value(const std::string& pointer, const json& v, int64_t min) const {
@@ -143,28 +146,35 @@ json optional_json(const std::optional<double>& v) { return v ? json(*v) : json(
 json to_json(const Experiment& e) {
   json tasks = json::array();
   for (const auto& t : e.tasks)
-    tasks.push_back({{"name", t.name}, {"params", t.params.json_value()}, {"limit", optional_json(t.limit)},
+    tasks.push_back({{"name", t.name},
+                     {"params", t.params.json_value()},
+                     {"limit", optional_json(t.limit)},
                      {"limit_seed", optional_json(t.limit_seed)}});
   json plugin_paths = json::array();
   for (const auto& p : e.plugin_paths) plugin_paths.push_back(p.generic_string());
   const BenchmarkSpec& b = e.benchmark;
-  return {{"name", e.name},
-          {"description", e.description},
-          {"model",
-           {{"path", e.model.path.generic_string()},
-            {"random_weights", e.model.random_seed ? json{{"seed", *e.model.random_seed}} : json(nullptr)}}},
-          {"device", e.device},
-          {"dtype", e.dtype},
-          {"quantization", {{"backend", e.quantization.backend}, {"params", e.quantization.params.json_value()}}},
-          {"tasks", tasks},
-          {"benchmark",
-           {{"enabled", b.enabled}, {"prompt_lengths", b.prompt_lengths}, {"batch_sizes", b.batch_sizes},
-            {"decode_prompt_length", b.decode_prompt_length}, {"new_tokens", b.new_tokens},
-            {"warmup", b.warmup}, {"repetitions", b.repetitions}}},
-          {"seed", e.seed},
-          {"output_dir", e.output_dir.generic_string()},
-          {"timeout_s", optional_json(e.timeout_s)},
-          {"plugin_paths", plugin_paths}};
+  return {
+      {"name", e.name},
+      {"description", e.description},
+      {"model",
+       {{"path", e.model.path.generic_string()},
+        {"random_weights", e.model.random_seed ? json{{"seed", *e.model.random_seed}} : json(nullptr)}}},
+      {"device", e.device},
+      {"dtype", e.dtype},
+      {"quantization", {{"backend", e.quantization.backend}, {"params", e.quantization.params.json_value()}}},
+      {"tasks", tasks},
+      {"benchmark",
+       {{"enabled", b.enabled},
+        {"prompt_lengths", b.prompt_lengths},
+        {"batch_sizes", b.batch_sizes},
+        {"decode_prompt_length", b.decode_prompt_length},
+        {"new_tokens", b.new_tokens},
+        {"warmup", b.warmup},
+        {"repetitions", b.repetitions}}},
+      {"seed", e.seed},
+      {"output_dir", e.output_dir.generic_string()},
+      {"timeout_s", optional_json(e.timeout_s)},
+      {"plugin_paths", plugin_paths}};
 }
 
 void read_model(const Checker& c, Experiment& e) {
@@ -181,8 +191,9 @@ void read_model(const Checker& c, Experiment& e) {
   if (e.model.random_seed && !is_config)
     c.error("/model/path", "random_weights needs model.path to name a config.json, got '" + *path + "'");
   if (!e.model.random_seed && is_config)
-    c.error("/model/path", "a config.json alone has no weights: name the model's folder, or add "
-                           "'random_weights: {seed: N}' to draw them at random");
+    c.error("/model/path",
+            "a config.json alone has no weights: name the model's folder, or add "
+            "'random_weights: {seed: N}' to draw them at random");
 }
 
 void read_quantization(const Checker& c, const Document& doc, const std::shared_ptr<const SourceMap>& map,
@@ -199,7 +210,8 @@ void read_tasks(const Checker& c, const Document& doc, const std::shared_ptr<con
                 Experiment& e) {
   const json* tasks = c.get("/tasks", false);
   if (!tasks) return;
-  if (!tasks->is_array()) return c.error("/tasks", "'tasks' must be a list of tasks, got " + Params::describe(*tasks));
+  if (!tasks->is_array())
+    return c.error("/tasks", "'tasks' must be a list of tasks, got " + Params::describe(*tasks));
   for (size_t i = 0; i < tasks->size(); ++i) {
     std::string at = pointer_append("/tasks", std::to_string(i));
     if (!c.mapping(at, true)) continue;
@@ -236,15 +248,16 @@ void read_benchmark(const Checker& c, BenchmarkSpec& b) {
 }  // namespace
 
 const std::vector<std::string>& experiment_keys() {
-  static const std::vector<std::string> keys = {"name",  "description", "model",     "device",
-                                                "dtype", "quantization", "tasks",    "benchmark",
+  static const std::vector<std::string> keys = {"name",  "description",  "model",     "device",
+                                                "dtype", "quantization", "tasks",     "benchmark",
                                                 "seed",  "output_dir",   "timeout_s", "plugin_paths"};
   return keys;
 }
 
 std::string canonical_dump(const json& resolved) { return resolved.dump(); }
 
-std::optional<Experiment> build_experiment(const Document& doc, const fs::path& source_file, Diagnostics& diag) {
+std::optional<Experiment> build_experiment(const Document& doc, const fs::path& source_file,
+                                           Diagnostics& diag) {
   static const std::regex kName("[A-Za-z0-9._+=-]+");
   static const std::regex kDevice("cpu|cuda|auto|cuda:[0-9]+");
   Diagnostics found;
@@ -257,8 +270,9 @@ std::optional<Experiment> build_experiment(const Document& doc, const fs::path& 
 
   e.name = c.string("/name", true).value_or("");
   if (doc.find("/name") && doc.find("/name")->is_string() && !std::regex_match(e.name, kName))
-    c.error("/name", "experiment name '" + e.name + "' may only use letters, digits and . _ + = - (it names "
-                     "the result folder)");
+    c.error("/name", "experiment name '" + e.name +
+                         "' may only use letters, digits and . _ + = - (it names "
+                         "the result folder)");
   e.description = c.string("/description").value_or("");
   read_model(c, e);
   e.device = c.string("/device").value_or(e.device);

@@ -11,7 +11,8 @@ void apply_sets(Document& doc, const Document& sweep, const std::string& at, Dia
   const json* sets = sweep.find(at);
   if (!sets || sets->is_null()) return;
   if (!sets->is_object()) {
-    diag.error(sweep.where(at), "'set' must be a mapping of dotted keys to values, got " + Params::describe(*sets));
+    diag.error(sweep.where(at),
+               "'set' must be a mapping of dotted keys to values, got " + Params::describe(*sets));
     return;
   }
   for (auto it = sets->begin(); it != sets->end(); ++it) {
@@ -25,7 +26,8 @@ std::vector<PlannedExperiment> expand_variants(const ComposedFile& file, const D
   std::vector<PlannedExperiment> out;
   const json* variants = sweep.find("/variants");
   if (!variants->is_array() || variants->empty()) {
-    diag.error(sweep.where("/variants"), "'variants' must be a non-empty list, got " + Params::describe(*variants));
+    diag.error(sweep.where("/variants"),
+               "'variants' must be a non-empty list, got " + Params::describe(*variants));
     return out;
   }
   for (size_t i = 0; i < variants->size(); ++i) {
@@ -48,11 +50,13 @@ std::vector<PlannedExperiment> expand_variants(const ComposedFile& file, const D
         diag.error(sweep.where(at + "/file"), "'file' must be a path, got " + Params::describe(v["file"]));
         continue;
       }
-      fs::path variant_file = (fs::path(sweep.where(at + "/file").file).parent_path() / v["file"].get<std::string>())
-                                  .lexically_normal();
+      fs::path variant_file =
+          (fs::path(sweep.where(at + "/file").file).parent_path() / v["file"].get<std::string>())
+              .lexically_normal();
       if (!fs::is_regular_file(variant_file)) {
         diag.error(sweep.where(at + "/file"), "variant file '" + v["file"].get<std::string>() +
-                                                  "' not found (looked for " + variant_file.generic_string() + ")");
+                                                  "' not found (looked for " + variant_file.generic_string() +
+                                                  ")");
         continue;
       }
       auto loaded = load_composed(variant_file, diag);
@@ -70,20 +74,21 @@ std::vector<PlannedExperiment> expand_variants(const ComposedFile& file, const D
     } else {
       planned.doc = file.composed;
     }
-    if (v.contains("name")) set_dotted(planned.doc, "name", sweep.sub(at + "/name"), sweep.key_where(at + "/name"), diag);
+    if (v.contains("name"))
+      set_dotted(planned.doc, "name", sweep.sub(at + "/name"), sweep.key_where(at + "/name"), diag);
     apply_sets(planned.doc, sweep, at + "/set", diag);
     out.push_back(std::move(planned));
   }
   return out;
 }
 
-std::vector<PlannedExperiment> expand_axes(const ComposedFile& file, const Document& sweep, const fs::path& path,
-                                           Diagnostics& diag) {
+std::vector<PlannedExperiment> expand_axes(const ComposedFile& file, const Document& sweep,
+                                           const fs::path& path, Diagnostics& diag) {
   std::vector<PlannedExperiment> out;
   const json* axes = sweep.find("/axes");
   if (!axes->is_object() || axes->empty()) {
-    diag.error(sweep.where("/axes"), "'axes' must be a mapping of dotted keys to lists of values, got " +
-                                         Params::describe(*axes));
+    diag.error(sweep.where("/axes"),
+               "'axes' must be a mapping of dotted keys to lists of values, got " + Params::describe(*axes));
     return out;
   }
   // In the order written (JSON objects sort their keys).
@@ -107,7 +112,8 @@ std::vector<PlannedExperiment> expand_axes(const ComposedFile& file, const Docum
   std::optional<std::string> name_template;
   if (const json* t = sweep.find("/name_template")) {
     if (!t->is_string()) {
-      diag.error(sweep.where("/name_template"), "'name_template' must be a string, got " + Params::describe(*t));
+      diag.error(sweep.where("/name_template"),
+                 "'name_template' must be a string, got " + Params::describe(*t));
       return out;
     }
     name_template = t->get<std::string>();
@@ -119,7 +125,8 @@ std::vector<PlannedExperiment> expand_axes(const ComposedFile& file, const Docum
       size_t size = (*axes)[keys[a]].size();
       std::string at = pointer_append(pointer_append("/axes", keys[a]), std::to_string(rest % size));
       rest /= size;
-      if (!set_dotted(planned.doc, keys[a], sweep.sub(at), sweep.key_where(pointer_append("/axes", keys[a])), diag))
+      if (!set_dotted(planned.doc, keys[a], sweep.sub(at), sweep.key_where(pointer_append("/axes", keys[a])),
+                      diag))
         return {};
     }
     out.push_back(std::move(planned));
@@ -137,7 +144,8 @@ const json* placeholder_value(const PlannedExperiment& p, const std::string& fie
   for (const auto& axis : p.axes)
     if (axis == field || last_segment(axis) == field) matches.push_back(axis);
   if (matches.size() > 1) {
-    error = "'{" + field + "}' matches several axes (" + matches[0] + ", " + matches[1] + "); write the full key";
+    error =
+        "'{" + field + "}' matches several axes (" + matches[0] + ", " + matches[1] + "); write the full key";
     return nullptr;
   }
   std::string dotted = matches.empty() ? field : matches[0];
@@ -159,12 +167,12 @@ const json* placeholder_value(const PlannedExperiment& p, const std::string& fie
 
 }  // namespace
 
-std::vector<PlannedExperiment> expand_sweep(const ComposedFile& file, const Document& sweep, const fs::path& path,
-                                            Diagnostics& diag) {
+std::vector<PlannedExperiment> expand_sweep(const ComposedFile& file, const Document& sweep,
+                                            const fs::path& path, Diagnostics& diag) {
   const std::vector<std::string> known = {"axes", "variants", "name_template"};
   if (!sweep.value.is_object()) {
-    diag.error(sweep.where(""), "'sweep' must be a mapping with 'axes' or 'variants', got " +
-                                    Params::describe(sweep.value));
+    diag.error(sweep.where(""),
+               "'sweep' must be a mapping with 'axes' or 'variants', got " + Params::describe(sweep.value));
     return {};
   }
   for (auto it = sweep.value.begin(); it != sweep.value.end(); ++it)
@@ -178,8 +186,9 @@ std::vector<PlannedExperiment> expand_sweep(const ComposedFile& file, const Docu
     return {};
   }
   if (variants && sweep.find("/name_template"))
-    diag.error(sweep.key_where("/name_template"), "'name_template' names experiments made from axes; "
-                                                  "give each variant a 'name' instead");
+    diag.error(sweep.key_where("/name_template"),
+               "'name_template' names experiments made from axes; "
+               "give each variant a 'name' instead");
   return axes ? expand_axes(file, sweep, path, diag) : expand_variants(file, sweep, path, diag);
 }
 

@@ -18,9 +18,11 @@ struct LlamaGenerator::Batch {
   KvCache* cache = nullptr;
 };
 
-LlamaGenerator::LlamaGenerator(std::shared_ptr<const LlamaModel> model, std::shared_ptr<const Tokenizer> tokenizer,
-                               GeneratorOptions options)
-    : model_(std::move(model)), tokenizer_(std::move(tokenizer)), options_(options),
+LlamaGenerator::LlamaGenerator(std::shared_ptr<const LlamaModel> model,
+                               std::shared_ptr<const Tokenizer> tokenizer, GeneratorOptions options)
+    : model_(std::move(model)),
+      tokenizer_(std::move(tokenizer)),
+      options_(options),
       prefix_(options.prefix_cache_bytes) {
   if (!model_) throw Error("LlamaGenerator needs a model");
   if (options_.max_batch < 1 || options_.prefill_chunk < 1)
@@ -78,8 +80,12 @@ LlamaGenerator::Batch LlamaGenerator::start_batch(const std::vector<const std::v
       PrefixCache::Match m = prefix_.lookup(p);
       reused = std::min(m.length, len - 1);  // the last prompt token is always computed: it gives the logits
       for (int64_t l = 0; reused > 0 && l < b.cache->layers(); ++l) {
-        b.cache->keys(l)[r].narrow(1, pad, reused).copy_(m.entry->keys[static_cast<size_t>(l)].narrow(1, 0, reused));
-        b.cache->values(l)[r].narrow(1, pad, reused).copy_(m.entry->values[static_cast<size_t>(l)].narrow(1, 0, reused));
+        b.cache->keys(l)[r]
+            .narrow(1, pad, reused)
+            .copy_(m.entry->keys[static_cast<size_t>(l)].narrow(1, 0, reused));
+        b.cache->values(l)[r]
+            .narrow(1, pad, reused)
+            .copy_(m.entry->values[static_cast<size_t>(l)].narrow(1, 0, reused));
       }
     }
     valid[r].narrow(0, pad, len).fill_(true);
@@ -115,13 +121,14 @@ at::Tensor LlamaGenerator::prefill(const Batch& b) {
   return logits;
 }
 
-std::vector<TokenGeneration> LlamaGenerator::run_batch(const std::vector<const std::vector<TokenId>*>& prompts,
-                                                       const GenerationOptions& options) {
+std::vector<TokenGeneration> LlamaGenerator::run_batch(
+    const std::vector<const std::vector<TokenId>*>& prompts, const GenerationOptions& options) {
   const int64_t B = static_cast<int64_t>(prompts.size());
   const int64_t max_new = options.max_new_tokens;
   std::vector<TokenGeneration> out(static_cast<size_t>(B));
   for (int64_t r = 0; r < B; ++r) {
-    out[static_cast<size_t>(r)].result.prompt_tokens = static_cast<int64_t>(prompts[static_cast<size_t>(r)]->size());
+    out[static_cast<size_t>(r)].result.prompt_tokens =
+        static_cast<int64_t>(prompts[static_cast<size_t>(r)]->size());
     out[static_cast<size_t>(r)].result.finish_reason = "length";
   }
   if (max_new <= 0) return out;
@@ -135,8 +142,12 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(const std::vector<const s
       PrefixCache::Entry e;
       e.tokens = p;
       for (int64_t l = 0; l < b.cache->layers(); ++l) {
-        e.keys.push_back(b.cache->keys(l)[r].narrow(1, b.pad[static_cast<size_t>(r)], static_cast<int64_t>(p.size())).clone());
-        e.values.push_back(b.cache->values(l)[r].narrow(1, b.pad[static_cast<size_t>(r)], static_cast<int64_t>(p.size())).clone());
+        e.keys.push_back(b.cache->keys(l)[r]
+                             .narrow(1, b.pad[static_cast<size_t>(r)], static_cast<int64_t>(p.size()))
+                             .clone());
+        e.values.push_back(b.cache->values(l)[r]
+                               .narrow(1, b.pad[static_cast<size_t>(r)], static_cast<int64_t>(p.size()))
+                               .clone());
         e.bytes += 2 * e.keys.back().numel() * static_cast<int64_t>(e.keys.back().element_size());
       }
       prefix_.insert(std::move(e));
@@ -144,7 +155,8 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(const std::vector<const s
   }
 
   const std::vector<TokenId> eos = eos_ids();
-  at::Tensor eos_index = at::tensor(std::vector<int64_t>(eos.begin(), eos.end()), at::kLong).to(model_->device());
+  at::Tensor eos_index =
+      at::tensor(std::vector<int64_t>(eos.begin(), eos.end()), at::kLong).to(model_->device());
   std::vector<int64_t> lens;
   for (const auto* p : prompts) lens.push_back(static_cast<int64_t>(p->size()));
   at::Tensor first_position = at::tensor(lens, at::kLong).to(model_->device()).view({B, 1});
@@ -182,7 +194,8 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(const std::vector<const s
       }
     }
     if (remaining == 0) break;
-    logits = model_->forward(next.view({B, 1}), first_position + step, *b.cache, b.width + step, /*last_only=*/true);
+    logits = model_->forward(next.view({B, 1}), first_position + step, *b.cache, b.width + step,
+                             /*last_only=*/true);
   }
 
   for (int64_t r = 0; r < B; ++r) {
@@ -214,7 +227,8 @@ std::vector<TokenGeneration> LlamaGenerator::generate_tokens(const std::vector<s
 }
 
 std::vector<Generation> LlamaGenerator::generate(const std::vector<std::string>& prompts,
-                                                 const GenerationOptions& options, const ProgressFn& progress) {
+                                                 const GenerationOptions& options,
+                                                 const ProgressFn& progress) {
   const Tokenizer& tok = tokenizer();
   std::vector<std::vector<TokenId>> ids;
   ids.reserve(prompts.size());
@@ -229,7 +243,9 @@ GenerationTiming LlamaGenerator::time_generation(const std::vector<std::vector<T
                                                  int64_t new_tokens) {
   if (prompts.empty() || new_tokens < 1) throw Error("time_generation needs prompts and new_tokens >= 1");
   using clock = std::chrono::steady_clock;
-  auto seconds = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
+  auto seconds = [](clock::time_point a, clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+  };
   std::vector<const std::vector<TokenId>*> batch;
   for (const auto& p : prompts) batch.push_back(&p);
   const int64_t B = static_cast<int64_t>(prompts.size());

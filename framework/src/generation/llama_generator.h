@@ -25,9 +25,10 @@
 namespace lq {
 
 struct GeneratorOptions {
-  int64_t max_batch = 8;                        // prompts decoded together
-  int64_t prefill_chunk = 512;                  // slots per prefill forward (bounds attention memory)
-  int64_t prefix_cache_bytes = int64_t{512} << 20;  // device bytes of earlier prompts' keys/values; 0: no reuse
+  int64_t max_batch = 8;        // prompts decoded together
+  int64_t prefill_chunk = 512;  // slots per prefill forward (bounds attention memory)
+  int64_t prefix_cache_bytes = int64_t{512}
+                               << 20;  // device bytes of earlier prompts' keys/values; 0: no reuse
 };
 
 // One prompt's generation with its token ids.

@@ -31,7 +31,10 @@ class PrefixCache {
   // Stores a prompt's keys/values; drops entries it supersedes (whose tokens are a prefix of it) and
   // the least recently used ones beyond the byte budget. An entry larger than the budget is not kept.
   void insert(Entry entry);
-  void clear() { entries_.clear(); bytes_ = 0; }
+  void clear() {
+    entries_.clear();
+    bytes_ = 0;
+  }
   int64_t bytes() const { return bytes_; }
   size_t size() const { return entries_.size(); }
 

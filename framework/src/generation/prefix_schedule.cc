@@ -14,7 +14,8 @@ bool is_prefix(const std::vector<TokenId>& a, const std::vector<TokenId>& b) {
 
 }  // namespace
 
-std::vector<std::vector<size_t>> prefix_batches(const std::vector<std::vector<TokenId>>& prompts, int64_t max_batch) {
+std::vector<std::vector<size_t>> prefix_batches(const std::vector<std::vector<TokenId>>& prompts,
+                                                int64_t max_batch) {
   const size_t n = prompts.size(), per_batch = static_cast<size_t>(std::max<int64_t>(1, max_batch));
   // In lexicographic order a prompt comes right after its prefixes, so a stack of the prefixes of the
   // current prompt gives every prompt's depth and family root in one pass.
@@ -50,8 +51,9 @@ std::vector<std::vector<size_t>> prefix_batches(const std::vector<std::vector<To
       std::stable_sort(wave.begin(), wave.end(),
                        [&](size_t a, size_t b) { return prompts[a].size() > prompts[b].size(); });
       for (size_t begin = 0; begin < wave.size(); begin += per_batch)
-        batches.emplace_back(wave.begin() + static_cast<std::ptrdiff_t>(begin),
-                             wave.begin() + static_cast<std::ptrdiff_t>(std::min(wave.size(), begin + per_batch)));
+        batches.emplace_back(
+            wave.begin() + static_cast<std::ptrdiff_t>(begin),
+            wave.begin() + static_cast<std::ptrdiff_t>(std::min(wave.size(), begin + per_batch)));
     }
   return batches;
 }

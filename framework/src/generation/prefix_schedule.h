@@ -17,6 +17,7 @@ namespace lq {
 // Families are taken max_batch at a time, in order of their first prompt; within such a group, a
 // prompt's wave is its depth in its family (how many prompts of the call are prefixes of it), waves run
 // in order, and each wave is cut into batches ordered by prompt length, longest first.
-std::vector<std::vector<size_t>> prefix_batches(const std::vector<std::vector<TokenId>>& prompts, int64_t max_batch);
+std::vector<std::vector<size_t>> prefix_batches(const std::vector<std::vector<TokenId>>& prompts,
+                                                int64_t max_batch);
 
 }  // namespace lq

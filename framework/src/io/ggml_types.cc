@@ -14,21 +14,16 @@ struct Entry {
   GgmlTypeTraits traits;
 };
 constexpr Entry kTypes[] = {
-    {0, {"F32", 1, 4, true}},          {1, {"F16", 1, 2, true}},
-    {2, {"Q4_0", 32, 18, true}},       {3, {"Q4_1", 32, 20, true}},
-    {6, {"Q5_0", 32, 22, false}},      {7, {"Q5_1", 32, 24, false}},
-    {8, {"Q8_0", 32, 34, true}},       {9, {"Q8_1", 32, 40, false}},
-    {10, {"Q2_K", 256, 84, false}},    {11, {"Q3_K", 256, 110, false}},
-    {12, {"Q4_K", 256, 144, false}},   {13, {"Q5_K", 256, 176, false}},
-    {14, {"Q6_K", 256, 210, false}},   {15, {"Q8_K", 256, 292, false}},
-    {16, {"IQ2_XXS", 256, 66, false}}, {17, {"IQ2_XS", 256, 74, false}},
-    {18, {"IQ3_XXS", 256, 98, false}}, {19, {"IQ1_S", 256, 50, false}},
-    {20, {"IQ4_NL", 32, 18, false}},   {21, {"IQ3_S", 256, 110, false}},
-    {22, {"IQ2_S", 256, 82, false}},   {23, {"IQ4_XS", 256, 136, false}},
-    {24, {"I8", 1, 1, false}},         {25, {"I16", 1, 2, false}},
-    {26, {"I32", 1, 4, false}},        {27, {"I64", 1, 8, false}},
-    {28, {"F64", 1, 8, false}},        {29, {"IQ1_M", 256, 56, false}},
-    {30, {"BF16", 1, 2, true}},        {34, {"TQ1_0", 256, 54, false}},
+    {0, {"F32", 1, 4, true}},          {1, {"F16", 1, 2, true}},          {2, {"Q4_0", 32, 18, true}},
+    {3, {"Q4_1", 32, 20, true}},       {6, {"Q5_0", 32, 22, false}},      {7, {"Q5_1", 32, 24, false}},
+    {8, {"Q8_0", 32, 34, true}},       {9, {"Q8_1", 32, 40, false}},      {10, {"Q2_K", 256, 84, false}},
+    {11, {"Q3_K", 256, 110, false}},   {12, {"Q4_K", 256, 144, false}},   {13, {"Q5_K", 256, 176, false}},
+    {14, {"Q6_K", 256, 210, false}},   {15, {"Q8_K", 256, 292, false}},   {16, {"IQ2_XXS", 256, 66, false}},
+    {17, {"IQ2_XS", 256, 74, false}},  {18, {"IQ3_XXS", 256, 98, false}}, {19, {"IQ1_S", 256, 50, false}},
+    {20, {"IQ4_NL", 32, 18, false}},   {21, {"IQ3_S", 256, 110, false}},  {22, {"IQ2_S", 256, 82, false}},
+    {23, {"IQ4_XS", 256, 136, false}}, {24, {"I8", 1, 1, false}},         {25, {"I16", 1, 2, false}},
+    {26, {"I32", 1, 4, false}},        {27, {"I64", 1, 8, false}},        {28, {"F64", 1, 8, false}},
+    {29, {"IQ1_M", 256, 56, false}},   {30, {"BF16", 1, 2, true}},        {34, {"TQ1_0", 256, 54, false}},
     {35, {"TQ2_0", 256, 66, false}},   {39, {"MXFP4", 32, 17, false}},
 };
 
@@ -84,17 +79,26 @@ const char* ggml_dequantizable_types() { return "F32, F16, BF16, Q8_0, Q4_0, Q4_
 
 void dequantize_row(GgmlType type, const uint8_t* src, float* dst, size_t n) {
   switch (type) {
-    case GgmlType::kF32: std::memcpy(dst, src, n * sizeof(float)); return;
+    case GgmlType::kF32:
+      std::memcpy(dst, src, n * sizeof(float));
+      return;
     case GgmlType::kF16:
       for (size_t i = 0; i < n; ++i) dst[i] = fp16_to_float(load_u16(src + 2 * i));
       return;
     case GgmlType::kBF16:
       for (size_t i = 0; i < n; ++i) dst[i] = bf16_to_float(load_u16(src + 2 * i));
       return;
-    case GgmlType::kQ8_0: dequantize_q8_0(src, dst, n / 32); return;
-    case GgmlType::kQ4_0: dequantize_q4_0(src, dst, n / 32); return;
-    case GgmlType::kQ4_1: dequantize_q4_1(src, dst, n / 32); return;
-    default: break;
+    case GgmlType::kQ8_0:
+      dequantize_q8_0(src, dst, n / 32);
+      return;
+    case GgmlType::kQ4_0:
+      dequantize_q4_0(src, dst, n / 32);
+      return;
+    case GgmlType::kQ4_1:
+      dequantize_q4_1(src, dst, n / 32);
+      return;
+    default:
+      break;
   }
   // Callers check ggml_type_traits()->dequantizable first; reaching here is a programming error.
   throw std::logic_error("dequantize_row: " + ggml_type_name(type) + " is not dequantizable");

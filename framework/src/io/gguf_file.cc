@@ -17,12 +17,25 @@ constexpr uint32_t kMaxDims = 4;         // GGML_MAX_DIMS
 // bytes left before anything is allocated for it.
 uint64_t min_value_bytes(GgufValueType t) {
   switch (t) {
-    case GgufValueType::kUint8: case GgufValueType::kInt8: case GgufValueType::kBool: return 1;
-    case GgufValueType::kUint16: case GgufValueType::kInt16: return 2;
-    case GgufValueType::kUint32: case GgufValueType::kInt32: case GgufValueType::kFloat32: return 4;
-    case GgufValueType::kUint64: case GgufValueType::kInt64: case GgufValueType::kFloat64: return 8;
-    case GgufValueType::kString: return 8;  // the length
-    case GgufValueType::kArray: return 12;  // element type + count
+    case GgufValueType::kUint8:
+    case GgufValueType::kInt8:
+    case GgufValueType::kBool:
+      return 1;
+    case GgufValueType::kUint16:
+    case GgufValueType::kInt16:
+      return 2;
+    case GgufValueType::kUint32:
+    case GgufValueType::kInt32:
+    case GgufValueType::kFloat32:
+      return 4;
+    case GgufValueType::kUint64:
+    case GgufValueType::kInt64:
+    case GgufValueType::kFloat64:
+      return 8;
+    case GgufValueType::kString:
+      return 8;  // the length
+    case GgufValueType::kArray:
+      return 12;  // element type + count
   }
   return 1;
 }
@@ -38,23 +51,45 @@ GgufValue read_value(ByteReader& r, GgufValueType type, const std::string& key, 
   GgufValue v;
   v.type = type;
   switch (type) {
-    case GgufValueType::kUint8: v.uint = r.read<uint8_t>("a uint8 value"); break;
-    case GgufValueType::kUint16: v.uint = r.read<uint16_t>("a uint16 value"); break;
-    case GgufValueType::kUint32: v.uint = r.read<uint32_t>("a uint32 value"); break;
-    case GgufValueType::kUint64: v.uint = r.read<uint64_t>("a uint64 value"); break;
-    case GgufValueType::kInt8: v.sint = r.read<int8_t>("an int8 value"); break;
-    case GgufValueType::kInt16: v.sint = r.read<int16_t>("an int16 value"); break;
-    case GgufValueType::kInt32: v.sint = r.read<int32_t>("an int32 value"); break;
-    case GgufValueType::kInt64: v.sint = r.read<int64_t>("an int64 value"); break;
-    case GgufValueType::kFloat32: v.real = r.read<float>("a float32 value"); break;
-    case GgufValueType::kFloat64: v.real = r.read<double>("a float64 value"); break;
+    case GgufValueType::kUint8:
+      v.uint = r.read<uint8_t>("a uint8 value");
+      break;
+    case GgufValueType::kUint16:
+      v.uint = r.read<uint16_t>("a uint16 value");
+      break;
+    case GgufValueType::kUint32:
+      v.uint = r.read<uint32_t>("a uint32 value");
+      break;
+    case GgufValueType::kUint64:
+      v.uint = r.read<uint64_t>("a uint64 value");
+      break;
+    case GgufValueType::kInt8:
+      v.sint = r.read<int8_t>("an int8 value");
+      break;
+    case GgufValueType::kInt16:
+      v.sint = r.read<int16_t>("an int16 value");
+      break;
+    case GgufValueType::kInt32:
+      v.sint = r.read<int32_t>("an int32 value");
+      break;
+    case GgufValueType::kInt64:
+      v.sint = r.read<int64_t>("an int64 value");
+      break;
+    case GgufValueType::kFloat32:
+      v.real = r.read<float>("a float32 value");
+      break;
+    case GgufValueType::kFloat64:
+      v.real = r.read<double>("a float64 value");
+      break;
     case GgufValueType::kBool: {
       uint8_t b = r.read<uint8_t>("a bool value");
       if (b > 1) r.fail("metadata '" + key + "': bool value " + std::to_string(b) + " is neither 0 nor 1");
       v.boolean = b != 0;
       break;
     }
-    case GgufValueType::kString: v.str = read_string(r, "a string value"); break;
+    case GgufValueType::kString:
+      v.str = read_string(r, "a string value");
+      break;
     case GgufValueType::kArray: {
       if (depth >= kMaxArrayNesting) r.fail("metadata '" + key + "': arrays nested too deeply");
       uint32_t et = r.read<uint32_t>("an array element type");
@@ -85,29 +120,49 @@ GgufValue read_value(ByteReader& r, GgufValueType type, const std::string& key, 
 
 const char* gguf_value_type_name(GgufValueType t) {
   switch (t) {
-    case GgufValueType::kUint8: return "uint8";
-    case GgufValueType::kInt8: return "int8";
-    case GgufValueType::kUint16: return "uint16";
-    case GgufValueType::kInt16: return "int16";
-    case GgufValueType::kUint32: return "uint32";
-    case GgufValueType::kInt32: return "int32";
-    case GgufValueType::kFloat32: return "float32";
-    case GgufValueType::kBool: return "bool";
-    case GgufValueType::kString: return "string";
-    case GgufValueType::kArray: return "array";
-    case GgufValueType::kUint64: return "uint64";
-    case GgufValueType::kInt64: return "int64";
-    case GgufValueType::kFloat64: return "float64";
+    case GgufValueType::kUint8:
+      return "uint8";
+    case GgufValueType::kInt8:
+      return "int8";
+    case GgufValueType::kUint16:
+      return "uint16";
+    case GgufValueType::kInt16:
+      return "int16";
+    case GgufValueType::kUint32:
+      return "uint32";
+    case GgufValueType::kInt32:
+      return "int32";
+    case GgufValueType::kFloat32:
+      return "float32";
+    case GgufValueType::kBool:
+      return "bool";
+    case GgufValueType::kString:
+      return "string";
+    case GgufValueType::kArray:
+      return "array";
+    case GgufValueType::kUint64:
+      return "uint64";
+    case GgufValueType::kInt64:
+      return "int64";
+    case GgufValueType::kFloat64:
+      return "float64";
   }
   return "unknown";
 }
 
 bool gguf_is_integer(GgufValueType t) {
   switch (t) {
-    case GgufValueType::kUint8: case GgufValueType::kUint16: case GgufValueType::kUint32:
-    case GgufValueType::kUint64: case GgufValueType::kInt8: case GgufValueType::kInt16:
-    case GgufValueType::kInt32: case GgufValueType::kInt64: return true;
-    default: return false;
+    case GgufValueType::kUint8:
+    case GgufValueType::kUint16:
+    case GgufValueType::kUint32:
+    case GgufValueType::kUint64:
+    case GgufValueType::kInt8:
+    case GgufValueType::kInt16:
+    case GgufValueType::kInt32:
+    case GgufValueType::kInt64:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -135,8 +190,7 @@ GgufFile GgufFile::parse(const uint8_t* data, size_t size, const std::string& fi
   for (uint64_t i = 0; i < n_kv; ++i) {
     std::string key = read_string(r, "a metadata key");
     uint32_t type = r.read<uint32_t>("a metadata value type");
-    if (!known_value_type(type))
-      r.fail("metadata '" + key + "': unknown value type " + std::to_string(type));
+    if (!known_value_type(type)) r.fail("metadata '" + key + "': unknown value type " + std::to_string(type));
     GgufValue v = read_value(r, static_cast<GgufValueType>(type), key, 0);
     if (g.kv_.count(key)) r.fail("metadata '" + key + "' appears twice");
     g.key_order_.push_back(key);
@@ -197,8 +251,9 @@ GgufFile GgufFile::parse(const uint8_t* data, size_t size, const std::string& fi
     t.offset = checked_add(g.data_offset_, t.offset, what);
     uint64_t end = checked_add(t.offset, t.nbytes, what);
     if (end > size)
-      throw Error(what + ": its " + std::to_string(t.nbytes) + " bytes at offset " + std::to_string(t.offset) +
-                  " run past the end of the file (" + std::to_string(size) + " bytes; truncated?)");
+      throw Error(what + ": its " + std::to_string(t.nbytes) + " bytes at offset " +
+                  std::to_string(t.offset) + " run past the end of the file (" + std::to_string(size) +
+                  " bytes; truncated?)");
   }
   return g;
 }

@@ -43,7 +43,8 @@ double portable_log(double s) {
   const double t = (m - 1) / (m + 1);  // |t| < 0.172: log(m) = 2 atanh(t), a fast series
   const double t2 = t * t;
   const double series =
-      2 + t2 * (2.0 / 3 + t2 * (2.0 / 5 + t2 * (2.0 / 7 + t2 * (2.0 / 9 + t2 * (2.0 / 11 + t2 * (2.0 / 13))))));
+      2 +
+      t2 * (2.0 / 3 + t2 * (2.0 / 5 + t2 * (2.0 / 7 + t2 * (2.0 / 9 + t2 * (2.0 / 11 + t2 * (2.0 / 13))))));
   return e * 0.69314718055994530942 + t * series;
 }
 
@@ -102,7 +103,7 @@ class RandomWeights final : public TensorSource {
 // normal samples, computed from integer hashing, exactly-rounded arithmetic and portable_log: the
 // same bits on every platform, for any split of the elements over threads.
 void fill_normal(uint64_t key, uint64_t first, float* out, size_t n, double std) {
-  constexpr int kAttempts = 32;  // all fail with probability 0.215^32 < 1e-21
+  constexpr int kAttempts = 32;                 // all fail with probability 0.215^32 < 1e-21
   constexpr double kUnit = 1.0 / 2147483648.0;  // 2^-31: maps a 32-bit integer to [-1, 1)
   for (size_t j = 0; j < n; ++j) {
     const uint64_t i = first + j;

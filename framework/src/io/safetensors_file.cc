@@ -19,8 +19,10 @@ void check_json_depth(std::string_view text, const std::string& file) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -41,8 +43,8 @@ uint64_t json_u64(const nlohmann::json& v, const std::string& what) {
 
 size_t safetensors_dtype_size(const std::string& dtype) {
   static const std::map<std::string, size_t> sizes = {
-      {"BOOL", 1}, {"U8", 1}, {"I8", 1}, {"F8_E5M2", 1}, {"F8_E4M3", 1}, {"I16", 2}, {"U16", 2},
-      {"F16", 2},  {"BF16", 2}, {"I32", 4}, {"U32", 4}, {"F32", 4}, {"F64", 8}, {"I64", 8}, {"U64", 8}};
+      {"BOOL", 1}, {"U8", 1},  {"I8", 1},  {"F8_E5M2", 1}, {"F8_E4M3", 1}, {"I16", 2}, {"U16", 2}, {"F16", 2},
+      {"BF16", 2}, {"I32", 4}, {"U32", 4}, {"F32", 4},     {"F64", 8},     {"I64", 8}, {"U64", 8}};
   auto it = sizes.find(dtype);
   return it == sizes.end() ? 0 : it->second;
 }
@@ -51,7 +53,8 @@ SafetensorsHeader SafetensorsHeader::parse(const uint8_t* data, size_t size, con
   ByteReader r(data, size, file);
   uint64_t n = r.read<uint64_t>("the safetensors header length");
   if (n > kMaxHeaderBytes)
-    r.fail("safetensors header length " + std::to_string(n) + " exceeds the 100 MiB limit (not a safetensors file?)");
+    r.fail("safetensors header length " + std::to_string(n) +
+           " exceeds the 100 MiB limit (not a safetensors file?)");
   std::string_view text = r.bytes(n, "the safetensors header");
   const uint64_t data_start = r.offset();
   const uint64_t data_size = size - data_start;
@@ -87,25 +90,29 @@ SafetensorsHeader SafetensorsHeader::parse(const uint8_t* data, size_t size, con
     size_t elem = safetensors_dtype_size(t.dtype);
     if (elem == 0) throw Error(what + ": unknown dtype '" + t.dtype + "'");
     const nlohmann::json& shape = v["shape"];
-    if (!shape.is_array() || shape.size() > 8) throw Error(what + ": shape must be a list of at most 8 sizes");
+    if (!shape.is_array() || shape.size() > 8)
+      throw Error(what + ": shape must be a list of at most 8 sizes");
     for (const auto& d : shape) {
       uint64_t dim = json_u64(d, what + ": a shape entry");
-      if (dim > static_cast<uint64_t>(INT64_MAX)) throw Error(what + ": shape entry " + d.dump() + " is too large");
+      if (dim > static_cast<uint64_t>(INT64_MAX))
+        throw Error(what + ": shape entry " + d.dump() + " is too large");
       t.shape.push_back(static_cast<int64_t>(dim));
     }
     const nlohmann::json& offs = v["data_offsets"];
     if (!offs.is_array() || offs.size() != 2) throw Error(what + ": data_offsets must be [begin, end]");
     uint64_t begin = json_u64(offs[0], what + ": data_offsets");
     uint64_t end = json_u64(offs[1], what + ": data_offsets");
-    if (begin > end) throw Error(what + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] are reversed");
+    if (begin > end)
+      throw Error(what + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+                  "] are reversed");
     if (end > data_size)
-      throw Error(what + ": data_offsets end " + std::to_string(end) + " is past the " + std::to_string(data_size) +
-                  " data bytes of the file (truncated?)");
+      throw Error(what + ": data_offsets end " + std::to_string(end) + " is past the " +
+                  std::to_string(data_size) + " data bytes of the file (truncated?)");
     t.nbytes = end - begin;
     uint64_t expected = checked_mul(static_cast<uint64_t>(checked_numel(t.shape, what)), elem, what);
     if (t.nbytes != expected)
-      throw Error(what + ": " + t.dtype + " " + std::to_string(expected) + " bytes expected for its shape, data_offsets span " +
-                  std::to_string(t.nbytes));
+      throw Error(what + ": " + t.dtype + " " + std::to_string(expected) +
+                  " bytes expected for its shape, data_offsets span " + std::to_string(t.nbytes));
     t.offset = data_start + begin;
     h.tensors.emplace(name, std::move(t));
   }

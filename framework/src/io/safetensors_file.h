@@ -11,9 +11,9 @@
 namespace lq::io {
 
 struct SafetensorsTensor {
-  std::string dtype;           // "F32", "F16", "BF16", ... as the file spells it
+  std::string dtype;  // "F32", "F16", "BF16", ... as the file spells it
   std::vector<int64_t> shape;
-  uint64_t offset = 0;         // from the start of the buffer
+  uint64_t offset = 0;  // from the start of the buffer
   uint64_t nbytes = 0;
 };
 

@@ -35,15 +35,18 @@ class SafetensorsSource final : public TensorSource {
       auto header = SafetensorsHeader::parse(mapped->data(), mapped->size(), mapped->name());
       for (auto& [name, t] : header.tensors) {
         if (entries_.count(name))
-          throw Error(mapped->name() + ": tensor '" + name + "' is also in " + entries_.at(name).file->name());
-        TensorMeta meta{t.shape, t.dtype, mapped->name(), t.dtype == "F32" || t.dtype == "F16" || t.dtype == "BF16"};
+          throw Error(mapped->name() + ": tensor '" + name + "' is also in " +
+                      entries_.at(name).file->name());
+        TensorMeta meta{t.shape, t.dtype, mapped->name(),
+                        t.dtype == "F32" || t.dtype == "F16" || t.dtype == "BF16"};
         dtypes.insert(t.dtype);
         entries_.emplace(name, Entry{mapped, std::move(t), std::move(meta)});
       }
       file_names_.push_back(path.filename().string());
     }
-    description_ = file_names_.size() == 1 ? file_names_[0]
-                                           : file_names_[0] + " (+" + std::to_string(file_names_.size() - 1) + " shards)";
+    description_ = file_names_.size() == 1
+                       ? file_names_[0]
+                       : file_names_[0] + " (+" + std::to_string(file_names_.size() - 1) + " shards)";
     std::string list;
     for (const auto& d : dtypes) list += (list.empty() ? "" : ", ") + d;
     description_ += " (" + list + ")";
@@ -65,7 +68,8 @@ class SafetensorsSource final : public TensorSource {
                   const std::vector<int64_t>& expected_shape) const override {
     auto it = entries_.find(name);
     if (it == entries_.end())
-      throw Error((file_names_.empty() ? std::string("safetensors") : file_names_[0]) + ": no tensor '" + name + "'");
+      throw Error((file_names_.empty() ? std::string("safetensors") : file_names_[0]) + ": no tensor '" +
+                  name + "'");
     const Entry& e = it->second;
     check_shape(e.meta.file, name, e.meta.shape, expected_shape);
     check_float_dtype(e.meta.file, name, dtype);
@@ -113,12 +117,14 @@ std::shared_ptr<TensorSource> open_safetensors_model(const fs::path& dir) {
   std::map<std::string, std::string> weight_map;
   std::set<std::string> shards;
   for (auto it = index["weight_map"].begin(); it != index["weight_map"].end(); ++it) {
-    if (!it.value().is_string()) throw Error(where + ": weight_map entry '" + it.key() + "' must be a file name");
+    if (!it.value().is_string())
+      throw Error(where + ": weight_map entry '" + it.key() + "' must be a file name");
     const std::string shard = it.value().get<std::string>();
     // Shards live next to the index: refuse paths that would read elsewhere.
     if (shard.empty() || shard.find('/') != std::string::npos || shard.find('\\') != std::string::npos ||
         shard == "." || shard == "..")
-      throw Error(where + ": weight_map entry '" + it.key() + "' names '" + shard + "', not a file in the same folder");
+      throw Error(where + ": weight_map entry '" + it.key() + "' names '" + shard +
+                  "', not a file in the same folder");
     weight_map[it.key()] = shard;
     shards.insert(shard);
   }

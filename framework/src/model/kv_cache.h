@@ -17,7 +17,8 @@ namespace lq {
 
 class KvCache {
  public:
-  KvCache(const LlamaConfig& config, int64_t batch, int64_t capacity, at::Device device, at::ScalarType dtype);
+  KvCache(const LlamaConfig& config, int64_t batch, int64_t capacity, at::Device device,
+          at::ScalarType dtype);
 
   int64_t batch() const { return valid_.size(0); }
   int64_t capacity() const { return valid_.size(1); }

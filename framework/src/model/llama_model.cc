@@ -22,8 +22,8 @@ void check_config(const LlamaConfig& c) {
   need(c.num_attention_heads > 0 && c.num_key_value_heads > 0 && c.head_dim > 0,
        "num_attention_heads, num_key_value_heads and head_dim must be positive");
   need(c.num_attention_heads % c.num_key_value_heads == 0,
-       "num_attention_heads (" + std::to_string(c.num_attention_heads) + ") must be a multiple of num_key_value_heads (" +
-           std::to_string(c.num_key_value_heads) + ")");
+       "num_attention_heads (" + std::to_string(c.num_attention_heads) +
+           ") must be a multiple of num_key_value_heads (" + std::to_string(c.num_key_value_heads) + ")");
   need(!c.attention_bias && !c.mlp_bias, "attention_bias / mlp_bias are not supported (Llama has no biases)");
 }
 
@@ -72,10 +72,12 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const LlamaConfig& config, const We
                                              at::Device device, at::ScalarType dtype, QuantBackend* backend) {
   check_config(config);
   if (dtype != at::kFloat && dtype != at::kHalf && dtype != at::kBFloat16)
-    throw Error(std::string("unsupported model dtype ") + at::toString(dtype) + " (float32, float16 or bfloat16)");
+    throw Error(std::string("unsupported model dtype ") + at::toString(dtype) +
+                " (float32, float16 or bfloat16)");
 #if TORCH_VERSION_MAJOR < 2
   if (device.is_cpu() && dtype == at::kHalf)
-    throw Error("float16 matrix products are not available on the CPU in this libtorch; use float32 or bfloat16");
+    throw Error(
+        "float16 matrix products are not available on the CPU in this libtorch; use float32 or bfloat16");
 #endif
   std::unique_ptr<LlamaModel> m(new LlamaModel(config, device, dtype));
   const LlamaConfig& c = m->config_;
@@ -113,8 +115,8 @@ KvCache LlamaModel::make_cache(int64_t batch, int64_t capacity) const {
   return KvCache(config_, batch, capacity, device_, dtype_);
 }
 
-at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const RopeAngles& rope, KvCache& cache,
-                                     int64_t start, const at::Tensor& allowed) const {
+at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const RopeAngles& rope,
+                                     KvCache& cache, int64_t start, const at::Tensor& allowed) const {
   const Block& blk = blocks_[static_cast<size_t>(layer)];
   const int64_t B = h.size(0), T = h.size(1), D = config_.head_dim;
   const int64_t heads = config_.num_attention_heads, kv_heads = config_.num_key_value_heads;
@@ -128,33 +130,38 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   cache.keys(layer).narrow(2, start, T).copy_(k);
   cache.values(layer).narrow(2, start, T).copy_(v);
   const int64_t S = start + T;
-  at::Tensor attn = attention(q, cache.keys(layer).narrow(2, 0, S), cache.values(layer).narrow(2, 0, S), allowed);
+  at::Tensor attn =
+      attention(q, cache.keys(layer).narrow(2, 0, S), cache.values(layer).narrow(2, 0, S), allowed);
   at::Tensor out = h + blk.o->forward(attn.transpose(1, 2).reshape({B, T, heads * D}));
 
   x = rms_norm(out, blk.post_attention_norm, config_.rms_norm_eps);
   return out + blk.down->forward(at::silu(blk.gate->forward(x)) * blk.up->forward(x));
 }
 
-at::Tensor LlamaModel::forward(const at::Tensor& tokens, const at::Tensor& positions, KvCache& cache, int64_t start,
-                               bool last_only) const {
-  TORCH_CHECK(tokens.dim() == 2 && positions.sizes() == tokens.sizes(), "tokens and positions must be [B, T]");
+at::Tensor LlamaModel::forward(const at::Tensor& tokens, const at::Tensor& positions, KvCache& cache,
+                               int64_t start, bool last_only) const {
+  TORCH_CHECK(tokens.dim() == 2 && positions.sizes() == tokens.sizes(),
+              "tokens and positions must be [B, T]");
   const int64_t B = tokens.size(0), T = tokens.size(1);
-  if (B != cache.batch() || start < 0 || start + T > cache.capacity() || cache.layers() != config_.num_hidden_layers)
+  if (B != cache.batch() || start < 0 || start + T > cache.capacity() ||
+      cache.layers() != config_.num_hidden_layers)
     throw Error("KV cache of batch " + std::to_string(cache.batch()) + " and capacity " +
-                std::to_string(cache.capacity()) + " cannot take " + std::to_string(B) + " x " + std::to_string(T) +
-                " tokens at slot " + std::to_string(start));
+                std::to_string(cache.capacity()) + " cannot take " + std::to_string(B) + " x " +
+                std::to_string(T) + " tokens at slot " + std::to_string(start));
   c10::NoGradGuard no_grad;
   at::Tensor h = at::embedding(embed_, tokens.to(device_));
   RopeAngles rope = rope_angles(positions.to(device_), inv_freq_, dtype_);
   at::Tensor allowed = causal_mask(cache.valid(), start, T, start + T);
-  for (int64_t i = 0; i < config_.num_hidden_layers; ++i) h = block_forward(i, h, rope, cache, start, allowed);
+  for (int64_t i = 0; i < config_.num_hidden_layers; ++i)
+    h = block_forward(i, h, rope, cache, start, allowed);
   if (last_only) h = h.select(1, T - 1);
   return lm_head_->forward(rms_norm(h, final_norm_, config_.rms_norm_eps));
 }
 
 int64_t LlamaModel::weight_bytes() const {
   int64_t total = tensor_bytes(embed_) + tensor_bytes(final_norm_);
-  for (const Block& blk : blocks_) total += tensor_bytes(blk.input_norm) + tensor_bytes(blk.post_attention_norm);
+  for (const Block& blk : blocks_)
+    total += tensor_bytes(blk.input_norm) + tensor_bytes(blk.post_attention_norm);
   for (const LayerFormat& f : layer_formats())
     if (!f.tied) total += f.bytes;
   return total;
@@ -162,7 +169,9 @@ int64_t LlamaModel::weight_bytes() const {
 
 std::vector<LayerFormat> LlamaModel::layer_formats() const {
   std::vector<LayerFormat> out;
-  auto add = [&](const std::string& name, const Linear& l) { out.push_back({name, l.describe(), l.bytes(), false}); };
+  auto add = [&](const std::string& name, const Linear& l) {
+    out.push_back({name, l.describe(), l.bytes(), false});
+  };
   for (size_t i = 0; i < blocks_.size(); ++i) {
     const Block& blk = blocks_[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";

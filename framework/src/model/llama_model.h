@@ -57,7 +57,8 @@ class LlamaModel {
   int64_t weight_bytes() const;
   // Every linear layer in model order, then lm_head.
   std::vector<LayerFormat> layer_formats() const;
-  // One line per distinct format with its layer count, e.g. "210 x nf4 blocksize=64; 1 x dense Half (lm_head, tied)".
+  // One line per distinct format with its layer count, e.g. "210 x nf4 blocksize=64; 1 x dense Half (lm_head,
+  // tied)".
   std::string format_summary() const;
 
  private:

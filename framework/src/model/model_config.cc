@@ -26,7 +26,8 @@ class ConfigReader {
     if (!present(obj, key)) return fallback;
     const json& v = obj.at(key);
     if (!v.is_number_integer() ||
-        (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())))
+        (v.is_number_unsigned() &&
+         v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())))
       fail(key, "must be an integer, got " + Params::describe(v));
     int64_t x = v.get<int64_t>();
     if (x < min) fail(key, "must be at least " + std::to_string(min) + ", got " + std::to_string(x));
@@ -81,7 +82,8 @@ class ConfigReader {
     if (type == "default") return;
     if (type != "llama3")
       fail(key, "has rope type '" + type + "'; llama-quant supports 'default' and 'llama3'");
-    for (const char* k : {"factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"})
+    for (const char* k :
+         {"factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"})
       if (!present(obj, k)) fail(key, std::string("of type llama3 lacks '") + k + "'");
     RopeScaling& r = c.rope_scaling;
     r.type = "llama3";
@@ -90,8 +92,7 @@ class ConfigReader {
     r.high_freq_factor = number(obj, "high_freq_factor", r.high_freq_factor, true);
     r.original_max_position_embeddings =
         integer(obj, "original_max_position_embeddings", r.original_max_position_embeddings, 1);
-    if (!(r.high_freq_factor > r.low_freq_factor))
-      fail(key, "needs high_freq_factor > low_freq_factor");
+    if (!(r.high_freq_factor > r.low_freq_factor)) fail(key, "needs high_freq_factor > low_freq_factor");
   }
 
  private:
@@ -122,15 +123,18 @@ LlamaConfig LlamaConfig::from_json(const json& j, const std::string& file) {
                                       ") must divide num_attention_heads (" +
                                       std::to_string(c.num_attention_heads) + ")");
   if (!r.present(j, "head_dim") && c.hidden_size % c.num_attention_heads != 0)
-    r.fail("hidden_size", "(" + std::to_string(c.hidden_size) + ") must be a multiple of num_attention_heads (" +
+    r.fail("hidden_size", "(" + std::to_string(c.hidden_size) +
+                              ") must be a multiple of num_attention_heads (" +
                               std::to_string(c.num_attention_heads) + ") when head_dim is absent");
   c.head_dim = r.integer(j, "head_dim", c.hidden_size / c.num_attention_heads, 2);
   if (c.head_dim % 2 != 0) r.fail("head_dim", "must be even for rotary embeddings");
   c.max_position_embeddings = r.integer(j, "max_position_embeddings", 2048, 1);
   c.rms_norm_eps = r.number(j, "rms_norm_eps", 1e-6, true);
   c.rope_theta = r.number(j, "rope_theta", 10000.0, true);
-  if (r.present(j, "rope_parameters")) r.rope(j.at("rope_parameters"), "rope_parameters", c);
-  else if (r.present(j, "rope_scaling")) r.rope(j.at("rope_scaling"), "rope_scaling", c);
+  if (r.present(j, "rope_parameters"))
+    r.rope(j.at("rope_parameters"), "rope_parameters", c);
+  else if (r.present(j, "rope_scaling"))
+    r.rope(j.at("rope_scaling"), "rope_scaling", c);
   c.tie_word_embeddings = r.boolean("tie_word_embeddings", false);
   c.attention_bias = r.boolean("attention_bias", false);
   c.mlp_bias = r.boolean("mlp_bias", false);
@@ -144,7 +148,8 @@ LlamaConfig LlamaConfig::from_json(const json& j, const std::string& file) {
 void LlamaConfig::validate(const std::string& file) const {
   auto check = [&](const char* key, int64_t v, int64_t max) {
     if (v < 1 || v > max)
-      throw Error(file + ": '" + key + "' is " + std::to_string(v) + ", expected 1 to " + std::to_string(max));
+      throw Error(file + ": '" + key + "' is " + std::to_string(v) + ", expected 1 to " +
+                  std::to_string(max));
   };
   check("vocab_size", vocab_size, int64_t{1} << 24);
   check("hidden_size", hidden_size, int64_t{1} << 18);
@@ -183,9 +188,12 @@ json LlamaConfig::to_json() const {
       {"initializer_range", initializer_range},
   };
   j["bos_token_id"] = bos_token_id >= 0 ? json(bos_token_id) : json(nullptr);
-  if (eos_token_ids.empty()) j["eos_token_id"] = nullptr;
-  else if (eos_token_ids.size() == 1) j["eos_token_id"] = eos_token_ids[0];
-  else j["eos_token_id"] = eos_token_ids;
+  if (eos_token_ids.empty())
+    j["eos_token_id"] = nullptr;
+  else if (eos_token_ids.size() == 1)
+    j["eos_token_id"] = eos_token_ids[0];
+  else
+    j["eos_token_id"] = eos_token_ids;
   if (rope_scaling.type == "default") {
     j["rope_scaling"] = nullptr;
   } else {

@@ -29,7 +29,8 @@ void check_tensors(const io::TensorSource& source, const LlamaConfig& config, co
     const io::TensorMeta* m = source.meta(spec.name);
     if (!m) {
       if (spec.name == "lm_head.weight")
-        throw Error(where + ": tensor 'lm_head.weight' is missing and the config does not tie the embeddings");
+        throw Error(where +
+                    ": tensor 'lm_head.weight' is missing and the config does not tie the embeddings");
       throw Error(where + ": tensor '" + spec.name + "' is missing");
     }
     io::check_shape(m->file, spec.name, m->shape, spec.shape);
@@ -62,8 +63,8 @@ LlamaConfig read_config(const fs::path& path) {
 }  // namespace
 
 std::vector<TensorSpec> llama_tensor_specs(const LlamaConfig& c) {
-  const int64_t h = c.hidden_size, q = c.num_attention_heads * c.head_dim, kv = c.num_key_value_heads * c.head_dim,
-                f = c.intermediate_size;
+  const int64_t h = c.hidden_size, q = c.num_attention_heads * c.head_dim,
+                kv = c.num_key_value_heads * c.head_dim, f = c.intermediate_size;
   std::vector<TensorSpec> out;
   out.push_back({"model.embed_tokens.weight", {c.vocab_size, h}});
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
@@ -96,7 +97,9 @@ ModelFiles open_model_files(const fs::path& path, std::optional<uint64_t> random
     const fs::path config_path = fs::is_directory(path) ? path / "config.json" : path;
     if (!fs::exists(config_path)) throw Error(where + ": no config.json to draw random weights for");
     if (config_path.extension() != ".json")
-      throw Error(where + ": random weights are drawn for a config.json (or a folder holding one), not for this file");
+      throw Error(
+          where +
+          ": random weights are drawn for a config.json (or a folder holding one), not for this file");
     ModelFiles m;
     m.format = "random";
     m.config = read_config(config_path);
@@ -123,7 +126,8 @@ ModelFiles open_model_files(const fs::path& path, std::optional<uint64_t> random
   m.format = "safetensors";
   m.config = read_config(config_path);
   if (!fs::exists(path / "model.safetensors") && !fs::exists(path / "model.safetensors.index.json"))
-    throw Error(where + ": the folder has config.json but no model.safetensors (give a random seed to draw weights)");
+    throw Error(where +
+                ": the folder has config.json but no model.safetensors (give a random seed to draw weights)");
   auto source = io::open_safetensors_model(path);
   check_tensors(*source, m.config, where);
   m.weights = source;

@@ -21,7 +21,8 @@ namespace lq {
 //    is next to the config.
 // Every expected tensor is checked for presence, shape and a readable storage type before this returns.
 // Throws lq::Error naming the file (and tensor or key) on anything missing or malformed.
-ModelFiles open_model_files(const std::filesystem::path& path, std::optional<uint64_t> random_seed = std::nullopt);
+ModelFiles open_model_files(const std::filesystem::path& path,
+                            std::optional<uint64_t> random_seed = std::nullopt);
 
 struct TensorSpec {
   std::string name;            // Hugging Face name

@@ -36,7 +36,7 @@ struct ModelFiles {
   std::shared_ptr<WeightSource> weights;
   std::shared_ptr<Tokenizer> tokenizer;  // may be null for a bare config.json with random weights
   json generation_config = json::object();
-  std::string format;                    // "safetensors", "gguf", "random"
+  std::string format;  // "safetensors", "gguf", "random"
 };
 
 }  // namespace lq

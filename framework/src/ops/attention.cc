@@ -21,13 +21,15 @@ at::Tensor naive_attention(const at::Tensor& q, const at::Tensor& k, const at::T
   const int64_t heads = q.size(1);
   at::Tensor keys = expand_kv_heads(k, heads);
   at::Tensor values = expand_kv_heads(v, heads);
-  at::Tensor scores = at::matmul(q, keys.transpose(-1, -2)).to(at::kFloat) / std::sqrt(static_cast<double>(q.size(-1)));
+  at::Tensor scores =
+      at::matmul(q, keys.transpose(-1, -2)).to(at::kFloat) / std::sqrt(static_cast<double>(q.size(-1)));
   scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
   at::Tensor probs = at::softmax(scores, -1).to(q.scalar_type());
   return at::matmul(probs, values);
 }
 
-at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed) {
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                     const at::Tensor& allowed) {
 #if TORCH_VERSION_MAJOR >= 2
   // enable_gqa is newer than 2.0, so the heads are expanded here for every 2.x.
   const int64_t heads = q.size(1);
@@ -40,9 +42,9 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
 
 at::Tensor causal_mask(const at::Tensor& valid, int64_t start, int64_t T, int64_t S) {
   auto opts = at::TensorOptions().dtype(at::kLong).device(valid.device());
-  at::Tensor key_slot = at::arange(S, opts).unsqueeze(0);             // [1, S]
+  at::Tensor key_slot = at::arange(S, opts).unsqueeze(0);                   // [1, S]
   at::Tensor query_slot = at::arange(start, start + T, opts).unsqueeze(1);  // [T, 1]
-  at::Tensor causal = key_slot <= query_slot;                        // [T, S]
+  at::Tensor causal = key_slot <= query_slot;                               // [T, S]
   at::Tensor self = key_slot == query_slot;
   at::Tensor allowed = causal.unsqueeze(0).logical_and(valid.narrow(1, 0, S).unsqueeze(1));  // [B, T, S]
   return allowed.logical_or(self.unsqueeze(0)).unsqueeze(1);

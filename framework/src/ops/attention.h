@@ -9,7 +9,8 @@ namespace lq {
 // key/value head h / (heads / kv_heads)); allowed: [B, 1, T, S] bool, true where a query may attend to a
 // key. Every query row must allow at least one key. Returns [B, heads, T, D] in q's dtype.
 // Uses at::scaled_dot_product_attention where libtorch has it (>= 2.0), else naive_attention.
-at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed);
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                     const at::Tensor& allowed);
 
 // The explicit formula: softmax(q k^T / sqrt(D) + mask) v with the softmax in fp32, as transformers'
 // eager attention computes it.

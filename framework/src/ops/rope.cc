@@ -16,8 +16,9 @@ at::Tensor llama3_scale(const at::Tensor& inv_freq, const RopeScaling& s) {
   const double high_wavelen = static_cast<double>(s.original_max_position_embeddings) / s.high_freq_factor;
   at::Tensor wavelen = 2 * M_PI / inv_freq;
   at::Tensor scaled = at::where(wavelen > low_wavelen, inv_freq / s.factor, inv_freq);
-  at::Tensor smooth = (static_cast<double>(s.original_max_position_embeddings) / wavelen - s.low_freq_factor) /
-                      (s.high_freq_factor - s.low_freq_factor);
+  at::Tensor smooth =
+      (static_cast<double>(s.original_max_position_embeddings) / wavelen - s.low_freq_factor) /
+      (s.high_freq_factor - s.low_freq_factor);
   at::Tensor smoothed = (1 - smooth) * scaled / s.factor + smooth * scaled;
   at::Tensor medium = (wavelen >= high_wavelen).logical_and(wavelen <= low_wavelen);
   return at::where(medium, smoothed, scaled);

@@ -88,7 +88,7 @@ void PluginRegistry::load(const fs::path& file) {
     return;
   }
   LoadedPlugin plugin{info->name, info->kind, info->version, info->description ? info->description : "",
-                      file, {}, nullptr};
+                      file,       {},         nullptr};
   const char* factory = plugin.kind == "backend" ? "lq_create_backend"
                         : plugin.kind == "task"  ? "lq_create_task"
                                                  : nullptr;

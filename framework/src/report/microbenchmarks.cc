@@ -7,10 +7,23 @@
 namespace lq {
 namespace {
 
-const std::vector<std::string> kStandardKeys = {
-    "name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
-    "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit", "aggregate_name",
-    "aggregate_unit", "label", "error_occurred", "error_message"};
+const std::vector<std::string> kStandardKeys = {"name",
+                                                "family_index",
+                                                "per_family_instance_index",
+                                                "run_name",
+                                                "run_type",
+                                                "repetitions",
+                                                "repetition_index",
+                                                "threads",
+                                                "iterations",
+                                                "real_time",
+                                                "cpu_time",
+                                                "time_unit",
+                                                "aggregate_name",
+                                                "aggregate_unit",
+                                                "label",
+                                                "error_occurred",
+                                                "error_message"};
 
 bool standard(const std::string& key) {
   for (const auto& k : kStandardKeys)
@@ -60,19 +73,22 @@ std::vector<MicrobenchmarkRow> parse_google_benchmark(const json& j, const std::
 }
 
 std::string render_microbenchmarks_markdown(const std::vector<MicrobenchmarkRow>& rows) {
-  std::string out = "| file | benchmark | real time | cpu time | iterations | counters |\n|---|---|---:|---:|---:|---|\n";
+  std::string out =
+      "| file | benchmark | real time | cpu time | iterations | counters |\n|---|---|---:|---:|---:|---|\n";
   for (const auto& r : rows) {
     std::string counters;
     for (auto it = r.counters.begin(); it != r.counters.end(); ++it)
       counters += (counters.empty() ? "" : ", ") + it.key() + "=" + number(it->get<double>());
     out += "| " + r.file + " | " + r.name + " | " + number(r.real_time) + " " + r.time_unit + " | " +
-           number(r.cpu_time) + " " + r.time_unit + " | " + std::to_string(r.iterations) + " | " + counters + " |\n";
+           number(r.cpu_time) + " " + r.time_unit + " | " + std::to_string(r.iterations) + " | " + counters +
+           " |\n";
   }
   return out;
 }
 
 std::string render_microbenchmarks_csv(const std::vector<MicrobenchmarkRow>& rows) {
-  CsvWriter csv({"file", "benchmark", "aggregate", "real_time", "cpu_time", "time_unit", "iterations", "counters"});
+  CsvWriter csv(
+      {"file", "benchmark", "aggregate", "real_time", "cpu_time", "time_unit", "iterations", "counters"});
   for (const auto& r : rows)
     csv.row({r.file, r.name, r.aggregate, number(r.real_time), number(r.cpu_time), r.time_unit,
              std::to_string(r.iterations), r.counters.dump()});

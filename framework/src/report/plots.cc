@@ -31,7 +31,8 @@ std::optional<fs::path> find_on_path(const std::string& program) {
     if (end == std::string::npos) end = all.size();
     fs::path candidate = fs::path(all.substr(start, end - start)) / program;
     std::error_code ec;
-    if (end > start && fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (end > start && fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0)
+      return candidate;
     start = end + 1;
   }
   return std::nullopt;
@@ -109,7 +110,8 @@ std::string accuracy_vs_size_svg(const std::vector<ScatterPoint>& points, const 
 }
 
 std::string grouped_bars_svg(const std::string& title, const std::string& value_label,
-                             const std::vector<std::string>& categories, const std::vector<BarSeries>& series) {
+                             const std::vector<std::string>& categories,
+                             const std::vector<BarSeries>& series) {
   size_t longest = 8;
   for (const auto& c : categories) longest = std::max(longest, c.size());
   const double bar_h = 16, gap = 14, plot_w = 460;
@@ -183,7 +185,8 @@ std::vector<fs::path> write_plots(const fs::path& dir, const std::vector<ResultR
       if (!f1 || (!task.empty() && task != it.key())) continue;
       task = it.key();
       auto se = r.metric(task, "f1_stderr");
-      points.push_back({r.name, *r.size_mb(), *f1 * 100, se ? std::optional<double>(*se * 100) : std::nullopt});
+      points.push_back(
+          {r.name, *r.size_mb(), *f1 * 100, se ? std::optional<double>(*se * 100) : std::nullopt});
       break;
     }
   }
@@ -217,12 +220,14 @@ std::vector<fs::path> write_plots(const fs::path& dir, const std::vector<ResultR
   };
   auto [tp_names, tp_series] = bars("decode", "batch_size", "tokens_per_s", "batch ");
   if (!tp_names.empty())
-    plots.emplace_back("decode_throughput", grouped_bars_svg("Decode throughput (median)", "tokens per second (higher is better)",
-                                                             tp_names, tp_series));
+    plots.emplace_back("decode_throughput",
+                       grouped_bars_svg("Decode throughput (median)", "tokens per second (higher is better)",
+                                        tp_names, tp_series));
   auto [lat_names, lat_series] = bars("prefill", "prompt_length", "latency_ms", "prompt ");
   if (!lat_names.empty())
-    plots.emplace_back("prefill_latency", grouped_bars_svg("Prefill latency, time to first token (median)",
-                                                           "milliseconds (lower is better)", lat_names, lat_series));
+    plots.emplace_back("prefill_latency",
+                       grouped_bars_svg("Prefill latency, time to first token (median)",
+                                        "milliseconds (lower is better)", lat_names, lat_series));
 
   std::vector<fs::path> written;
   for (const auto& [stem, svg] : plots) {

@@ -29,10 +29,12 @@ struct BarSeries {
 };
 // Horizontal grouped bars: one group per category (experiment), one bar per series.
 std::string grouped_bars_svg(const std::string& title, const std::string& value_label,
-                             const std::vector<std::string>& categories, const std::vector<BarSeries>& series);
+                             const std::vector<std::string>& categories,
+                             const std::vector<BarSeries>& series);
 
 // Writes plots/<name>.svg (and .png) for the records that have the figures; returns the files written.
-std::vector<std::filesystem::path> write_plots(const std::filesystem::path& dir, const std::vector<ResultRecord>& records);
+std::vector<std::filesystem::path> write_plots(const std::filesystem::path& dir,
+                                               const std::vector<ResultRecord>& records);
 
 // Converts an SVG to PNG with rsvg-convert when it is on PATH; false when it is not or it failed.
 bool svg_to_png(const std::filesystem::path& svg, const std::filesystem::path& png);

@@ -58,19 +58,55 @@ std::vector<ResultRecord> load_records(const fs::path& dir) {
 }
 
 std::string render_csv(const Summary& summary, const std::vector<ResultRecord>& records) {
-  CsvWriter csv({"experiment", "status", "baseline", "error_stage", "error_message", "size_mb", "size_change_pct",
-                 "task", "f1", "f1_stderr", "f1_change", "em", "em_stderr", "em_change", "prefill_prompt_length",
-                 "prefill_ms", "prefill_change_pct", "decode_tok_s_batch1", "decode_change_pct", "peak_memory_mb",
-                 "memory_change_pct", "device", "config_hash"});
+  CsvWriter csv({"experiment",
+                 "status",
+                 "baseline",
+                 "error_stage",
+                 "error_message",
+                 "size_mb",
+                 "size_change_pct",
+                 "task",
+                 "f1",
+                 "f1_stderr",
+                 "f1_change",
+                 "em",
+                 "em_stderr",
+                 "em_change",
+                 "prefill_prompt_length",
+                 "prefill_ms",
+                 "prefill_change_pct",
+                 "decode_tok_s_batch1",
+                 "decode_change_pct",
+                 "peak_memory_mb",
+                 "memory_change_pct",
+                 "device",
+                 "config_hash"});
   for (size_t i = 0; i < summary.rows.size(); ++i) {
     const SummaryRow& r = summary.rows[i];
     const ResultRecord& rec = records[i];
-    csv.row({r.name, r.status, r.baseline ? "true" : "false", rec.error ? rec.error->stage : "",
-             rec.error ? rec.error->message : "", cell(r.size_mb), cell(r.size_change_pct), r.task, cell(r.f1),
-             cell(r.f1_stderr), cell(r.f1_change), cell(r.em), cell(r.em_stderr), cell(r.em_change),
-             r.prefill_prompt_length ? std::to_string(r.prefill_prompt_length) : "", cell(r.prefill_ms),
-             cell(r.prefill_change_pct), cell(r.decode_tok_s), cell(r.decode_change_pct), cell(r.peak_memory_mb),
-             cell(r.memory_change_pct), rec.device, rec.config_hash});
+    csv.row({r.name,
+             r.status,
+             r.baseline ? "true" : "false",
+             rec.error ? rec.error->stage : "",
+             rec.error ? rec.error->message : "",
+             cell(r.size_mb),
+             cell(r.size_change_pct),
+             r.task,
+             cell(r.f1),
+             cell(r.f1_stderr),
+             cell(r.f1_change),
+             cell(r.em),
+             cell(r.em_stderr),
+             cell(r.em_change),
+             r.prefill_prompt_length ? std::to_string(r.prefill_prompt_length) : "",
+             cell(r.prefill_ms),
+             cell(r.prefill_change_pct),
+             cell(r.decode_tok_s),
+             cell(r.decode_change_pct),
+             cell(r.peak_memory_mb),
+             cell(r.memory_change_pct),
+             rec.device,
+             rec.config_hash});
   }
   return csv.str();
 }
@@ -78,21 +114,31 @@ std::string render_csv(const Summary& summary, const std::vector<ResultRecord>& 
 json combined_json(const Summary& summary, const std::vector<ResultRecord>& records) {
   json rows = json::array();
   for (const auto& r : summary.rows)
-    rows.push_back({{"experiment", r.name}, {"status", r.status}, {"baseline", r.baseline}, {"error", r.error},
-                    {"task", r.task}, {"size_mb", optional_number(r.size_mb)}, {"f1", optional_number(r.f1)},
-                    {"f1_stderr", optional_number(r.f1_stderr)}, {"em", optional_number(r.em)},
-                    {"em_stderr", optional_number(r.em_stderr)}, {"prefill_ms", optional_number(r.prefill_ms)},
+    rows.push_back({{"experiment", r.name},
+                    {"status", r.status},
+                    {"baseline", r.baseline},
+                    {"error", r.error},
+                    {"task", r.task},
+                    {"size_mb", optional_number(r.size_mb)},
+                    {"f1", optional_number(r.f1)},
+                    {"f1_stderr", optional_number(r.f1_stderr)},
+                    {"em", optional_number(r.em)},
+                    {"em_stderr", optional_number(r.em_stderr)},
+                    {"prefill_ms", optional_number(r.prefill_ms)},
                     {"prefill_prompt_length", r.prefill_prompt_length},
                     {"decode_tok_s_batch1", optional_number(r.decode_tok_s)},
                     {"peak_memory_mb", optional_number(r.peak_memory_mb)},
                     {"size_change_pct", optional_number(r.size_change_pct)},
-                    {"f1_change", optional_number(r.f1_change)}, {"em_change", optional_number(r.em_change)},
+                    {"f1_change", optional_number(r.f1_change)},
+                    {"em_change", optional_number(r.em_change)},
                     {"prefill_change_pct", optional_number(r.prefill_change_pct)},
                     {"decode_change_pct", optional_number(r.decode_change_pct)},
                     {"memory_change_pct", optional_number(r.memory_change_pct)}});
   json all = json::array();
   for (const auto& r : records) all.push_back(r.to_json());
-  return {{"schema_version", kResultSchemaVersion}, {"baseline", summary.baseline}, {"summary", rows},
+  return {{"schema_version", kResultSchemaVersion},
+          {"baseline", summary.baseline},
+          {"summary", rows},
           {"records", all}};
 }
 
@@ -122,7 +168,8 @@ ReportOutput write_report(const fs::path& dir, const std::vector<ResultRecord>& 
   if (!plots.empty()) {
     md += "\n## Plots\n\n";
     for (const auto& p : plots)
-      if (p.extension() == ".svg") md += "![" + p.stem().string() + "](plots/" + p.filename().string() + ")\n";
+      if (p.extension() == ".svg")
+        md += "![" + p.stem().string() + "](plots/" + p.filename().string() + ")\n";
   }
   write(dir / "summary.md", md);
   out.files.insert(out.files.end(), plots.begin(), plots.end());

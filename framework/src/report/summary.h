@@ -13,13 +13,13 @@ namespace lq {
 struct SummaryRow {
   std::string name;
   std::string status;
-  std::string error;                       // "stage: message" for an error
+  std::string error;  // "stage: message" for an error
   bool baseline = false;
-  std::string task;                        // the task whose F1/EM are shown (first one reporting f1)
+  std::string task;  // the task whose F1/EM are shown (first one reporting f1)
   std::optional<double> size_mb, f1, f1_stderr, em, em_stderr;
-  std::optional<double> prefill_ms;        // median time to first token
+  std::optional<double> prefill_ms;  // median time to first token
   int64_t prefill_prompt_length = 0;
-  std::optional<double> decode_tok_s;      // median decode throughput at batch size 1
+  std::optional<double> decode_tok_s;  // median decode throughput at batch size 1
   std::optional<double> peak_memory_mb;
   // Relative change vs the baseline in percent (size, prefill, throughput, memory) and absolute change in
   // points (F1, EM); empty for the baseline itself or when either side lacks the figure.

@@ -14,14 +14,16 @@ std::string fixed(double v, int decimals) {
 
 std::string signed_fixed(double v, int decimals) { return (v >= 0 ? "+" : "") + fixed(v, decimals); }
 
-std::string figure(const std::optional<double>& v, const std::optional<double>& change_pct, int decimals = 1) {
+std::string figure(const std::optional<double>& v, const std::optional<double>& change_pct,
+                   int decimals = 1) {
   if (!v) return "-";
   std::string s = fixed(*v, decimals);
   if (change_pct) s += " (" + signed_fixed(*change_pct, 1) + "%)";
   return s;
 }
 
-std::string score(const std::optional<double>& v, const std::optional<double>& se, const std::optional<double>& change) {
+std::string score(const std::optional<double>& v, const std::optional<double>& se,
+                  const std::optional<double>& change) {
   if (!v) return "-";
   std::string s = fixed(*v, 1);
   if (se) s += "±" + fixed(*se, 1);
@@ -55,18 +57,22 @@ TableCells summary_cells(const Summary& summary) {
     if (!r.task.empty() && task == "task") task = r.task;
     if (r.prefill_prompt_length && !prompt) prompt = r.prefill_prompt_length;
   }
-  t.header = {"experiment", "status", "size MB", task + " F1", task + " EM",
-              prompt ? "prefill ms @" + std::to_string(prompt) : "prefill ms", "decode tok/s b=1", "peak mem MB"};
+  t.header = {"experiment",       "status",
+              "size MB",          task + " F1",
+              task + " EM",       prompt ? "prefill ms @" + std::to_string(prompt) : "prefill ms",
+              "decode tok/s b=1", "peak mem MB"};
   t.right_aligned = {false, false, true, true, true, true, true, true};
   for (const auto& r : summary.rows) {
     t.rows.push_back({r.name + (r.baseline ? " *" : ""), r.status, figure(r.size_mb, r.size_change_pct),
                       score(r.f1, r.f1_stderr, r.f1_change), score(r.em, r.em_stderr, r.em_change),
-                      figure(r.prefill_ms, r.prefill_change_pct, 2), figure(r.decode_tok_s, r.decode_change_pct),
+                      figure(r.prefill_ms, r.prefill_change_pct, 2),
+                      figure(r.decode_tok_s, r.decode_change_pct),
                       figure(r.peak_memory_mb, r.memory_change_pct)});
   }
   if (!summary.baseline.empty())
-    t.notes.push_back("* baseline: " + summary.baseline +
-                      ". Changes in parentheses: % for size, latency, throughput and memory; points for F1/EM.");
+    t.notes.push_back(
+        "* baseline: " + summary.baseline +
+        ". Changes in parentheses: % for size, latency, throughput and memory; points for F1/EM.");
   t.notes.push_back("F1/EM x100 ± standard error; latency and throughput are medians; MB = 2^20 bytes.");
   for (const auto& r : summary.rows)
     if (!r.error.empty()) t.notes.push_back(r.name + " failed in " + first_line(r.error, 160));
@@ -82,7 +88,8 @@ std::string render_text_table(const Summary& summary) {
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string out;
-    for (size_t c = 0; c < cells.size(); ++c) out += (c ? "  " : "") + pad(cells[c], w[c], t.right_aligned[c]);
+    for (size_t c = 0; c < cells.size(); ++c)
+      out += (c ? "  " : "") + pad(cells[c], w[c], t.right_aligned[c]);
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
   };

@@ -15,7 +15,9 @@ std::string num(double v) {
   return s;
 }
 
-std::string dash_attr(const std::string& dash) { return dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\""; }
+std::string dash_attr(const std::string& dash) {
+  return dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"";
+}
 
 }  // namespace
 
@@ -25,25 +27,36 @@ std::string SvgWriter::escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
 }
 
-void SvgWriter::rect(double x, double y, double w, double h, const std::string& fill, const std::string& stroke) {
+void SvgWriter::rect(double x, double y, double w, double h, const std::string& fill,
+                     const std::string& stroke) {
   body_ += "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(w) + "\" height=\"" + num(h) +
            "\" fill=\"" + fill + "\" stroke=\"" + stroke + "\"/>\n";
 }
 
-void SvgWriter::line(double x1, double y1, double x2, double y2, const std::string& stroke, double stroke_width,
-                     const std::string& dash) {
+void SvgWriter::line(double x1, double y1, double x2, double y2, const std::string& stroke,
+                     double stroke_width, const std::string& dash) {
   body_ += "<line x1=\"" + num(x1) + "\" y1=\"" + num(y1) + "\" x2=\"" + num(x2) + "\" y2=\"" + num(y2) +
-           "\" stroke=\"" + stroke + "\" stroke-width=\"" + num(stroke_width) + "\"" + dash_attr(dash) + "/>\n";
+           "\" stroke=\"" + stroke + "\" stroke-width=\"" + num(stroke_width) + "\"" + dash_attr(dash) +
+           "/>\n";
 }
 
 void SvgWriter::polyline(const std::vector<std::pair<double, double>>& points, const std::string& stroke,
@@ -63,15 +76,18 @@ void SvgWriter::text(double x, double y, const std::string& content, double size
                      const std::string& weight, double rotate, const std::string& fill) {
   body_ += "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" font-size=\"" + num(size) + "\" text-anchor=\"" +
            anchor + "\" font-weight=\"" + weight + "\" fill=\"" + fill + "\"" +
-           (rotate != 0 ? " transform=\"rotate(" + num(rotate) + " " + num(x) + " " + num(y) + ")\"" : "") + ">" +
-           escape(content) + "</text>\n";
+           (rotate != 0 ? " transform=\"rotate(" + num(rotate) + " " + num(x) + " " + num(y) + ")\"" : "") +
+           ">" + escape(content) + "</text>\n";
 }
 
 std::string SvgWriter::str() const {
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-         num(width_) + "\" height=\"" + num(height_) + "\" viewBox=\"0 0 " + num(width_) + " " + num(height_) +
-         "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n<rect width=\"100%\" height=\"100%\" "
-         "fill=\"white\"/>\n" + body_ + "</svg>\n";
+         num(width_) + "\" height=\"" + num(height_) + "\" viewBox=\"0 0 " + num(width_) + " " +
+         num(height_) +
+         "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n<rect width=\"100%\" "
+         "height=\"100%\" "
+         "fill=\"white\"/>\n" +
+         body_ + "</svg>\n";
 }
 
 std::vector<double> nice_ticks(double lo, double hi, int count) {

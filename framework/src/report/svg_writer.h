@@ -10,15 +10,17 @@ class SvgWriter {
  public:
   SvgWriter(double width, double height);
 
-  void rect(double x, double y, double w, double h, const std::string& fill, const std::string& stroke = "none");
+  void rect(double x, double y, double w, double h, const std::string& fill,
+            const std::string& stroke = "none");
   void line(double x1, double y1, double x2, double y2, const std::string& stroke, double stroke_width = 1,
             const std::string& dash = "");
   void polyline(const std::vector<std::pair<double, double>>& points, const std::string& stroke,
                 double stroke_width = 2, const std::string& dash = "");
   void circle(double cx, double cy, double r, const std::string& fill, const std::string& stroke = "none");
   // anchor: "start", "middle" or "end"; rotate: degrees around (x, y).
-  void text(double x, double y, const std::string& content, double size = 12, const std::string& anchor = "start",
-            const std::string& weight = "normal", double rotate = 0, const std::string& fill = "#222");
+  void text(double x, double y, const std::string& content, double size = 12,
+            const std::string& anchor = "start", const std::string& weight = "normal", double rotate = 0,
+            const std::string& fill = "#222");
 
   std::string str() const;
 

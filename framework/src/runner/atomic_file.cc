@@ -41,7 +41,8 @@ void write_file_atomically(const fs::path& path, const std::string& content) {
   if (ec) throw Error(dir.string() + ": cannot create folder: " + ec.message());
   // The pid in the name lets remove_stale_temp_files tell a live writer from a dead one.
   std::string tmpl = (dir / (std::string(kTempPrefix) + std::to_string(::getpid()) + "." +
-                             path.filename().string() + ".XXXXXX")).string();
+                             path.filename().string() + ".XXXXXX"))
+                         .string();
   int fd = ::mkstemp(tmpl.data());
   if (fd < 0) fail(path, "cannot create a temporary file next to it");
   const char* p = content.data();

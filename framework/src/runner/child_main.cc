@@ -32,7 +32,8 @@ int run_child_request(const ChildRequest& request, const EngineFactory& engines)
   ExperimentRunner runner(engines, hooks);
   ResultRecord record = runner.run(experiment, request.order);
   record.gpu = request.gpu;
-  if (record.error) std::cerr << "error in " << record.error->stage << ": " << record.error->message << std::endl;
+  if (record.error)
+    std::cerr << "error in " << record.error->stage << ": " << record.error->message << std::endl;
   write_file_atomically(request.result_file, record.to_json().dump(2) + "\n");
   return record.ok() ? 0 : 1;
 }

@@ -90,18 +90,30 @@ class OutputSink {
 
 std::string signal_name(int sig) {
   switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGABRT: return "SIGABRT";
-    case SIGKILL: return "SIGKILL";
-    case SIGTERM: return "SIGTERM";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    case SIGINT: return "SIGINT";
-    case SIGPIPE: return "SIGPIPE";
-    case SIGHUP: return "SIGHUP";
-    case SIGTRAP: return "SIGTRAP";
-    default: return "SIG" + std::to_string(sig);
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGABRT:
+      return "SIGABRT";
+    case SIGKILL:
+      return "SIGKILL";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGBUS:
+      return "SIGBUS";
+    case SIGFPE:
+      return "SIGFPE";
+    case SIGILL:
+      return "SIGILL";
+    case SIGINT:
+      return "SIGINT";
+    case SIGPIPE:
+      return "SIGPIPE";
+    case SIGHUP:
+      return "SIGHUP";
+    case SIGTRAP:
+      return "SIGTRAP";
+    default:
+      return "SIG" + std::to_string(sig);
   }
 }
 
@@ -169,7 +181,9 @@ ChildOutcome run_child(const ChildSpec& spec) {
   remember(pid);
 
   auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   ChildOutcome outcome;
   OutputSink sink(spec);
   int status = 0;
@@ -181,8 +195,10 @@ ChildOutcome run_child(const ChildSpec& spec) {
       pollfd p{fds[0], POLLIN, 0};
       if (::poll(&p, 1, 100) > 0) {
         ssize_t n = ::read(fds[0], buf, sizeof buf);
-        if (n > 0) sink.add(buf, static_cast<size_t>(n));
-        else if (n == 0 || errno != EINTR) pipe_open = false;
+        if (n > 0)
+          sink.add(buf, static_cast<size_t>(n));
+        else if (n == 0 || errno != EINTR)
+          pipe_open = false;
       }
     } else {
       ::usleep(50 * 1000);

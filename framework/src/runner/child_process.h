@@ -16,19 +16,19 @@ namespace lq {
 
 struct ChildSpec {
   std::string program;
-  std::vector<std::string> args;               // argv[1...]
-  std::map<std::string, std::string> env;      // added to (or replacing in) this process's environment
+  std::vector<std::string> args;           // argv[1...]
+  std::map<std::string, std::string> env;  // added to (or replacing in) this process's environment
   std::optional<double> timeout_s;
-  std::filesystem::path log_file;              // empty: no log
+  std::filesystem::path log_file;                        // empty: no log
   std::function<void(const std::string& line)> on_line;  // each output line, without its newline
   size_t tail_bytes = 8192;
 };
 
 struct ChildOutcome {
-  int exit_code = -1;     // when it exited
-  int signal = 0;         // when a signal ended it
+  int exit_code = -1;  // when it exited
+  int signal = 0;      // when a signal ended it
   bool timed_out = false;
-  std::string tail;       // the last tail_bytes of its output
+  std::string tail;  // the last tail_bytes of its output
   double seconds = 0;
 
   bool succeeded() const { return signal == 0 && !timed_out && exit_code == 0; }

@@ -24,7 +24,7 @@ struct ChildRequest {
   std::string experiment_file;  // JSON written by experiment_to_json
   std::string result_file;
   int64_t order = 0;
-  std::optional<int64_t> gpu;   // physical GPU index, recorded
+  std::optional<int64_t> gpu;  // physical GPU index, recorded
 };
 
 // Runs the child side: dies with its parent, reads the experiment, runs it, writes the record.

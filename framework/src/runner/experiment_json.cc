@@ -32,29 +32,36 @@ std::optional<T> get_optional(const json& j, const char* key, const std::string&
 json experiment_to_json(const Experiment& e) {
   json tasks = json::array();
   for (const auto& t : e.tasks)
-    tasks.push_back({{"name", t.name}, {"params", t.params.json_value()}, {"limit", optional_json(t.limit)},
+    tasks.push_back({{"name", t.name},
+                     {"params", t.params.json_value()},
+                     {"limit", optional_json(t.limit)},
                      {"limit_seed", optional_json(t.limit_seed)}});
   json plugin_paths = json::array();
   for (const auto& p : e.plugin_paths) plugin_paths.push_back(p.string());
   const BenchmarkSpec& b = e.benchmark;
-  return {{"name", e.name},
-          {"description", e.description},
-          {"model", {{"path", e.model.path.string()}, {"random_seed", optional_json(e.model.random_seed)}}},
-          {"device", e.device},
-          {"dtype", e.dtype},
-          {"quantization", {{"backend", e.quantization.backend}, {"params", e.quantization.params.json_value()}}},
-          {"tasks", tasks},
-          {"benchmark",
-           {{"enabled", b.enabled}, {"prompt_lengths", b.prompt_lengths}, {"batch_sizes", b.batch_sizes},
-            {"decode_prompt_length", b.decode_prompt_length}, {"new_tokens", b.new_tokens},
-            {"warmup", b.warmup}, {"repetitions", b.repetitions}}},
-          {"seed", e.seed},
-          {"output_dir", e.output_dir.string()},
-          {"timeout_s", optional_json(e.timeout_s)},
-          {"plugin_paths", plugin_paths},
-          {"source_file", e.source_file.string()},
-          {"resolved", e.resolved},
-          {"config_hash", e.config_hash}};
+  return {
+      {"name", e.name},
+      {"description", e.description},
+      {"model", {{"path", e.model.path.string()}, {"random_seed", optional_json(e.model.random_seed)}}},
+      {"device", e.device},
+      {"dtype", e.dtype},
+      {"quantization", {{"backend", e.quantization.backend}, {"params", e.quantization.params.json_value()}}},
+      {"tasks", tasks},
+      {"benchmark",
+       {{"enabled", b.enabled},
+        {"prompt_lengths", b.prompt_lengths},
+        {"batch_sizes", b.batch_sizes},
+        {"decode_prompt_length", b.decode_prompt_length},
+        {"new_tokens", b.new_tokens},
+        {"warmup", b.warmup},
+        {"repetitions", b.repetitions}}},
+      {"seed", e.seed},
+      {"output_dir", e.output_dir.string()},
+      {"timeout_s", optional_json(e.timeout_s)},
+      {"plugin_paths", plugin_paths},
+      {"source_file", e.source_file.string()},
+      {"resolved", e.resolved},
+      {"config_hash", e.config_hash}};
 }
 
 Experiment experiment_from_json(const json& j, const std::string& file) {
@@ -97,7 +104,8 @@ Experiment experiment_from_json(const json& j, const std::string& file) {
   e.seed = get<uint64_t>(j, "seed", where);
   e.output_dir = get<std::string>(j, "output_dir", where);
   e.timeout_s = get_optional<double>(j, "timeout_s", where);
-  for (const auto& p : get<std::vector<std::string>>(j, "plugin_paths", where)) e.plugin_paths.emplace_back(p);
+  for (const auto& p : get<std::vector<std::string>>(j, "plugin_paths", where))
+    e.plugin_paths.emplace_back(p);
   e.resolved = get<json>(j, "resolved", where);
   e.config_hash = get<std::string>(j, "config_hash", where);
   return e;

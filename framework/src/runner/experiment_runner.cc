@@ -131,7 +131,8 @@ ResultRecord ExperimentRunner::run(const Experiment& e, int64_t order) {
         ctx.limit_seed = spec.limit_seed;
         ctx.seed = e.seed;
         ctx.config_dir = e.source_file.parent_path();
-        if (hooks_.on_progress) ctx.progress = [&](int64_t done, int64_t total) { hooks_.on_progress(stage, done, total); };
+        if (hooks_.on_progress)
+          ctx.progress = [&](int64_t done, int64_t total) { hooks_.on_progress(stage, done, total); };
         TaskResult result = tasks[i]->evaluate(engine->generator(), ctx);
         std::string file = layout::samples_relative(e.name, spec.name);
         if (!result.samples.empty()) write_file_atomically(e.output_dir / file, jsonl(result.samples));
@@ -144,7 +145,8 @@ ResultRecord ExperimentRunner::run(const Experiment& e, int64_t order) {
     if (e.benchmark.enabled) {
       clock.run("benchmark", [&] {
         ProgressFn progress;
-        if (hooks_.on_progress) progress = [&](int64_t done, int64_t total) { hooks_.on_progress("benchmark", done, total); };
+        if (hooks_.on_progress)
+          progress = [&](int64_t done, int64_t total) { hooks_.on_progress("benchmark", done, total); };
         r.benchmark = run_benchmarks(engine->bench_target(), e.benchmark, e.seed, progress);
       });
     }

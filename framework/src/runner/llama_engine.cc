@@ -19,7 +19,8 @@ at::Device resolve_device(const std::string& device) {
   at::Device d(device);
   if (d.is_cuda() && !at::hasCUDA())
     throw Error("device '" + device + "' asked for, but " +
-                (kBuiltWithCuda ? std::string("no CUDA GPU is visible") : std::string("this build has no CUDA support")));
+                (kBuiltWithCuda ? std::string("no CUDA GPU is visible")
+                                : std::string("this build has no CUDA support")));
   if (d.is_cuda() && !d.has_index()) return at::Device(at::kCUDA, 0);
   return d;
 }
@@ -54,7 +55,8 @@ class LlamaEngine final : public ModelEngine, public BenchTarget {
             {"layers", model_->format_summary()}};
   }
   Generator& generator() override {
-    if (!files_->tokenizer) throw Error("the model has no tokenizer (a bare config.json): tasks cannot run on it");
+    if (!files_->tokenizer)
+      throw Error("the model has no tokenizer (a bare config.json): tasks cannot run on it");
     return *generator_;
   }
   BenchTarget& bench_target() override { return *this; }
@@ -64,7 +66,9 @@ class LlamaEngine final : public ModelEngine, public BenchTarget {
     files_.reset();
   }
 
-  void prefill(const std::vector<std::vector<TokenId>>& prompts) override { generator_->time_generation(prompts, 1); }
+  void prefill(const std::vector<std::vector<TokenId>>& prompts) override {
+    generator_->time_generation(prompts, 1);
+  }
   double decode_seconds(const std::vector<std::vector<TokenId>>& prompts, int64_t new_tokens) override {
     return generator_->time_generation(prompts, new_tokens + 1).decode_s;
   }

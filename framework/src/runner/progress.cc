@@ -12,8 +12,10 @@ namespace {
 std::string clock_text(double seconds) {
   long s = static_cast<long>(seconds + 0.5);
   char buf[32];
-  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-  else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
   return buf;
 }
 
@@ -32,16 +34,23 @@ ProgressStyle parse_progress_style(const std::string& name) {
 
 std::string progress_style_name(ProgressStyle style) {
   switch (style) {
-    case ProgressStyle::kTerminal: return "tty";
-    case ProgressStyle::kPlain: return "plain";
-    default: return "none";
+    case ProgressStyle::kTerminal:
+      return "tty";
+    case ProgressStyle::kPlain:
+      return "plain";
+    default:
+      return "none";
   }
 }
 
 ProgressLine::ProgressLine(std::ostream& out, ProgressStyle style, std::string label,
                            std::chrono::seconds plain_interval)
-    : out_(out), style_(style), label_(std::move(label)), interval_(plain_interval),
-      start_(std::chrono::steady_clock::now()), last_print_(start_) {}
+    : out_(out),
+      style_(style),
+      label_(std::move(label)),
+      interval_(plain_interval),
+      start_(std::chrono::steady_clock::now()),
+      last_print_(start_) {}
 
 ProgressLine::~ProgressLine() {
   if (open_) out_ << "\n" << std::flush;

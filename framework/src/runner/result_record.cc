@@ -81,7 +81,8 @@ json ResultRecord::to_json() const {
 }
 
 ResultRecord ResultRecord::from_json(const json& j, const std::string& file) {
-  if (!j.is_object()) throw Error(file + ": a result record must be a JSON object, got " + Params::describe(j));
+  if (!j.is_object())
+    throw Error(file + ": a result record must be a JSON object, got " + Params::describe(j));
   ResultRecord r;
   r.schema_version = field<int>(j, "schema_version", -1, file);
   if (r.schema_version != kResultSchemaVersion)
@@ -108,7 +109,8 @@ ResultRecord ResultRecord::from_json(const json& j, const std::string& file) {
   r.baseline = field<bool>(j, "baseline", false, file);
   r.device = field<std::string>(j, "device", "", file);
   if (j.contains("gpu") && !j["gpu"].is_null()) r.gpu = field<int64_t>(j, "gpu", 0, file);
-  if (j.contains("size_bytes") && !j["size_bytes"].is_null()) r.size_bytes = field<int64_t>(j, "size_bytes", 0, file);
+  if (j.contains("size_bytes") && !j["size_bytes"].is_null())
+    r.size_bytes = field<int64_t>(j, "size_bytes", 0, file);
   r.model = object_field(j, "model", file);
   r.quantization = object_field(j, "quantization", file);
   r.tasks = object_field(j, "tasks", file);

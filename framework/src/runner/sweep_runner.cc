@@ -94,8 +94,8 @@ ResultRecord SweepRunner::run_one(const Experiment& original, int64_t order, std
   ChildSpec spec;
   spec.program = options_.child_program;
   spec.args = options_.child_prefix;
-  spec.args.insert(spec.args.end(), {"--child-of", std::to_string(::getpid()), "--result", result_file.string(),
-                                     "--order", std::to_string(order)});
+  spec.args.insert(spec.args.end(), {"--child-of", std::to_string(::getpid()), "--result",
+                                     result_file.string(), "--order", std::to_string(order)});
   if (gpu) spec.args.insert(spec.args.end(), {"--gpu-index", std::to_string(*gpu)});
   spec.args.push_back(experiment_file.string());
   spec.env = env;

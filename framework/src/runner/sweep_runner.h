@@ -18,10 +18,10 @@
 namespace lq {
 
 struct SweepOptions {
-  bool force = false;                       // rerun experiments whose record already exists
-  std::vector<int64_t> gpus;                // one worker per GPU, CUDA_VISIBLE_DEVICES pinned; empty: one worker
-  std::optional<double> timeout_s;          // overrides each experiment's timeout_s
-  std::string child_program;                // default: this executable
+  bool force = false;               // rerun experiments whose record already exists
+  std::vector<int64_t> gpus;        // one worker per GPU, CUDA_VISIBLE_DEVICES pinned; empty: one worker
+  std::optional<double> timeout_s;  // overrides each experiment's timeout_s
+  std::string child_program;        // default: this executable
   std::vector<std::string> child_prefix{"run"};  // arguments before the child protocol's
   ProgressStyle progress = ProgressStyle::kPlain;
   std::ostream* log = &std::cerr;

@@ -50,8 +50,8 @@ BpeTokenizer::BpeTokenizer(BpeSpec spec)
   by_string.reserve(spec.vocab.size());
   for (const auto& [token, id] : spec.vocab) {
     if (has_token_[id])
-      throw Error(source_ + ": token id " + std::to_string(id) + " is given to more than one token (again to '" +
-                  token + "')");
+      throw Error(source_ + ": token id " + std::to_string(id) +
+                  " is given to more than one token (again to '" + token + "')");
     has_token_[id] = true;
     bytes_[id] = byte_level::decode_token(token);
     by_string[token] = id;
@@ -74,7 +74,8 @@ BpeTokenizer::BpeTokenizer(BpeSpec spec)
     auto it = by_string.find(token);
     if (it == by_string.end())
       throw Error(source_ + ": merge " + std::to_string(rank) + " ('" + spec.merges[rank].first + " " +
-                  spec.merges[rank].second + "') names " + what + " '" + token + "', which is not in the vocabulary");
+                  spec.merges[rank].second + "') names " + what + " '" + token +
+                  "', which is not in the vocabulary");
     return it->second;
   };
   for (size_t rank = 0; rank < spec.merges.size(); ++rank) {

@@ -24,10 +24,10 @@ struct BpeSpec {
   std::vector<std::pair<std::string, std::string>> merges;  // best rank first
   std::vector<AddedToken> added;
   std::vector<SplitRule> splits;
-  bool ignore_merges = false;     // a word that is itself in the vocabulary is one token
-  std::vector<TokenId> prefix;    // what add_special puts before the text (BOS) ...
-  std::vector<TokenId> suffix;    // ... and after it
-  TokenId unk = -1;               // for a byte missing from the vocabulary; -1 drops it
+  bool ignore_merges = false;   // a word that is itself in the vocabulary is one token
+  std::vector<TokenId> prefix;  // what add_special puts before the text (BOS) ...
+  std::vector<TokenId> suffix;  // ... and after it
+  TokenId unk = -1;             // for a byte missing from the vocabulary; -1 drops it
   TokenId bos = -1;
   std::vector<TokenId> eos;
 };

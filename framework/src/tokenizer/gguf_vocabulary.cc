@@ -35,7 +35,8 @@ std::shared_ptr<Tokenizer> make_bpe_tokenizer(BpeVocabulary v, const std::string
     throw Error(source + ": tokenizer.ggml.token_type has " + std::to_string(v.token_types.size()) +
                 " entries for " + std::to_string(v.tokens.size()) + " tokens");
   if (!split_rules(v.pre, spec.splits, spec.ignore_merges))
-    throw Error(source + ": tokenizer.ggml.pre '" + v.pre + "' is not supported (expected llama-bpe, smollm or gpt2)");
+    throw Error(source + ": tokenizer.ggml.pre '" + v.pre +
+                "' is not supported (expected llama-bpe, smollm or gpt2)");
 
   spec.vocab.reserve(v.tokens.size());
   for (size_t i = 0; i < v.tokens.size(); ++i) {

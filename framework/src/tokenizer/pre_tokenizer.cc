@@ -92,24 +92,28 @@ size_t gpt2_match(const CodePoints& t, size_t i, size_t end) {
 }
 
 size_t digits_match(const CodePoints& t, size_t i, size_t end, bool individual) {
-  if (t.number(i))
-    return individual ? 1 : run_while(i, end, [&](size_t m) { return t.number(m); }) - i;
+  if (t.number(i)) return individual ? 1 : run_while(i, end, [&](size_t m) { return t.number(m); }) - i;
   return run_while(i, end, [&](size_t m) { return !t.number(m); }) - i;
 }
 
 size_t match(SplitRule rule, const CodePoints& t, size_t i, size_t end) {
   switch (rule) {
-    case SplitRule::kLlama3: return llama3_match(t, i, end);
-    case SplitRule::kGpt2: return gpt2_match(t, i, end);
-    case SplitRule::kDigitsIndividual: return digits_match(t, i, end, true);
-    case SplitRule::kDigitsGrouped: return digits_match(t, i, end, false);
+    case SplitRule::kLlama3:
+      return llama3_match(t, i, end);
+    case SplitRule::kGpt2:
+      return gpt2_match(t, i, end);
+    case SplitRule::kDigitsIndividual:
+      return digits_match(t, i, end, true);
+    case SplitRule::kDigitsGrouped:
+      return digits_match(t, i, end, false);
   }
   return 1;
 }
 
 }  // namespace
 
-void pre_tokenize(std::string_view text, const std::vector<SplitRule>& rules, std::vector<std::string_view>& words) {
+void pre_tokenize(std::string_view text, const std::vector<SplitRule>& rules,
+                  std::vector<std::string_view>& words) {
   if (text.empty()) return;
   thread_local CodePoints t;  // reused: encoding is called per sentence, allocation would dominate
   t.cp.clear();
@@ -136,7 +140,8 @@ void pre_tokenize(std::string_view text, const std::vector<SplitRule>& rules, st
       }
     spans.swap(next);
   }
-  for (const Span& s : spans) words.push_back(text.substr(t.offset[s.first], t.offset[s.second] - t.offset[s.first]));
+  for (const Span& s : spans)
+    words.push_back(text.substr(t.offset[s.first], t.offset[s.second] - t.offset[s.first]));
 }
 
 }  // namespace lq

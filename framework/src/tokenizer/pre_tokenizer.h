@@ -8,7 +8,8 @@
 namespace lq {
 
 enum class SplitRule {
-  // (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+  // (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
+  // ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
   kLlama3,
   // 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+   (ByteLevel use_regex)
   kGpt2,
@@ -18,6 +19,7 @@ enum class SplitRule {
 
 // Appends the words of `text` (valid UTF-8) to `words`, applying each rule to the pieces of the one before,
 // as a Hugging Face pre-tokenizer Sequence does. The words are views into `text`.
-void pre_tokenize(std::string_view text, const std::vector<SplitRule>& rules, std::vector<std::string_view>& words);
+void pre_tokenize(std::string_view text, const std::vector<SplitRule>& rules,
+                  std::vector<std::string_view>& words);
 
 }  // namespace lq

@@ -9,7 +9,8 @@ namespace lq {
 StreamDecoder::StreamDecoder(const Tokenizer& tokenizer, bool skip_special)
     : tokenizer_(dynamic_cast<const BpeTokenizer*>(&tokenizer)), skip_special_(skip_special) {
   if (tokenizer_ == nullptr)
-    throw Error("streaming decode needs a byte-level BPE tokenizer (from load_tokenizer_json or make_bpe_tokenizer)");
+    throw Error(
+        "streaming decode needs a byte-level BPE tokenizer (from load_tokenizer_json or make_bpe_tokenizer)");
 }
 
 std::string StreamDecoder::push(TokenId id) {

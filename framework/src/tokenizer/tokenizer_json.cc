@@ -44,22 +44,27 @@ class Reader {
     std::string type = type_of(node, "pre_tokenizer");
     if (byte_level) fail("pre_tokenizer: " + type + " after ByteLevel is not supported");
     if (type == "Sequence") {
-      for (const json& p : field(node, "pretokenizers", "pre_tokenizer Sequence")) pre_tokenizer(p, rules, byte_level);
+      for (const json& p : field(node, "pretokenizers", "pre_tokenizer Sequence"))
+        pre_tokenizer(p, rules, byte_level);
     } else if (type == "ByteLevel") {
-      if (flag(node, "add_prefix_space", false)) fail("pre_tokenizer ByteLevel with add_prefix_space is not supported");
+      if (flag(node, "add_prefix_space", false))
+        fail("pre_tokenizer ByteLevel with add_prefix_space is not supported");
       if (flag(node, "use_regex", true)) rules.push_back(SplitRule::kGpt2);
       byte_level = true;
     } else if (type == "Digits") {
-      rules.push_back(flag(node, "individual_digits", false) ? SplitRule::kDigitsIndividual : SplitRule::kDigitsGrouped);
+      rules.push_back(flag(node, "individual_digits", false) ? SplitRule::kDigitsIndividual
+                                                             : SplitRule::kDigitsGrouped);
     } else if (type == "Split") {
       const json& pattern = field(node, "pattern", "pre_tokenizer Split");
       std::string behavior = node.value("behavior", "");
       if (!pattern.contains("Regex") || pattern.at("Regex") != kLlama3Pattern || behavior != "Isolated" ||
           flag(node, "invert", false))
-        fail("pre_tokenizer Split: only the Llama 3 regex with behavior Isolated is supported, got " + node.dump());
+        fail("pre_tokenizer Split: only the Llama 3 regex with behavior Isolated is supported, got " +
+             node.dump());
       rules.push_back(SplitRule::kLlama3);
     } else {
-      fail("pre_tokenizer type '" + type + "' is not supported (expected ByteLevel, Split, Digits or Sequence)");
+      fail("pre_tokenizer type '" + type +
+           "' is not supported (expected ByteLevel, Split, Digits or Sequence)");
     }
   }
 
@@ -69,11 +74,13 @@ class Reader {
     std::string type = type_of(node, "post_processor");
     if (type == "ByteLevel") return;  // only adjusts offsets
     if (type == "Sequence") {
-      for (const json& p : field(node, "processors", "post_processor Sequence")) post_processor(p, prefix, suffix);
+      for (const json& p : field(node, "processors", "post_processor Sequence"))
+        post_processor(p, prefix, suffix);
       return;
     }
     if (type != "TemplateProcessing")
-      fail("post_processor type '" + type + "' is not supported (expected TemplateProcessing, ByteLevel or Sequence)");
+      fail("post_processor type '" + type +
+           "' is not supported (expected TemplateProcessing, ByteLevel or Sequence)");
     const json& specials = field(node, "special_tokens", "post_processor");
     bool after = false;
     for (const json& item : field(node, "single", "post_processor")) {
@@ -109,7 +116,8 @@ std::string config_token(const json& config, const char* key) {
   if (!config.contains(key)) return {};
   const json& v = config.at(key);
   if (v.is_string()) return v.get<std::string>();
-  if (v.is_object() && v.contains("content") && v.at("content").is_string()) return v.at("content").get<std::string>();
+  if (v.is_object() && v.contains("content") && v.at("content").is_string())
+    return v.at("content").get<std::string>();
   return {};
 }
 
@@ -126,7 +134,8 @@ BpeSpec read_spec(const json& root, const std::string& file) {
   for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"})
     if (model.contains(key) && !model.at(key).is_null() && model.at(key) != "")
       r.fail(std::string("BPE ") + key + " is not supported");
-  if (r.flag(model, "byte_fallback", false)) r.fail("BPE byte_fallback is not supported (not a byte-level vocabulary)");
+  if (r.flag(model, "byte_fallback", false))
+    r.fail("BPE byte_fallback is not supported (not a byte-level vocabulary)");
   spec.ignore_merges = r.flag(model, "ignore_merges", false);
 
   const json& vocab = r.field(model, "vocab", "model");
@@ -150,7 +159,8 @@ BpeSpec read_spec(const json& root, const std::string& file) {
     } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {  // ["left", "right"]
       spec.merges.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
     } else {
-      r.fail("merge " + std::to_string(i) + " must be \"left right\" or [\"left\", \"right\"], got " + m.dump());
+      r.fail("merge " + std::to_string(i) + " must be \"left right\" or [\"left\", \"right\"], got " +
+             m.dump());
     }
   }
   if (model.contains("unk_token") && model.at("unk_token").is_string()) {
@@ -159,12 +169,15 @@ BpeSpec read_spec(const json& root, const std::string& file) {
     spec.unk = vocab.at(unk).get<TokenId>();
   }
 
-  if (root.contains("normalizer") && !root.at("normalizer").is_null()) r.fail("a normalizer is not supported");
+  if (root.contains("normalizer") && !root.at("normalizer").is_null())
+    r.fail("a normalizer is not supported");
   bool byte_level = false;
   if (root.contains("pre_tokenizer") && !root.at("pre_tokenizer").is_null())
     r.pre_tokenizer(root.at("pre_tokenizer"), spec.splits, byte_level);
-  if (!byte_level) r.fail("the pre_tokenizer must end with ByteLevel (a byte-level BPE tokenizer is expected)");
-  if (!root.contains("decoder") || root.at("decoder").is_null() || r.type_of(root.at("decoder"), "decoder") != "ByteLevel")
+  if (!byte_level)
+    r.fail("the pre_tokenizer must end with ByteLevel (a byte-level BPE tokenizer is expected)");
+  if (!root.contains("decoder") || root.at("decoder").is_null() ||
+      r.type_of(root.at("decoder"), "decoder") != "ByteLevel")
     r.fail("the decoder must be ByteLevel");
   if (root.contains("post_processor")) r.post_processor(root.at("post_processor"), spec.prefix, spec.suffix);
 
@@ -194,8 +207,10 @@ TokenId id_of(const BpeSpec& spec, const std::string& content) {
 // when the folder has them; otherwise BOS is what the post-processor puts first.
 void read_special_ids(const std::filesystem::path& dir, BpeSpec& spec) {
   json config = json::object(), generation = json::object();
-  if (std::filesystem::exists(dir / "tokenizer_config.json")) config = read_json(dir / "tokenizer_config.json");
-  if (std::filesystem::exists(dir / "generation_config.json")) generation = read_json(dir / "generation_config.json");
+  if (std::filesystem::exists(dir / "tokenizer_config.json"))
+    config = read_json(dir / "tokenizer_config.json");
+  if (std::filesystem::exists(dir / "generation_config.json"))
+    generation = read_json(dir / "generation_config.json");
   std::string bos = config_token(config, "bos_token");
   spec.bos = bos.empty() ? (spec.prefix.empty() ? -1 : spec.prefix.front()) : id_of(spec, bos);
   std::string eos = config_token(config, "eos_token");
@@ -204,7 +219,8 @@ void read_special_ids(const std::filesystem::path& dir, BpeSpec& spec) {
     json ids = generation.at("eos_token_id");
     if (!ids.is_array()) ids = json::array({ids});
     for (const json& id : ids)
-      if (id.is_number_integer() && std::find(spec.eos.begin(), spec.eos.end(), id.get<TokenId>()) == spec.eos.end())
+      if (id.is_number_integer() &&
+          std::find(spec.eos.begin(), spec.eos.end(), id.get<TokenId>()) == spec.eos.end())
         spec.eos.push_back(id.get<TokenId>());
   }
 }

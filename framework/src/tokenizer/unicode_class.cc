@@ -8,8 +8,8 @@ namespace {
 
 uint8_t lookup(char32_t cp) {
   const CodepointRange* end = kClassRanges + kClassRangeCount;
-  const CodepointRange* it =
-      std::upper_bound(kClassRanges, end, cp, [](char32_t c, const CodepointRange& r) { return c < r.first; });
+  const CodepointRange* it = std::upper_bound(
+      kClassRanges, end, cp, [](char32_t c, const CodepointRange& r) { return c < r.first; });
   if (it == kClassRanges) return kOther;
   --it;
   return cp <= it->last ? it->classes : uint8_t{kOther};

@@ -111,7 +111,7 @@ void BM_Matmul4bit(benchmark::State& state) {
   });
   state.SetBytesProcessed(state.iterations() * (w.weight_bytes + (M * K + M * N) * 2));
   state.counters["weight_GB/s"] = benchmark::Counter(static_cast<double>(state.iterations() * w.weight_bytes),
-                                                      benchmark::Counter::kIsRate);
+                                                     benchmark::Counter::kIsRate);
   cudaFree(x);
   cudaFree(y);
 }
@@ -121,7 +121,9 @@ void BM_Dequantize(benchmark::State& state) {
   const int64_t N = state.range(0), K = state.range(1);
   QuantizedCopies w(N, K, 64);
   void* out = device_alloc(N * K * 2);
-  time_launches(state, [&](int i) { bnb4::dequantize_4bit_cuda(w.view(i % w.copies, 64), out, bnb4::ElemType::kF16, nullptr); });
+  time_launches(state, [&](int i) {
+    bnb4::dequantize_4bit_cuda(w.view(i % w.copies, 64), out, bnb4::ElemType::kF16, nullptr);
+  });
   state.SetBytesProcessed(state.iterations() * (w.weight_bytes + N * K * 2));
   cudaFree(out);
 }
@@ -145,9 +147,10 @@ void BM_CublasFp16(benchmark::State& state) {
   const float alpha = 1.0f, beta = 0.0f;
   // Row-major y[M, N] = x[M, K] W[N, K]^T is column-major y^T = W^T(op T) x^T.
   time_launches(state, [&](int i) {
-    cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(N), static_cast<int>(M), static_cast<int>(K), &alpha,
-                 ws[i % copies], CUDA_R_16F, static_cast<int>(K), x, CUDA_R_16F, static_cast<int>(K), &beta, y,
-                 CUDA_R_16F, static_cast<int>(N), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+    cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(N), static_cast<int>(M),
+                 static_cast<int>(K), &alpha, ws[i % copies], CUDA_R_16F, static_cast<int>(K), x, CUDA_R_16F,
+                 static_cast<int>(K), &beta, y, CUDA_R_16F, static_cast<int>(N), CUBLAS_COMPUTE_32F,
+                 CUBLAS_GEMM_DEFAULT);
   });
   state.SetBytesProcessed(state.iterations() * (wbytes + (M * K + M * N) * 2));
   cublasDestroy(handle);
@@ -171,7 +174,8 @@ void BM_Copy(benchmark::State& state) {
 
 void Shapes(benchmark::internal::Benchmark* b, std::vector<int64_t> batches) {
   for (int64_t m : batches)
-    for (auto nk : std::vector<std::pair<int64_t, int64_t>>{{2048, 2048}, {2048, 512}, {2048, 8192}, {8192, 2048}})
+    for (auto nk :
+         std::vector<std::pair<int64_t, int64_t>>{{2048, 2048}, {2048, 512}, {2048, 8192}, {8192, 2048}})
       b->Args({nk.first, nk.second, m});
   b->UseManualTime()->Unit(benchmark::kMicrosecond);
 }

@@ -48,8 +48,10 @@ BNB4_HD uint8_t quantize_fp4(float x) {
   const float a = x < 0 ? -x : x;  // fabsf; NaN stays NaN and falls through to code 0
   uint8_t m;
   if (a > 0.29166667f) {
-    if (a > 0.583333f) m = a > 0.8333333f ? 3 : 2;
-    else m = a > 0.4166667f ? 5 : 4;
+    if (a > 0.583333f)
+      m = a > 0.8333333f ? 3 : 2;
+    else
+      m = a > 0.4166667f ? 5 : 4;
   } else if (a > 0.0859375f) {
     m = a > 0.20833333f ? 7 : 6;
   } else {

@@ -19,7 +19,8 @@ __device__ __forceinline__ float block_absmax(const Packed4bit& w, const float* 
 }
 
 template <typename T>
-__global__ void dequantize_4bit_kernel(Packed4bit w, Table16 values, Table256 dynamic_map, T* __restrict__ out) {
+__global__ void dequantize_4bit_kernel(Packed4bit w, Table16 values, Table256 dynamic_map,
+                                       T* __restrict__ out) {
   __shared__ float lut[16];
   __shared__ float map[256];
   for (int i = threadIdx.x; i < 16; i += blockDim.x) lut[i] = values.v[i];
@@ -64,7 +65,8 @@ cudaError_t dequantize_4bit_cuda(const Packed4bit& w, void* out, ElemType out_ty
   const Table16 values = table16(w.type);
   const Table256 map = dynamic_map_table();
   BNB4_DISPATCH_ELEM(out_type, {
-    dequantize_4bit_kernel<T><<<static_cast<unsigned>(ctas), kThreads, 0, stream>>>(w, values, map, static_cast<T*>(out));
+    dequantize_4bit_kernel<T>
+        <<<static_cast<unsigned>(ctas), kThreads, 0, stream>>>(w, values, map, static_cast<T*>(out));
   });
   return cudaGetLastError();
 }

@@ -41,15 +41,35 @@ __device__ __forceinline__ float dadd_rn(float a, float b) {
   return r;
 }
 
-template <typename T> __device__ __forceinline__ float to_float(T v);
-template <> __device__ __forceinline__ float to_float<float>(float v) { return v; }
-template <> __device__ __forceinline__ float to_float<__half>(__half v) { return __half2float(v); }
-template <> __device__ __forceinline__ float to_float<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
+template <typename T>
+__device__ __forceinline__ float to_float(T v);
+template <>
+__device__ __forceinline__ float to_float<float>(float v) {
+  return v;
+}
+template <>
+__device__ __forceinline__ float to_float<__half>(__half v) {
+  return __half2float(v);
+}
+template <>
+__device__ __forceinline__ float to_float<__nv_bfloat16>(__nv_bfloat16 v) {
+  return __bfloat162float(v);
+}
 
-template <typename T> __device__ __forceinline__ T from_float(float v);
-template <> __device__ __forceinline__ float from_float<float>(float v) { return v; }
-template <> __device__ __forceinline__ __half from_float<__half>(float v) { return __float2half_rn(v); }
-template <> __device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
+template <typename T>
+__device__ __forceinline__ T from_float(float v);
+template <>
+__device__ __forceinline__ float from_float<float>(float v) {
+  return v;
+}
+template <>
+__device__ __forceinline__ __half from_float<__half>(float v) {
+  return __float2half_rn(v);
+}
+template <>
+__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) {
+  return __float2bfloat16_rn(v);
+}
 
 // Eight consecutive elements as floats: one or two 16-byte loads when aligned and in range, else
 // element by element with zeros past n (the padding bitsandbytes loads).
@@ -73,11 +93,23 @@ __device__ __forceinline__ void load8(const T* src, int64_t i, int64_t n, bool v
 }
 
 // Dispatches on the element type with T bound to float, __half or __nv_bfloat16.
-#define BNB4_DISPATCH_ELEM(type, ...)                         \
-  switch (type) {                                             \
-    case ElemType::kF32: { using T = float; __VA_ARGS__; break; }          \
-    case ElemType::kF16: { using T = __half; __VA_ARGS__; break; }         \
-    default: { using T = __nv_bfloat16; __VA_ARGS__; break; }              \
+#define BNB4_DISPATCH_ELEM(type, ...) \
+  switch (type) {                     \
+    case ElemType::kF32: {            \
+      using T = float;                \
+      __VA_ARGS__;                    \
+      break;                          \
+    }                                 \
+    case ElemType::kF16: {            \
+      using T = __half;               \
+      __VA_ARGS__;                    \
+      break;                          \
+    }                                 \
+    default: {                        \
+      using T = __nv_bfloat16;        \
+      __VA_ARGS__;                    \
+      break;                          \
+    }                                 \
   }
 
 inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }

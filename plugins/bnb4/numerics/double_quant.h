@@ -21,7 +21,8 @@ void double_quant_cpu(const float* absmax, int64_t blocks, float offset, uint8_t
                       const float* reciprocals = nullptr);
 
 // Decodes the nested state back into one float32 absmax per 4-bit block.
-void decode_absmax_cpu(const uint8_t* codes, const float* absmax2, float offset, int64_t blocks, float* absmax);
+void decode_absmax_cpu(const uint8_t* codes, const float* absmax2, float offset, int64_t blocks,
+                       float* absmax);
 
 #ifdef LQ_BNB4_KERNELS
 // The 8-bit blockwise quantizer on the GPU over centred = absmax - offset (computed by the caller).

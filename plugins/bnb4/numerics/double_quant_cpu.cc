@@ -28,7 +28,8 @@ void double_quant_cpu(const float* absmax, int64_t blocks, float offset, uint8_t
   }
 }
 
-void decode_absmax_cpu(const uint8_t* codes, const float* absmax2, float offset, int64_t blocks, float* absmax) {
+void decode_absmax_cpu(const uint8_t* codes, const float* absmax2, float offset, int64_t blocks,
+                       float* absmax) {
   for (int64_t i = 0; i < blocks; ++i)
     absmax[i] = mul_ftz(kDynamicMap[codes[i]], absmax2[i / kNestedBlocksize]) + offset;
 }

@@ -31,8 +31,8 @@ __global__ void quantize_nested_kernel(const float* __restrict__ centred, int64_
 cudaError_t quantize_nested_cuda(const float* centred, int64_t blocks, uint8_t* codes, float* absmax2,
                                  cudaStream_t stream) {
   if (blocks <= 0) return cudaErrorInvalidValue;
-  quantize_nested_kernel<<<static_cast<unsigned>(num_blocks(blocks, kNestedBlocksize)), kNestedBlocksize, 0, stream>>>(
-      centred, blocks, dynamic_map_table(), codes, absmax2);
+  quantize_nested_kernel<<<static_cast<unsigned>(num_blocks(blocks, kNestedBlocksize)), kNestedBlocksize, 0,
+                           stream>>>(centred, blocks, dynamic_map_table(), codes, absmax2);
   return cudaGetLastError();
 }
 

@@ -38,18 +38,27 @@ uint16_t float_to_half(float f);
 // Reads element i of a buffer of type t as float (exact for every type).
 inline float load_as_float(const void* data, ElemType t, int64_t i) {
   switch (t) {
-    case ElemType::kF32: return static_cast<const float*>(data)[i];
-    case ElemType::kF16: return half_to_float(static_cast<const uint16_t*>(data)[i]);
-    default: return bf16_to_float(static_cast<const uint16_t*>(data)[i]);
+    case ElemType::kF32:
+      return static_cast<const float*>(data)[i];
+    case ElemType::kF16:
+      return half_to_float(static_cast<const uint16_t*>(data)[i]);
+    default:
+      return bf16_to_float(static_cast<const uint16_t*>(data)[i]);
   }
 }
 
 // Writes v, rounded to nearest even, as element i of a buffer of type t.
 inline void store_from_float(void* data, ElemType t, int64_t i, float v) {
   switch (t) {
-    case ElemType::kF32: static_cast<float*>(data)[i] = v; break;
-    case ElemType::kF16: static_cast<uint16_t*>(data)[i] = float_to_half(v); break;
-    default: static_cast<uint16_t*>(data)[i] = float_to_bf16(v); break;
+    case ElemType::kF32:
+      static_cast<float*>(data)[i] = v;
+      break;
+    case ElemType::kF16:
+      static_cast<uint16_t*>(data)[i] = float_to_half(v);
+      break;
+    default:
+      static_cast<uint16_t*>(data)[i] = float_to_bf16(v);
+      break;
   }
 }
 

@@ -4,9 +4,12 @@ namespace bnb4 {
 
 const char* elem_type_name(ElemType t) {
   switch (t) {
-    case ElemType::kF32: return "float32";
-    case ElemType::kF16: return "float16";
-    default: return "bfloat16";
+    case ElemType::kF32:
+      return "float32";
+    case ElemType::kF16:
+      return "float16";
+    default:
+      return "bfloat16";
   }
 }
 
@@ -32,7 +35,7 @@ uint16_t float_to_half(float f) {
   const uint32_t u = float_bits(f);
   const uint16_t sign = static_cast<uint16_t>((u >> 16) & 0x8000u);
   const uint32_t a = u & 0x7fffffffu;
-  if (a > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00u);  // NaN
+  if (a > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00u);   // NaN
   if (a >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds to inf (>= 65520)
   if (a < 0x38800000u) {
     // Result is subnormal or zero: shift the full significand and round to nearest even.

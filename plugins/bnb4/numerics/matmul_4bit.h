@@ -16,11 +16,13 @@ void matmul_4bit_cpu(const float* x, int64_t M, int64_t K, const Packed4bit& w, 
 // Largest batch the fused kernels take; beyond it, dequantize and use cuBLAS.
 constexpr int64_t kFusedMaxBatch = 16;
 // Whether the fused kernels accept this shape (each 32-element chunk must lie in one row and block).
-inline bool fused_matmul_supported(int64_t M, int64_t K) { return M >= 1 && M <= kFusedMaxBatch && K % 32 == 0; }
+inline bool fused_matmul_supported(int64_t M, int64_t K) {
+  return M >= 1 && M <= kFusedMaxBatch && K % 32 == 0;
+}
 // x: M x K and y: M x N of x_type (float16, bfloat16 or float32), device pointers. M == 1 runs the
 // matrix-vector kernel, 2..16 the small-batch one.
-cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w, int64_t N,
-                             void* y, cudaStream_t stream);
+cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
+                             int64_t N, void* y, cudaStream_t stream);
 #endif
 
 }  // namespace bnb4

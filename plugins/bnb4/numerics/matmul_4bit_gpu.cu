@@ -41,9 +41,9 @@ __device__ __forceinline__ void unit_to_float(const uint4& u, float* out) {
 }
 
 template <typename T, int MT>
-__global__ void __launch_bounds__(kWarps * 32) matmul_4bit_kernel(const T* __restrict__ x, int M, int64_t K,
-                                                                  Packed4bit w, int64_t N, int tile_k, Table16 values,
-                                                                  Table256 dynamic_map, T* __restrict__ y) {
+__global__ void __launch_bounds__(kWarps * 32)
+    matmul_4bit_kernel(const T* __restrict__ x, int M, int64_t K, Packed4bit w, int64_t N, int tile_k,
+                       Table16 values, Table256 dynamic_map, T* __restrict__ y) {
   extern __shared__ uint4 xs[];  // [MT][padded_units], swizzled
   __shared__ float lut[16];
   __shared__ float map[256];
@@ -126,9 +126,10 @@ cudaError_t launch(const T* x, int M, int64_t K, const Packed4bit& w, int64_t N,
 
 }  // namespace
 
-cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w, int64_t N,
-                             void* y, cudaStream_t stream) {
-  if (!fused_matmul_supported(M, K) || w.n != N * K || !valid_blocksize(w.blocksize)) return cudaErrorInvalidValue;
+cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
+                             int64_t N, void* y, cudaStream_t stream) {
+  if (!fused_matmul_supported(M, K) || w.n != N * K || !valid_blocksize(w.blocksize))
+    return cudaErrorInvalidValue;
   if (!aligned16(x) || !aligned16(w.packed)) return cudaErrorMisalignedAddress;
   const int m = static_cast<int>(M);
   BNB4_DISPATCH_ELEM(x_type, {

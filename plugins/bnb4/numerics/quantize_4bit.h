@@ -18,8 +18,8 @@ namespace bnb4 {
 // CUDA output bit for bit; by default the correctly rounded reciprocal is used, which differs from
 // rcp.approx in rare last-bit cases and then only flips a code whose scaled value lies within an ulp of
 // a decision threshold.
-void quantize_4bit_cpu(const void* src, ElemType type, int64_t n, int blocksize, QuantType qt, uint8_t* packed,
-                       float* absmax, const float* reciprocals = nullptr);
+void quantize_4bit_cpu(const void* src, ElemType type, int64_t n, int blocksize, QuantType qt,
+                       uint8_t* packed, float* absmax, const float* reciprocals = nullptr);
 
 #ifdef LQ_BNB4_KERNELS
 // Same layout on the GPU, with rcp.approx.ftz like bitsandbytes. All pointers are device pointers.

@@ -13,10 +13,11 @@ namespace {
 constexpr int kThreads = 256;
 
 template <typename T, QuantType QT>
-__global__ void quantize_4bit_kernel(const T* __restrict__ src, int64_t n, int blocksize, uint8_t* __restrict__ packed,
-                                     float* __restrict__ absmax, bool vector_ok) {
+__global__ void quantize_4bit_kernel(const T* __restrict__ src, int64_t n, int blocksize,
+                                     uint8_t* __restrict__ packed, float* __restrict__ absmax,
+                                     bool vector_ok) {
   __shared__ float warp_max[512 / 32];  // up to 512 threads (blocksize 4096)
-  const int group = blocksize / 8;  // threads per quantization block
+  const int group = blocksize / 8;      // threads per quantization block
   const int groups_per_cta = blockDim.x / group;
   const int rank = threadIdx.x % group, lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int64_t blocks = num_blocks(n, blocksize);
@@ -71,7 +72,7 @@ cudaError_t quantize_4bit_cuda(const void* src, ElemType type, int64_t n, int bl
   const int groups = threads / (blocksize / 8);
   const int64_t ctas = std::min<int64_t>((num_blocks(n, blocksize) + groups - 1) / groups, 132 * 32);
   if (reinterpret_cast<uintptr_t>(packed) & 3) return cudaErrorMisalignedAddress;  // stored as 32-bit words
-  const bool vector_ok = aligned16(src);  // else element loads
+  const bool vector_ok = aligned16(src);                                           // else element loads
   BNB4_DISPATCH_ELEM(type, {
     if (qt == QuantType::kNF4)
       quantize_4bit_kernel<T, QuantType::kNF4><<<static_cast<unsigned>(ctas), threads, 0, stream>>>(

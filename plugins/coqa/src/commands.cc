@@ -99,7 +99,8 @@ int score(const std::map<std::string, std::string>& opts, std::ostream& out) {
     }
     if (!rec.is_object() || !rec.contains("id") || !rec["id"].is_string() || !rec.contains("turn") ||
         !rec["turn"].is_number_integer() || !rec.contains("prediction") || !rec["prediction"].is_string())
-      throw Error(where + "expected an object with 'id' (string), 'turn' (integer) and 'prediction' (string)");
+      throw Error(where +
+                  "expected an object with 'id' (string), 'turn' (integer) and 'prediction' (string)");
     const std::string id = rec["id"].get<std::string>();
     const auto turn = rec["turn"].get<int64_t>();
     auto it = turn >= 1 && turn <= INT_MAX ? expected.find({id, static_cast<int>(turn)}) : expected.end();
@@ -117,8 +118,12 @@ int score(const std::map<std::string, std::string>& opts, std::ostream& out) {
     const Story& story = data.stories[p.story_index];
     scored.push_back(score_turn(story, p.turn, p.golds, extract_prediction(text)));
     const ScoredTurn& s = scored.back();
-    per_turn.push_back({{"id", story.id}, {"turn", p.turn}, {"prediction", s.prediction},
-                        {"golds", s.golds}, {"em", s.em}, {"f1", s.f1}});
+    per_turn.push_back({{"id", story.id},
+                        {"turn", p.turn},
+                        {"prediction", s.prediction},
+                        {"golds", s.golds},
+                        {"em", s.em},
+                        {"f1", s.f1}});
   }
   if (scored.empty()) throw Error(path + ": no predictions");
   json report = {{"variant", variant_name(variant)},
@@ -126,7 +131,8 @@ int score(const std::map<std::string, std::string>& opts, std::ostream& out) {
                  {"metrics", aggregate_metrics(scored)},
                  {"per_source", per_source_metrics(scored)},
                  {"counts",
-                  {{"predictions", scored.size()}, {"expected", prompts.size()},
+                  {{"predictions", scored.size()},
+                   {"expected", prompts.size()},
                    {"missing", prompts.size() - scored.size()}}},
                  {"per_turn", per_turn}};
   out << report.dump(2) << "\n";
@@ -156,7 +162,8 @@ int print_prompts(const std::map<std::string, std::string>& opts, std::ostream& 
   size_t printed = 0;
   for (const Prompt& p : build_prompts(data, stories, variant)) {
     if (turn && p.turn != *turn) continue;
-    json line = {{"id", data.stories[p.story_index].id}, {"turn", p.turn}, {"prompt", p.text}, {"golds", p.golds}};
+    json line = {
+        {"id", data.stories[p.story_index].id}, {"turn", p.turn}, {"prompt", p.text}, {"golds", p.golds}};
     out << line.dump() << "\n";
     ++printed;
   }

@@ -56,7 +56,8 @@ class StoryReader {
                std::to_string(s.turns.size()) + " questions");
         for (size_t i = 0; i < s.turns.size(); ++i) {
           check_turn(it.value()[i], field, i);
-          s.turns[i].answers.push_back(text(it.value()[i], "input_text", field + "[" + std::to_string(i) + "]"));
+          s.turns[i].answers.push_back(
+              text(it.value()[i], "input_text", field + "[" + std::to_string(i) + "]"));
         }
       }
     }

@@ -16,6 +16,7 @@ lq::CommandList commands() {
 
 }  // namespace
 
-LQ_TASK_PLUGIN(lq::coqa::CoqaTask, "coqa", "1.0",
-               "CoQA conversational QA: EM/F1 as lm-evaluation-harness's coqa task (variants coqa, coqa_last_turn)")
+LQ_TASK_PLUGIN(
+    lq::coqa::CoqaTask, "coqa", "1.0",
+    "CoQA conversational QA: EM/F1 as lm-evaluation-harness's coqa task (variants coqa, coqa_last_turn)")
 LQ_PLUGIN_COMMANDS(commands, lq::coqa::run_command)

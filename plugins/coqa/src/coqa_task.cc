@@ -26,7 +26,8 @@ void CoqaTask::configure(const Params& params, Diagnostics& diag) {
   params.check_keys({"variant", "data", "max_new_tokens"}, diag);
   variant_ = *parse_variant(params.one_of("variant", "coqa", {"coqa", "coqa_last_turn"}, diag));
   data_ = params.get<std::string>("data", "", diag);
-  if (params.has("data") && params.json_value()["data"].is_string() && data_.empty()) diag.error(params.location("data"), "'data' must name a file");
+  if (params.has("data") && params.json_value()["data"].is_string() && data_.empty())
+    diag.error(params.location("data"), "'data' must name a file");
   max_new_tokens_ = params.get<int64_t>("max_new_tokens", kDefaultMaxNewTokens, diag);
   if (max_new_tokens_ < 1)
     diag.error(params.location("max_new_tokens"),
@@ -93,21 +94,26 @@ TaskResult CoqaTask::evaluate(Generator& generator, const TaskContext& context) 
   if (context.progress) context.progress(total_stories, total_stories);
 
   result.metrics = aggregate_metrics(scored);
-  result.details = {
-      {"variant", variant_name(variant_)},
-      {"data", {{"origin", data.origin}, {"sha256", data.sha256}, {"embedded", data_.empty()}}},
-      {"counts",
-       {{"stories_total", data.stories.size()}, {"stories_evaluated", chosen.size()}, {"prompts", prompts.size()}}},
-      {"limit", optional_json(context.limit)},
-      {"limit_seed", optional_json(context.limit ? context.limit_seed : std::nullopt)},
-      {"per_source", per_source_metrics(scored)},
-      {"generation",
-       {{"greedy", true}, {"stop", options.stop}, {"max_new_tokens", max_new_tokens_},
-        {"prompt_tokens", prompt_tokens}, {"reused_prompt_tokens", reused_tokens}, {"new_tokens", new_tokens}}},
-      {"scoring",
-       {{"metric", "SQuAD EM/F1, leave-one-out over golds (lm-evaluation-harness coqa v3)"},
-        {"stderr", "sample standard deviation / sqrt(n) (harness mean_stderr)"},
-        {"python_unicode_version", python_unicode_version()}}}};
+  result.details = {{"variant", variant_name(variant_)},
+                    {"data", {{"origin", data.origin}, {"sha256", data.sha256}, {"embedded", data_.empty()}}},
+                    {"counts",
+                     {{"stories_total", data.stories.size()},
+                      {"stories_evaluated", chosen.size()},
+                      {"prompts", prompts.size()}}},
+                    {"limit", optional_json(context.limit)},
+                    {"limit_seed", optional_json(context.limit ? context.limit_seed : std::nullopt)},
+                    {"per_source", per_source_metrics(scored)},
+                    {"generation",
+                     {{"greedy", true},
+                      {"stop", options.stop},
+                      {"max_new_tokens", max_new_tokens_},
+                      {"prompt_tokens", prompt_tokens},
+                      {"reused_prompt_tokens", reused_tokens},
+                      {"new_tokens", new_tokens}}},
+                    {"scoring",
+                     {{"metric", "SQuAD EM/F1, leave-one-out over golds (lm-evaluation-harness coqa v3)"},
+                      {"stderr", "sample standard deviation / sqrt(n) (harness mean_stderr)"},
+                      {"python_unicode_version", python_unicode_version()}}}};
   return result;
 }
 

@@ -34,8 +34,10 @@ std::u32string normalize(std::string_view text) {
     size_t end = i;
     while (end < no_punct.size() && py_isword(no_punct[end])) ++end;
     std::u32string_view word(no_punct.data() + i, end - i);
-    if (is_article(word)) no_articles.push_back(U' ');
-    else no_articles.append(word);
+    if (is_article(word))
+      no_articles.push_back(U' ');
+    else
+      no_articles.append(word);
     i = end;
   }
   std::u32string out;

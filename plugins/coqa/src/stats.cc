@@ -9,8 +9,10 @@ double py_sum(const std::vector<double>& values) {
   double total = 0, compensation = 0;
   for (double x : values) {
     double t = total + x;
-    if (std::fabs(total) >= std::fabs(x)) compensation += (total - t) + x;
-    else compensation += (x - t) + total;
+    if (std::fabs(total) >= std::fabs(x))
+      compensation += (total - t) + x;
+    else
+      compensation += (x - t) + total;
     total = t;
   }
   if (compensation != 0 && std::isfinite(compensation)) total += compensation;

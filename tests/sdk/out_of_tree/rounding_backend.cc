@@ -38,7 +38,8 @@ class RoundingBackend final : public lq::QuantBackend {
     at::Tensor w = weight.to(at::kFloat);
     at::Tensor scales = w.abs().amax({1}, /*keepdim=*/true).clamp_min(1e-12) / qmax;
     at::Tensor codes = (w / scales).round().clamp(-qmax, qmax).to(at::kChar);
-    return std::make_shared<RoundedLinear>(codes.to(ctx.device), scales.to(ctx.device), static_cast<int>(bits_));
+    return std::make_shared<RoundedLinear>(codes.to(ctx.device), scales.to(ctx.device),
+                                           static_cast<int>(bits_));
   }
   lq::json settings() const override { return {{"bits", bits_}}; }
 

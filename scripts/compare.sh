@@ -11,6 +11,8 @@ build=${LQ_BUILD_DIR:-$root/build}
 "$root/scripts/build.sh"
 # Relative paths in the configuration and the default results/ folder are resolved from the repository root.
 cd "$root"
+echo "compare: fp16 vs NF4 vs FP4 on SmolLM2-135M-Instruct; CoQA variant coqa_last_turn on the first 6 stories"
+echo "compare: of the bundled sample (configs/base/smollm2_coqa.yaml sets variant and limit; --set or --limit change them)"
 status=0
 "$build/framework/llama-quant" run configs/default_comparison.yaml "$@" || status=$?
 case $status in

@@ -12,7 +12,7 @@
 #include "runner/child_process.h"
 #include "runner/child_protocol.h"
 #include "runner/sweep_runner.h"
-#include "util/sha256.h"
+#include "llama_quant/sha256.h"
 
 namespace lq::cli {
 

@@ -2,7 +2,7 @@
 #include "config/experiment_builder.h"
 #include "config_test_util.h"
 #include "plugin/plugin_registry.h"
-#include "util/sha256.h"
+#include "llama_quant/sha256.h"
 
 namespace lq::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "util/sha256.h"
+#include "llama_quant/sha256.h"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 
 #include "coqa_data.h"
 #include "embedded_sample.h"
-#include "sha256.h"
+#include <llama_quant/sha256.h>
 #include "test_util.h"
 
 namespace lq::coqa {

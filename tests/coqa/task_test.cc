@@ -9,7 +9,7 @@
 #include "fake_generator.h"
 #include "prompts.h"
 #include "sampling.h"
-#include "sha256.h"
+#include <llama_quant/sha256.h>
 #include "squad_metrics.h"
 #include "stats.h"
 #include "test_util.h"

@@ -9,7 +9,7 @@
 
 #include "config/experiment.h"
 #include "runner/experiment_json.h"
-#include "util/sha256.h"
+#include "llama_quant/sha256.h"
 
 namespace lq::fake {
 

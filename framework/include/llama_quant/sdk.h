@@ -8,5 +8,6 @@
 #include "llama_quant/linear.h"
 #include "llama_quant/params.h"
 #include "llama_quant/plugin.h"
+#include "llama_quant/sha256.h"
 #include "llama_quant/task.h"
 #include "llama_quant/tokenizer.h"

@@ -2,7 +2,7 @@
 
 #include <regex>
 
-#include "util/sha256.h"
+#include "llama_quant/sha256.h"
 
 namespace lq {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "embedded_sample.h"
 #include "python_text.h"
-#include "sha256.h"
+#include <llama_quant/sha256.h>
 
 namespace lq::coqa {
 namespace {

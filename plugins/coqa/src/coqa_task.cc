@@ -8,7 +8,7 @@
 #include "python_text.h"
 #include "sampling.h"
 #include "scoring.h"
-#include "sha256.h"
+#include <llama_quant/sha256.h>
 
 namespace lq::coqa {
 namespace {

@@ -1,12 +1,17 @@
-#include "sha256.h"
+// SHA-256 (FIPS 180-4) of a byte string, as lower-case hex: configuration hashes, data-file checks,
+// prompt hashes in records. Header-only so that plugins can use it without linking the framework.
+#pragma once
 
 #include <array>
 #include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
 
-namespace lq::coqa {
-namespace {
+namespace lq {
+namespace sha256_detail {
 
-constexpr std::array<uint32_t, 64> kRound = {
+inline constexpr std::array<uint32_t, 64> kRound = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -16,9 +21,9 @@ constexpr std::array<uint32_t, 64> kRound = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+inline uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-void compress(std::array<uint32_t, 8>& h, const unsigned char* block) {
+inline void compress(std::array<uint32_t, 8>& h, const unsigned char* block) {
   uint32_t w[64];
   for (int i = 0; i < 16; ++i)
     w[i] = uint32_t(block[4 * i]) << 24 | uint32_t(block[4 * i + 1]) << 16 | uint32_t(block[4 * i + 2]) << 8 |
@@ -37,28 +42,26 @@ void compress(std::array<uint32_t, 8>& h, const unsigned char* block) {
   h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
 }
 
-}  // namespace
+}  // namespace sha256_detail
 
-std::string sha256_hex(std::string_view data) {
+inline std::string sha256_hex(std::string_view data) {
   std::array<uint32_t, 8> h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
-  size_t full = data.size() / 64 * 64;
-  for (size_t i = 0; i < full; i += 64) compress(h, bytes + i);
-  // Padding: 0x80, zeros, then the message length in bits, big-endian, filling one or two blocks.
-  unsigned char tail[128] = {};
-  size_t rest = data.size() - full;
-  for (size_t i = 0; i < rest; ++i) tail[i] = bytes[full + i];
-  tail[rest] = 0x80;
-  size_t tail_len = rest + 9 <= 64 ? 64 : 128;
+  // The message, a 1 bit, zeros, and the bit length as 64-bit big endian, to a multiple of 64 bytes.
+  std::string padded(data);
+  padded.push_back(char(0x80));
+  while (padded.size() % 64 != 56) padded.push_back('\0');
   uint64_t bits = uint64_t(data.size()) * 8;
-  for (int i = 0; i < 8; ++i) tail[tail_len - 1 - i] = static_cast<unsigned char>(bits >> (8 * i));
-  for (size_t i = 0; i < tail_len; i += 64) compress(h, tail + i);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (uint32_t v : h)
-    for (int shift = 28; shift >= 0; shift -= 4) out.push_back(kHex[(v >> shift) & 0xF]);
-  return out;
+  for (int i = 7; i >= 0; --i) padded.push_back(char((bits >> (8 * i)) & 0xff));
+  for (size_t off = 0; off < padded.size(); off += 64)
+    sha256_detail::compress(h, reinterpret_cast<const unsigned char*>(padded.data() + off));
+  std::string hex;
+  char buf[9];
+  for (uint32_t v : h) {
+    std::snprintf(buf, sizeof buf, "%08x", v);
+    hex += buf;
+  }
+  return hex;
 }
 
-}  // namespace lq::coqa
+}  // namespace lq

@@ -96,11 +96,14 @@ TEST_P(ModelVsReference, IncrementalDecodeEqualsFullForward) {
   KvCache cache = m->make_cache(1, T + 5);  // spare capacity must not matter
   cache.valid().fill_(true);
   at::Tensor ids = at::tensor(kIds, at::kLong).view({1, T}), pos = at::arange(T, at::kLong).view({1, T});
+  // The two paths sum in different orders (GEMM vs GEMV kernels, which vary by CPU), so the bound is
+  // relative to the logit scale; a wrong position or cache slot moves logits by O(scale).
+  const double tol = 1e-4 * full.abs().max().item<double>();
   at::Tensor first = m->forward(ids.narrow(1, 0, P), pos.narrow(1, 0, P), cache, 0, true);
-  EXPECT_TRUE(at::allclose(first[0], full[P - 1], 1e-5, 1e-5));
+  EXPECT_LT((first[0] - full[P - 1]).abs().max().item<double>(), tol);
   for (int64_t t = P; t < T; ++t) {
     at::Tensor step = m->forward(ids.narrow(1, t, 1), pos.narrow(1, t, 1), cache, t, true);
-    EXPECT_TRUE(at::allclose(step[0], full[t], 1e-5, 1e-5)) << "position " << t;
+    EXPECT_LT((step[0] - full[t]).abs().max().item<double>(), tol) << "position " << t;
   }
 }
 

@@ -12,12 +12,6 @@ namespace {
 
 constexpr int kThreads = 256;
 
-// The absmax of 4-bit block `b`, decoded from the nested state when there is one.
-__device__ __forceinline__ float block_absmax(const Packed4bit& w, const float* map, int64_t b) {
-  if (!w.nested_codes) return __ldg(w.absmax + b);
-  return dadd_rn(dmul_ftz(map[__ldg(w.nested_codes + b)], __ldg(w.absmax2 + b / kNestedBlocksize)), w.offset);
-}
-
 template <typename T>
 __global__ void dequantize_4bit_kernel(Packed4bit w, Table16 values, Table256 dynamic_map,
                                        T* __restrict__ out) {

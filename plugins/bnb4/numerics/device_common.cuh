@@ -10,6 +10,8 @@
 #include <cstdint>
 
 #include "codebook.h"
+#include "dequantize_4bit.h"
+#include "double_quant.h"
 #include "elem_type.h"
 
 namespace bnb4 {
@@ -41,6 +43,18 @@ __device__ __forceinline__ float dadd_rn(float a, float b) {
   return r;
 }
 
+// A 4-bit block's absmax from its nested state: dynamic_map[code] * absmax2 + offset, each operation
+// rounded as bitsandbytes does (every kernel decodes it with this one sequence).
+__device__ __forceinline__ float nested_absmax(float map_value, float absmax2, float offset) {
+  return dadd_rn(dmul_ftz(map_value, absmax2), offset);
+}
+
+// The absmax of 4-bit block b, from the float32 array or the nested state (map: the dynamic map).
+__device__ __forceinline__ float block_absmax(const Packed4bit& w, const float* map, int64_t b) {
+  if (!w.nested_codes) return __ldg(w.absmax + b);
+  return nested_absmax(map[__ldg(w.nested_codes + b)], __ldg(w.absmax2 + b / kNestedBlocksize), w.offset);
+}
+
 template <typename T>
 __device__ __forceinline__ float to_float(T v);
 template <>
@@ -69,6 +83,14 @@ __device__ __forceinline__ __half from_float<__half>(float v) {
 template <>
 __device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) {
   return __float2bfloat16_rn(v);
+}
+
+// The 16 / sizeof(T) elements of one 16-byte unit as floats.
+template <typename T>
+__device__ __forceinline__ void unit_to_float(const uint4& u, float* out) {
+  const T* e = reinterpret_cast<const T*>(&u);
+#pragma unroll
+  for (int j = 0; j < static_cast<int>(16 / sizeof(T)); ++j) out[j] = to_float(e[j]);
 }
 
 // Eight consecutive elements as floats: one or two 16-byte loads when aligned and in range, else

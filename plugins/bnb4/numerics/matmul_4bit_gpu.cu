@@ -1,14 +1,13 @@
-// Fused 4-bit matmul for decode and small batches: y[M, N] = x[M, K] W[N, K]^T with W decoded in
-// registers. Each warp owns kRowsPerWarp rows; a lane reads one 32-element chunk of each row per step
-// with a 16-byte load, decodes it through a 16-entry table in shared memory, and multiplies it with
-// x held in shared memory (16-byte units XOR-swizzled so that the lanes' reads are conflict-free).
-// Block scales (float32 or nested 8-bit) are decoded per chunk; float32 accumulation; a warp-shuffle
-// reduction gives each row's sum. M == 1 is the matrix-vector case (the whole x fits in shared memory).
+// Fused 4-bit matmul for small batches: y[M, N] = x[M, K] W[N, K]^T with W decoded in registers. Each
+// warp owns kRowsPerWarp rows; a lane reads one 32-element chunk of each row per step with a 16-byte
+// load, decodes it through a 16-entry table in shared memory, and multiplies it with x held in shared
+// memory (16-byte units XOR-swizzled so that the lanes' reads are conflict-free). Block scales (float32
+// or nested 8-bit) are decoded per chunk; float32 accumulation; a warp-shuffle reduction gives each
+// row's sum. matmul_4bit_cuda sends M == 1 to the matrix-vector kernel (matvec_4bit_gpu.cu) instead.
 #include <algorithm>
 
 #include "device_common.cuh"
-#include "double_quant.h"
-#include "matmul_4bit.h"
+#include "matmul_4bit_args.cuh"
 
 namespace bnb4 {
 namespace {
@@ -21,23 +20,6 @@ constexpr int kSmemBytes = 40 * 1024;  // dynamic x tile; with the static tables
 __device__ __host__ __forceinline__ int swizzle(int u) { return (u & ~7) | ((u ^ (u >> 3)) & 7); }
 __host__ __device__ __forceinline__ int padded_units(int tile_k, int elems_per_unit) {
   return (tile_k / elems_per_unit + 7) / 8 * 8;
-}
-
-__device__ __forceinline__ float block_scale(const Packed4bit& w, const float* map, int64_t b) {
-  if (!w.nested_codes) return __ldg(w.absmax + b);
-  return dadd_rn(dmul_ftz(map[__ldg(w.nested_codes + b)], __ldg(w.absmax2 + b / kNestedBlocksize)), w.offset);
-}
-
-template <typename T>
-__device__ __forceinline__ void unit_to_float(const uint4& u, float* out) {
-  if constexpr (sizeof(T) == 4) {
-    const float* f = reinterpret_cast<const float*>(&u);
-    out[0] = f[0], out[1] = f[1], out[2] = f[2], out[3] = f[3];
-  } else {
-    const T* e = reinterpret_cast<const T*>(&u);
-#pragma unroll
-    for (int j = 0; j < 8; ++j) out[j] = to_float(e[j]);
-  }
 }
 
 template <typename T, int MT>
@@ -77,7 +59,7 @@ __global__ void __launch_bounds__(kWarps * 32)
         const int64_t row = min(row0 + r, N - 1);  // a clamped duplicate row is computed, never stored
         const int64_t e = row * K + k0 + static_cast<int64_t>(c) * 32;
         q[r] = __ldg(reinterpret_cast<const uint4*>(w.packed + e / 2));
-        scale[r] = block_scale(w, map, e >> shift);
+        scale[r] = block_absmax(w, map, e >> shift);
       }
 #pragma unroll
       for (int r = 0; r < kRowsPerWarp; ++r) {
@@ -126,11 +108,9 @@ cudaError_t launch(const T* x, int M, int64_t K, const Packed4bit& w, int64_t N,
 
 }  // namespace
 
-cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
-                             int64_t N, void* y, cudaStream_t stream) {
-  if (!fused_matmul_supported(M, K) || w.n != N * K || !valid_blocksize(w.blocksize))
-    return cudaErrorInvalidValue;
-  if (!aligned16(x) || !aligned16(w.packed)) return cudaErrorMisalignedAddress;
+cudaError_t matmul_4bit_tiled_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
+                                   int64_t N, void* y, cudaStream_t stream) {
+  if (const cudaError_t e = check_matmul_args(x, M, K, w, N); e != cudaSuccess) return e;
   const int m = static_cast<int>(M);
   BNB4_DISPATCH_ELEM(x_type, {
     const T* xt = static_cast<const T*>(x);
@@ -141,6 +121,12 @@ cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t 
     return launch<T, 16>(xt, m, K, w, N, yt, stream);
   });
   return cudaErrorInvalidValue;
+}
+
+cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
+                             int64_t N, void* y, cudaStream_t stream) {
+  if (M == 1) return matvec_4bit_cuda(x, x_type, K, w, N, y, stream);
+  return matmul_4bit_tiled_cuda(x, x_type, M, K, w, N, y, stream);
 }
 
 }  // namespace bnb4

@@ -1,0 +1,188 @@
+// Fused 4-bit matrix-vector product (M = 1): y[N] = W[N, K] x[K], W decoded in registers. At M = 1
+// the kernel only has to move the codes and scales (N K / 2 bytes + scales) at HBM speed; at ~3 TB/s
+// and ~1 us latency that needs ~20 KB of loads in flight on each of the 132 SMs, even for N = 2048:
+//  - kt threads (a power of two up to the CTA) split K for a group of kRows rows; each thread takes
+//    one 32-element chunk (16 bytes of codes) of each of its rows per step and issues all kRows code
+//    loads and their scale loads before consuming any;
+//  - x is read straight from global memory (L1-resident after the first touch), once per chunk for
+//    all kRows rows: nothing is staged and no barrier stands before the weight loads;
+//  - the 16 code values live one per lane and are read with __shfl_sync; the 256-entry dynamic map of
+//    the nested absmax is indexed in the kernel parameters (constant bank), once per chunk;
+//  - partial sums are reduced with shuffles in a warp, then through shared memory across warps.
+// The host picks kt from K and kRows from N so that every SM gets work. Out-of-range rows and chunks
+// load nothing (zero codes, zero scale) and are never stored.
+#include "device_common.cuh"
+#include "matmul_4bit_args.cuh"
+
+namespace bnb4 {
+namespace {
+
+constexpr int kThreads = 256;
+constexpr unsigned kFullMask = 0xffffffffu;
+
+// Tables the kernel indexes, passed by value: the dynamic map only when the absmax is nested.
+template <bool kNested>
+struct Tables {
+  Table16 values;
+};
+template <>
+struct Tables<true> {
+  Table16 values;
+  Table256 map;
+};
+
+__device__ __forceinline__ uint32_t word(const uint4& q, int i) {
+  return i == 0 ? q.x : i == 1 ? q.y : i == 2 ? q.z : q.w;
+}
+
+// Value of element e (0..31) of a 16-byte chunk of codes (byte e / 2, high nibble first), taken from
+// the lane that holds that code's table entry.
+__device__ __forceinline__ float decode(const uint4& q, int e, float lane_value) {
+  const int byte = e / 2;
+  const uint32_t code = (word(q, byte / 4) >> ((byte % 4) * 8 + (e % 2 ? 0 : 4))) & 15u;
+  return __shfl_sync(kFullMask, lane_value, static_cast<int>(code));
+}
+
+template <typename T, int kRows, bool kNested>
+__global__ void __launch_bounds__(kThreads)
+    matvec_4bit_kernel(const T* __restrict__ x, int64_t K, Packed4bit w, int64_t N, int kt,
+                       Tables<kNested> tables, T* __restrict__ y) {
+  constexpr int kElems = 16 / sizeof(T);  // x elements per 16-byte unit
+  constexpr int kUnits = 32 / kElems;     // units per 32-element chunk
+  __shared__ float partial[kThreads / 32][kRows];
+  const int lane = threadIdx.x % 32;
+  const int j = threadIdx.x & (kt - 1);  // this thread's chunk lane along K
+  const int groups = kThreads / kt;      // row groups per CTA
+  const int64_t row0 = (static_cast<int64_t>(blockIdx.x) * groups + threadIdx.x / kt) * kRows;
+  const int64_t chunks = K / 32;
+  const int shift = __ffs(w.blocksize) - 1;
+  const float lane_value = tables.values.v[lane & 15];
+  const uint32_t zero = static_cast<uint32_t>(K >> 62);
+  float acc[kRows] = {};
+
+  // Same trip count for every thread: the shuffles below need the whole warp.
+  for (int64_t c0 = 0; c0 < chunks; c0 += kt) {
+    const int64_t c = c0 + j;
+    const bool in_k = c < chunks;
+    uint4 q[kRows];
+    float absmax[kRows];  // the scale, or absmax2 while nested codes are pending
+    uint32_t nested_code[kRows];
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      const bool ok = in_k && row0 + r < N;
+      const int64_t e = (row0 + r) * K + c * 32;
+      const int64_t b = e >> shift;
+      q[r] = ok ? __ldcs(reinterpret_cast<const uint4*>(w.packed + e / 2)) : make_uint4(0, 0, 0, 0);
+      if constexpr (kNested) {
+        nested_code[r] = ok ? __ldcs(w.nested_codes + b) : 0;
+        absmax[r] = ok ? __ldg(w.absmax2 + b / kNestedBlocksize) : 0.0f;
+      } else {
+        nested_code[r] = 0;
+        absmax[r] = ok ? __ldcs(w.absmax + b) : 0.0f;
+      }
+    }
+    // ptxas issues a load only as early as its latency model asks, and HBM under load is slower: make
+    // the first decode depend on every code and scale load so that all of them are in flight before
+    // any is consumed. (`zero` is 0 for every valid K, which the compiler cannot know.)
+    uint32_t all = 0;
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) all |= q[r].x ^ q[r].y ^ q[r].z ^ q[r].w ^ __float_as_uint(absmax[r]) ^ nested_code[r];
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) q[r].x |= all & zero;
+    float s[kRows] = {};
+    const uint4* xc = reinterpret_cast<const uint4*>(x + c * 32);
+#pragma unroll
+    for (int u = 0; u < kUnits; ++u) {
+      float xv[kElems];
+      unit_to_float<T>(in_k ? __ldg(xc + u) : make_uint4(0, 0, 0, 0), xv);
+#pragma unroll
+      for (int r = 0; r < kRows; ++r)
+#pragma unroll
+        for (int i = 0; i < kElems; ++i) s[r] = fmaf(decode(q[r], u * kElems + i, lane_value), xv[i], s[r]);
+    }
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      float scale = absmax[r];
+      if constexpr (kNested)
+        scale = in_k && row0 + r < N
+                    ? nested_absmax(tables.map.v[nested_code[r]], absmax[r], w.offset)
+                    : 0.0f;
+      acc[r] = fmaf(s[r], scale, acc[r]);
+    }
+  }
+
+  if (kt <= 32) {  // the group lies in one warp: a butterfly over its kt lanes
+#pragma unroll
+    for (int r = 0; r < kRows; ++r)
+      for (int off = kt / 2; off > 0; off /= 2) acc[r] += __shfl_xor_sync(kFullMask, acc[r], off);
+#pragma unroll
+    for (int r = 0; r < kRows; ++r)
+      if (j == (r & (kt - 1)) && row0 + r < N) y[row0 + r] = from_float<T>(acc[r]);
+    return;
+  }
+#pragma unroll
+  for (int r = 0; r < kRows; ++r)
+    for (int off = 16; off > 0; off /= 2) acc[r] += __shfl_xor_sync(kFullMask, acc[r], off);
+  float mine = acc[0];
+#pragma unroll
+  for (int r = 1; r < kRows; ++r)
+    if (lane == r) mine = acc[r];
+  if (lane < kRows) partial[threadIdx.x / 32][lane] = mine;
+  __syncthreads();
+  if (threadIdx.x >= groups * kRows) return;
+  const int g = threadIdx.x / kRows, r = threadIdx.x % kRows, warps = kt / 32;
+  float sum = 0.0f;
+  for (int i = 0; i < warps; ++i) sum += partial[g * warps + i][r];
+  const int64_t row = (static_cast<int64_t>(blockIdx.x) * groups + g) * kRows + r;
+  if (row < N) y[row] = from_float<T>(sum);
+}
+
+template <typename T, int kRows>
+cudaError_t launch(const T* x, int64_t K, const Packed4bit& w, int64_t N, int kt, T* y, cudaStream_t stream) {
+  const int64_t rows_per_cta = static_cast<int64_t>(kThreads / kt) * kRows;
+  const int64_t ctas = (N + rows_per_cta - 1) / rows_per_cta;
+  if (ctas > 0x7fffffff) return cudaErrorInvalidValue;
+  const dim3 grid(static_cast<unsigned>(ctas));
+  const Table16 values = table16(w.type);
+  if (w.nested()) {
+    const Tables<true> tables{values, dynamic_map_table()};
+    matvec_4bit_kernel<T, kRows, true><<<grid, kThreads, 0, stream>>>(x, K, w, N, kt, tables, y);
+  } else {
+    const Tables<false> tables{values};
+    matvec_4bit_kernel<T, kRows, false><<<grid, kThreads, 0, stream>>>(x, K, w, N, kt, tables, y);
+  }
+  return cudaGetLastError();
+}
+
+int multiprocessors() {
+  int device = 0, sms = 0;
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || sms < 1)
+    return 132;
+  return sms;
+}
+
+}  // namespace
+
+cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const Packed4bit& w, int64_t N, void* y,
+                             cudaStream_t stream) {
+  if (const cudaError_t e = check_matmul_args(x, 1, K, w, N); e != cudaSuccess) return e;
+  // kt: enough threads along K that each takes about one chunk per row (up to the whole CTA).
+  const int64_t chunks = K / 32;
+  int kt = 1;
+  while (kt < kThreads && kt < chunks) kt *= 2;
+  // kRows: the most rows per thread (fewest x loads per code byte) that still gives every SM a CTA.
+  const int64_t groups = kThreads / kt, sms = multiprocessors();
+  auto ctas = [&](int64_t rows) { return (N + rows * groups - 1) / (rows * groups); };
+  const int rows = ctas(4) >= sms ? 4 : ctas(2) >= sms ? 2 : 1;
+  BNB4_DISPATCH_ELEM(x_type, {
+    const T* xt = static_cast<const T*>(x);
+    T* yt = static_cast<T*>(y);
+    if (rows == 4) return launch<T, 4>(xt, K, w, N, kt, yt, stream);
+    if (rows == 2) return launch<T, 2>(xt, K, w, N, kt, yt, stream);
+    return launch<T, 1>(xt, K, w, N, kt, yt, stream);
+  });
+  return cudaErrorInvalidValue;
+}
+
+}  // namespace bnb4

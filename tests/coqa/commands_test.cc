@@ -32,11 +32,12 @@ std::vector<json> lines(const std::string& text) {
   return out;
 }
 
-TEST(CoqaCommands, ListsBothVerbs) {
+TEST(CoqaCommands, ListsEveryVerb) {
   const auto verbs = command_summaries();
-  ASSERT_EQ(verbs.size(), 2u);
+  ASSERT_EQ(verbs.size(), 3u);
   EXPECT_EQ(verbs[0].first, "coqa-score");
   EXPECT_EQ(verbs[1].first, "coqa-prompts");
+  EXPECT_EQ(verbs[2].first, "coqa-synthesize");
 }
 
 TEST(CoqaCommands, PromptsOfOneStoryTurn) {

@@ -1,6 +1,8 @@
 #include "commands.h"
 
 #include <climits>
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <llama_quant/diagnostics.h>
 #include <map>
@@ -12,6 +14,8 @@
 #include "coqa_data.h"
 #include "prompts.h"
 #include "scoring.h"
+#include "shape_stats.h"
+#include "synthesize.h"
 
 namespace lq::coqa {
 namespace {
@@ -29,6 +33,10 @@ constexpr const char* kScoreUsage =
 constexpr const char* kPromptsUsage =
     "usage: llama-quant coqa-prompts [--data FILE] [--variant coqa|coqa_last_turn] [--story ID] [--turn N]\n"
     "  Prints the exact prompts as JSON lines with 'id', 'turn', 'prompt' and 'golds'.\n";
+constexpr const char* kSynthesizeUsage =
+    "usage: llama-quant coqa-synthesize --out FILE.json [--stories N] [--seed S]\n"
+    "  Writes a synthetic CoQA-format file shaped like the official dev set (default 500 stories,\n"
+    "  seed 1) from the embedded sample's text, for timing evaluations; prints its shape as JSON.\n";
 
 // --name VALUE or --name=VALUE for the names allowed; --help sets "help".
 std::map<std::string, std::string> parse_options(const std::vector<std::string>& args,
@@ -172,29 +180,96 @@ int print_prompts(const std::map<std::string, std::string>& opts, std::ostream& 
   return 0;
 }
 
+// A decimal integer in [min, max] given as --name.
+uint64_t count_option(const std::map<std::string, std::string>& opts, const std::string& name, uint64_t fallback,
+                      uint64_t min, uint64_t max) {
+  auto it = opts.find(name);
+  if (it == opts.end()) return fallback;
+  const std::string& text = it->second;
+  uint64_t value = 0;
+  bool ok = !text.empty() && text.size() <= 20;
+  for (char c : text) {
+    if (c < '0' || c > '9' || value > (UINT64_MAX - static_cast<uint64_t>(c - '0')) / 10) {
+      ok = false;
+      break;
+    }
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (!ok || value < min || value > max)
+    throw UsageError("--" + name + " must be an integer from " + std::to_string(min) + " to " +
+                     std::to_string(max) + ", got '" + text + "'");
+  return value;
+}
+
+int synthesize(const std::map<std::string, std::string>& opts, std::ostream& out) {
+  if (!opts.count("out")) throw UsageError("--out is required");
+  const std::filesystem::path path = opts.at("out");
+  if (path.filename() == kOfficialDevName)
+    throw UsageError("--out must not be named " + std::string(kOfficialDevName) +
+                     ": the reader would take it for the official dev set");
+  const uint64_t stories = count_option(opts, "stories", DevSetShape::kStories, 1, 1000000);
+  const uint64_t seed = count_option(opts, "seed", 1, 0, UINT64_MAX);
+  const std::string text = synthesize_dataset_json(embedded_sample(), stories, seed);
+  {
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    if (!file) throw Error(path.string() + ": cannot open for writing");
+    file << text;
+    file.close();
+    if (!file) throw Error(path.string() + ": error while writing");
+  }
+  // Read back through the task's own reader: what is written is what an evaluation will load.
+  const Dataset data = load_dataset(path);
+  const ShapeStats s = shape_stats(data);
+  json report = {{"out", path.string()},
+                 {"sha256", data.sha256},
+                 {"stories", s.stories},
+                 {"seed", seed},
+                 {"questions", s.questions},
+                 {"turns_per_story", s.turns_per_story},
+                 {"turns_range", {s.min_turns, s.max_turns}},
+                 {"passage_words", s.passage_words},
+                 {"question_words", s.question_words},
+                 {"answer_words", s.answer_words},
+                 {"stories_per_source", s.stories_per_source},
+                 {"dev_set_reference",
+                  {{"stories", DevSetShape::kStories},
+                   {"questions", DevSetShape::kQuestions},
+                   {"passage_words", DevSetShape::kPassageWords},
+                   {"question_words", DevSetShape::kQuestionWords},
+                   {"answer_words", DevSetShape::kAnswerWords}}}};
+  out << report.dump(2) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> command_summaries() {
   return {{"coqa-score", "score saved CoQA predictions (JSON lines) and print EM/F1 as JSON"},
-          {"coqa-prompts", "print the exact CoQA prompts and gold answers as JSON lines"}};
+          {"coqa-prompts", "print the exact CoQA prompts and gold answers as JSON lines"},
+          {"coqa-synthesize", "write a synthetic CoQA file shaped like the dev set, for timing evaluations"}};
 }
 
 int run_command(const std::string& name, const std::vector<std::string>& args, std::ostream& out,
                 std::ostream& err) {
-  const bool scoring = name == "coqa-score";
-  const char* usage = scoring ? kScoreUsage : kPromptsUsage;
-  if (!scoring && name != "coqa-prompts") {
+  const char* usage = name == "coqa-score"        ? kScoreUsage
+                      : name == "coqa-prompts"    ? kPromptsUsage
+                      : name == "coqa-synthesize" ? kSynthesizeUsage
+                                                  : nullptr;
+  if (!usage) {
     err << "coqa: unknown command '" << name << "'\n";
     return 2;
   }
   try {
-    auto opts = scoring ? parse_options(args, {"data", "predictions", "variant"})
-                        : parse_options(args, {"data", "variant", "story", "turn"});
+    auto opts = name == "coqa-score"     ? parse_options(args, {"data", "predictions", "variant"})
+                : name == "coqa-prompts" ? parse_options(args, {"data", "variant", "story", "turn"})
+                                         : parse_options(args, {"out", "stories", "seed"});
     if (opts.count("help")) {
       out << usage;
       return 0;
     }
-    return scoring ? score(opts, out) : print_prompts(opts, out);
+    if (name == "coqa-score") return score(opts, out);
+    if (name == "coqa-prompts") return print_prompts(opts, out);
+    return synthesize(opts, out);
   } catch (const UsageError& e) {
     err << name << ": " << e.what() << "\n" << usage;
     return 2;

@@ -1,7 +1,8 @@
 // The plugin's command-line verbs:
 //   llama-quant coqa-score --predictions FILE.jsonl [--data FILE] [--variant coqa|coqa_last_turn]
 //   llama-quant coqa-prompts [--data FILE] [--variant ...] [--story ID] [--turn N]
-// Without --data both use the embedded sample.
+//   llama-quant coqa-synthesize --out FILE.json [--stories N] [--seed S]
+// Without --data the first two use the embedded sample; coqa-synthesize draws its text from it.
 #pragma once
 
 #include <ostream>

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "../model/tiny_model.h"
+#include "generation/decode_step.h"
 #include "generation/llama_generator.h"
 
 namespace lq {
@@ -144,6 +145,66 @@ TEST(LlamaGenerator, BadPromptsAreClearErrors) {
   GenerationOptions o = greedy(2);
   o.stop = {"x"};
   EXPECT_THROW(gen.generate_tokens({{1}}, o), Error);
+}
+
+// The decode step the CUDA graph captures, run eagerly on the CPU: the same tokens as the reference path.
+TEST(DecodeStep, EagerStepsEqualReferenceDecoding) {
+  auto model = tiny_model();
+  const std::vector<std::vector<TokenId>> prompts = {random_ids(6, 21), random_ids(6, 22)};
+  auto want = LlamaGenerator(model, nullptr, {2, 512, 0}).generate_tokens(prompts, greedy(9));
+
+  const int64_t B = 2, T = 6, new_tokens = 9;
+  KvCache cache = model->make_cache(B, T + new_tokens + 3);
+  cache.valid().fill_(true);
+  at::Tensor ids = at::tensor(concat(prompts[0], prompts[1]), at::kLong).view({B, T});
+  at::Tensor pos = at::arange(T, at::kLong).repeat({B, 1});
+  at::Tensor first = model->forward(ids, pos, cache, 0, /*last_only=*/true).argmax(-1);
+  DecodeStep step(*model, cache, /*use_graph=*/true);  // no graph on the CPU: every step eager
+  EXPECT_FALSE(step.graphed());
+  step.reset(first, at::full({B}, T, at::kLong), T);
+  std::vector<std::vector<int64_t>> got(B);
+  for (int64_t r = 0; r < B; ++r) got[size_t(r)].push_back(first[r].item<int64_t>());
+  for (int64_t t = 1; t < new_tokens; ++t) {
+    at::Tensor next = step.run();
+    for (int64_t r = 0; r < B; ++r) got[size_t(r)].push_back(next[r].item<int64_t>());
+  }
+  for (int64_t r = 0; r < B; ++r) {  // the reference stops early at an EOS; compare what it made
+    const auto& w = want[size_t(r)].tokens;
+    EXPECT_EQ(std::vector<int64_t>(got[size_t(r)].begin(), got[size_t(r)].begin() + long(w.size())),
+              std::vector<int64_t>(w.begin(), w.end()))
+        << "row " << r;
+  }
+
+  // A banned token is never chosen; running past the cache is an error, not a write out of bounds.
+  step.reset(first, at::full({B}, T, at::kLong), T);
+  at::Tensor banned = at::tensor(std::vector<int64_t>{got[0][1], got[1][1]}, at::kLong);
+  step.ban(banned, true);
+  at::Tensor next = step.run();
+  for (int64_t r = 0; r < B; ++r) {
+    EXPECT_NE(next[r].item<int64_t>(), got[0][1]);
+    EXPECT_NE(next[r].item<int64_t>(), got[1][1]);
+  }
+  step.reset(first, at::full({B}, T, at::kLong), cache.capacity());
+  EXPECT_THROW(step.run(), Error);
+}
+
+// The CUDA graph replays the captured step: fp32 tokens equal the eager reference path's, across calls
+// (later batches replay the graph captured for the first) and with EOS banned below min_new_tokens.
+TEST(LlamaGeneratorCuda, GraphDecodeEqualsReferencePath) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
+  auto model = tiny_model(at::Device(at::kCUDA, 0), at::kFloat);
+  GeneratorOptions graphs{4, 512, 0, true}, reference{4, 512, 0, false};
+  LlamaGenerator fast(model, nullptr, graphs), slow(model, nullptr, reference);
+  for (uint64_t call = 0; call < 3; ++call) {
+    std::vector<std::vector<TokenId>> prompts;
+    for (int64_t n : {5, 12, 9, 3}) prompts.push_back(random_ids(n, 100 * call + uint64_t(n)));
+    GenerationOptions o = greedy(10);
+    o.min_new_tokens = call == 2 ? 10 : 0;
+    expect_same(fast.generate_tokens(prompts, o), slow.generate_tokens(prompts, o), 1e-4);
+  }
+  GenerationTiming t = fast.time_generation({random_ids(16, 8)}, 6);
+  EXPECT_EQ(t.new_tokens, 6);
+  EXPECT_GT(t.decode_s, 0);
 }
 
 TEST(LlamaGeneratorCuda, BatchedMatchesOneAtATimeInHalfPrecision) {

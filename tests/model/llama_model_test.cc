@@ -107,6 +107,25 @@ TEST_P(ModelVsReference, IncrementalDecodeEqualsFullForward) {
   }
 }
 
+// decode(): the slot is a device tensor and attention spans the whole cache under its mask.
+TEST_P(ModelVsReference, DecodeAtDeviceSlotEqualsFullForward) {
+  LlamaConfig c = test::tiny_config(GetParam());
+  auto w = test::random_weights(c, 14);
+  auto m = LlamaModel::load(c, *w, at::kCPU, at::kFloat);
+  at::Tensor full = run_full(*m, kIds);
+  const double tol = 1e-4 * full.abs().max().item<double>();
+  const int64_t T = static_cast<int64_t>(kIds.size()), P = 5;
+  KvCache cache = m->make_cache(1, T + 9);
+  cache.valid().fill_(true);
+  at::Tensor ids = at::tensor(kIds, at::kLong).view({1, T}), pos = at::arange(T, at::kLong).view({1, T});
+  m->forward(ids.narrow(1, 0, P), pos.narrow(1, 0, P), cache, 0, true);
+  for (int64_t t = P; t < T; ++t) {
+    at::Tensor slot = at::full({1}, t, at::kLong);
+    at::Tensor step = m->decode(ids.narrow(1, t, 1), pos.narrow(1, t, 1), slot, cache);
+    EXPECT_LT((step[0] - full[t]).abs().max().item<double>(), tol) << "position " << t;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(TiedAndUntied, ModelVsReference, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "tied" : "untied"; });
 

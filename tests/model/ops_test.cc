@@ -138,7 +138,7 @@ TEST(Attention, CausalMaskWithPaddingMatchesLoops) {
   at::Tensor q = at::randn({B, 4, T, 8}), k = at::randn({B, 2, S, 8}), v = at::randn({B, 2, S, 8});
   at::Tensor valid = at::ones({B, 10}, at::kBool);
   valid[1].narrow(0, 0, 3).fill_(false);  // row 1 is left-padded by 3 slots
-  at::Tensor allowed = causal_mask(valid, start, T, S);
+  at::Tensor allowed = causal_mask(valid, at::arange(start, start + T, at::kLong), S);
   ASSERT_EQ(allowed.sizes(), (std::vector<int64_t>{B, 1, T, S}));
   EXPECT_TRUE(allowed[0][0][0][4].item<bool>());
   EXPECT_FALSE(allowed[0][0][0][5].item<bool>());
@@ -151,7 +151,7 @@ TEST(Attention, CausalMaskWithPaddingMatchesLoops) {
 
 TEST(Attention, PaddingQueryStillAttendsToItself) {
   at::Tensor valid = at::zeros({1, 4}, at::kBool);
-  at::Tensor allowed = causal_mask(valid, 0, 4, 4);
+  at::Tensor allowed = causal_mask(valid, at::arange(4, at::kLong), 4);
   at::Tensor q = at::randn({1, 2, 4, 8}), k = at::randn({1, 2, 4, 8}), v = at::randn({1, 2, 4, 8});
   EXPECT_TRUE(attention(q, k, v, allowed).isfinite().all().item<bool>());
 }

@@ -17,6 +17,9 @@ struct ModelSpec {
   // A Hugging Face folder, a .gguf file, or a config.json (then random_seed must be set).
   std::filesystem::path path;
   std::optional<uint64_t> random_seed;  // `random_weights: {seed: N}`: weights drawn at random
+  // `tokenizer: PATH` (a tokenizer.json, a folder with one, or a GGUF file): used instead of the model's
+  // own tokenizer, e.g. for random weights, whose bare config.json has none.
+  std::optional<std::filesystem::path> tokenizer;
 };
 
 struct QuantizationSpec {
@@ -41,6 +44,13 @@ struct BenchmarkSpec {
   int64_t repetitions = 5;
 };
 
+// How tasks generate (`generation:`), mapped onto the generator's options.
+struct GenerationSpec {
+  int64_t max_batch = 8;     // prompts decoded together
+  bool prefix_reuse = true;  // a prompt reuses the keys/values of a prefix shared with an earlier one
+  bool cuda_graphs = true;   // on CUDA, decode by replaying one captured step
+};
+
 struct Experiment {
   std::string name;
   std::string description;
@@ -50,6 +60,7 @@ struct Experiment {
   QuantizationSpec quantization;
   std::vector<TaskSpec> tasks;
   BenchmarkSpec benchmark;
+  GenerationSpec generation;
   uint64_t seed = 0;
   std::filesystem::path output_dir;  // where result records go
   std::optional<double> timeout_s;   // per-experiment wall-clock limit in the sweep runner

@@ -158,7 +158,8 @@ json to_json(const Experiment& e) {
       {"description", e.description},
       {"model",
        {{"path", e.model.path.generic_string()},
-        {"random_weights", e.model.random_seed ? json{{"seed", *e.model.random_seed}} : json(nullptr)}}},
+        {"random_weights", e.model.random_seed ? json{{"seed", *e.model.random_seed}} : json(nullptr)},
+        {"tokenizer", e.model.tokenizer ? json(e.model.tokenizer->generic_string()) : json(nullptr)}}},
       {"device", e.device},
       {"dtype", e.dtype},
       {"quantization", {{"backend", e.quantization.backend}, {"params", e.quantization.params.json_value()}}},
@@ -171,6 +172,10 @@ json to_json(const Experiment& e) {
         {"new_tokens", b.new_tokens},
         {"warmup", b.warmup},
         {"repetitions", b.repetitions}}},
+      {"generation",
+       {{"max_batch", e.generation.max_batch},
+        {"prefix_reuse", e.generation.prefix_reuse},
+        {"cuda_graphs", e.generation.cuda_graphs}}},
       {"seed", e.seed},
       {"output_dir", e.output_dir.generic_string()},
       {"timeout_s", optional_json(e.timeout_s)},
@@ -179,9 +184,17 @@ json to_json(const Experiment& e) {
 
 void read_model(const Checker& c, Experiment& e) {
   if (!c.mapping("/model", true)) return;
-  c.only_keys("/model", {"path", "random_weights"});
+  c.only_keys("/model", {"path", "random_weights", "tokenizer"});
   auto path = c.string("/model/path", true);
   if (path) e.model.path = c.resolve("/model/path", *path);
+  if (auto tokenizer = c.string("/model/tokenizer")) {
+    e.model.tokenizer = c.resolve("/model/tokenizer", *tokenizer);
+    std::error_code ec;
+    if (!fs::exists(*e.model.tokenizer, ec))
+      c.error("/model/tokenizer", "model.tokenizer '" + *tokenizer + "' not found (looked for " +
+                                      e.model.tokenizer->generic_string() +
+                                      "); expected a tokenizer.json, a folder with one, or a GGUF file");
+  }
   if (c.mapping("/model/random_weights", false)) {
     c.only_keys("/model/random_weights", {"seed"});
     e.model.random_seed = c.unsigned_integer("/model/random_weights/seed", true);
@@ -245,12 +258,20 @@ void read_benchmark(const Checker& c, BenchmarkSpec& b) {
   b.repetitions = c.integer("/benchmark/repetitions", 1).value_or(b.repetitions);
 }
 
+void read_generation(const Checker& c, GenerationSpec& g) {
+  if (!c.mapping("/generation", false)) return;
+  c.only_keys("/generation", {"max_batch", "prefix_reuse", "cuda_graphs"});
+  g.max_batch = c.integer("/generation/max_batch", 1).value_or(g.max_batch);
+  g.prefix_reuse = c.boolean("/generation/prefix_reuse").value_or(g.prefix_reuse);
+  g.cuda_graphs = c.boolean("/generation/cuda_graphs").value_or(g.cuda_graphs);
+}
+
 }  // namespace
 
 const std::vector<std::string>& experiment_keys() {
-  static const std::vector<std::string> keys = {"name",  "description",  "model",     "device",
-                                                "dtype", "quantization", "tasks",     "benchmark",
-                                                "seed",  "output_dir",   "timeout_s", "plugin_paths"};
+  static const std::vector<std::string> keys = {
+      "name",      "description", "model", "device",     "dtype",     "quantization", "tasks",
+      "benchmark", "generation",  "seed",  "output_dir", "timeout_s", "plugin_paths"};
   return keys;
 }
 
@@ -287,6 +308,7 @@ std::optional<Experiment> build_experiment(const Document& doc, const fs::path& 
   read_quantization(c, doc, map, e);
   read_tasks(c, doc, map, e);
   read_benchmark(c, e.benchmark);
+  read_generation(c, e.generation);
   if (e.tasks.empty() && !e.benchmark.enabled)
     c.error("", "experiment '" + e.name + "' has nothing to do: no tasks and benchmark.enabled is false");
   e.seed = c.unsigned_integer("/seed").value_or(e.seed);

@@ -48,12 +48,20 @@ std::vector<TokenId> LlamaGenerator::eos_ids() const {
 
 KvCache& LlamaGenerator::cache_for(int64_t batch, int64_t capacity) {
   if (!cache_ || cache_->batch() != batch || cache_->capacity() < capacity) {
-    cache_.reset();  // free the old cache before allocating the new one
+    decode_.reset();  // bound to the old cache
+    cache_.reset();   // free the old cache before allocating the new one
     const int64_t rounded = (capacity + 63) / 64 * 64;
     cache_ = std::make_unique<KvCache>(model_->make_cache(batch, rounded));
   }
   cache_->clear();
   return *cache_;
+}
+
+DecodeStep* LlamaGenerator::fast_decode(KvCache& cache) {
+  if (!options_.cuda_graphs || !model_->device().is_cuda()) return nullptr;
+  if (!decode_ || &decode_->cache() != &cache)
+    decode_ = std::make_unique<DecodeStep>(*model_, cache, /*use_graph=*/true);
+  return decode_.get();
 }
 
 LlamaGenerator::Batch LlamaGenerator::start_batch(const std::vector<const std::vector<TokenId>*>& prompts,
@@ -157,18 +165,25 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(
   const std::vector<TokenId> eos = eos_ids();
   at::Tensor eos_index =
       at::tensor(std::vector<int64_t>(eos.begin(), eos.end()), at::kLong).to(model_->device());
+  // The token chosen from `logits` as the step-th new token (EOS banned below min_new_tokens).
+  auto choose = [&](const at::Tensor& logits, int64_t step) {
+    at::Tensor scores = logits.to(at::kFloat);
+    if (step < options.min_new_tokens && !eos.empty())
+      scores.index_fill_(1, eos_index, -std::numeric_limits<float>::infinity());
+    return scores.argmax(-1);
+  };
   std::vector<int64_t> lens;
   for (const auto* p : prompts) lens.push_back(static_cast<int64_t>(p->size()));
   at::Tensor first_position = at::tensor(lens, at::kLong).to(model_->device()).view({B, 1});
+  for (int64_t r = 0; r < B; ++r)
+    out[static_cast<size_t>(r)].first_logits = logits[r].to(at::kFloat).cpu().clone();
+  at::Tensor next = choose(logits, 0);
+  DecodeStep* fast = fast_decode(*b.cache);
+  if (fast) fast->reset(next, first_position, b.width);
+
   std::vector<bool> done(static_cast<size_t>(B), false);
   int64_t remaining = B;
   for (int64_t step = 0;; ++step) {
-    at::Tensor scores = logits.to(at::kFloat);
-    if (step == 0)
-      for (int64_t r = 0; r < B; ++r) out[static_cast<size_t>(r)].first_logits = scores[r].cpu().clone();
-    if (step < options.min_new_tokens && !eos.empty())  // every row has made `step` tokens so far
-      scores.index_fill_(1, eos_index, -std::numeric_limits<float>::infinity());
-    at::Tensor next = scores.argmax(-1);
     at::Tensor next_cpu = next.cpu();
     auto next_ids = next_cpu.accessor<int64_t, 1>();
     for (int64_t r = 0; r < B; ++r) {
@@ -194,8 +209,14 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(
       }
     }
     if (remaining == 0) break;
-    logits = model_->forward(next.view({B, 1}), first_position + step, *b.cache, b.width + step,
-                             /*last_only=*/true);
+    if (fast) {
+      fast->ban(eos_index, step + 1 < options.min_new_tokens);
+      next = fast->run();
+    } else {
+      next = choose(model_->forward(next.view({B, 1}), first_position + step, *b.cache, b.width + step,
+                                    /*last_only=*/true),
+                    step + 1);
+    }
   }
 
   for (int64_t r = 0; r < B; ++r) {
@@ -260,9 +281,15 @@ GenerationTiming LlamaGenerator::time_generation(const std::vector<std::vector<T
   at::Tensor next = prefill(b).argmax(-1, /*keepdim=*/true);
   next.cpu();
   const auto t1 = clock::now();
-  for (int64_t step = 0; step + 1 < new_tokens; ++step) {
-    at::Tensor logits = model_->forward(next, position + step, *b.cache, b.width + step, /*last_only=*/true);
-    next = logits.argmax(-1, /*keepdim=*/true);
+  if (DecodeStep* fast = fast_decode(*b.cache)) {
+    fast->reset(next, position, b.width);
+    for (int64_t step = 0; step + 1 < new_tokens; ++step) next = fast->run();
+  } else {
+    for (int64_t step = 0; step + 1 < new_tokens; ++step) {
+      at::Tensor logits =
+          model_->forward(next, position + step, *b.cache, b.width + step, /*last_only=*/true);
+      next = logits.argmax(-1, /*keepdim=*/true);
+    }
   }
   next.cpu();
   const auto t2 = clock::now();

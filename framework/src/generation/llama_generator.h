@@ -9,6 +9,8 @@
 // Generation::new_tokens counts a final EOS; text and raw_text never contain it (special tokens are
 // skipped when decoding). Stop strings are searched in the whole decoded continuation after each token,
 // so a stop split across tokens is found; text is cut before its first occurrence.
+// On CUDA (GeneratorOptions::cuda_graphs) tokens after the first come from a DecodeStep replayed as a
+// CUDA graph; the reference path (graphs off, and the CPU) runs LlamaModel::forward eagerly per token.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -18,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "generation/decode_step.h"
 #include "generation/prefix_cache.h"
 #include "llama_quant/generator.h"
 #include "model/llama_model.h"
@@ -77,6 +80,8 @@ class LlamaGenerator : public Generator {
   Batch start_batch(const std::vector<const std::vector<TokenId>*>& prompts, int64_t new_tokens, bool reuse);
   at::Tensor prefill(const Batch& batch);
   KvCache& cache_for(int64_t batch, int64_t capacity);
+  // The CUDA-graph decode step over `cache`, or null where the reference path decodes (CPU, graphs off).
+  DecodeStep* fast_decode(KvCache& cache);
   std::vector<TokenId> eos_ids() const;
 
   std::shared_ptr<const LlamaModel> model_;
@@ -84,6 +89,7 @@ class LlamaGenerator : public Generator {
   GeneratorOptions options_;
   PrefixCache prefix_;
   std::unique_ptr<KvCache> cache_;
+  std::unique_ptr<DecodeStep> decode_;  // bound to cache_: declared after it, so destroyed first
 };
 
 }  // namespace lq

@@ -116,7 +116,8 @@ KvCache LlamaModel::make_cache(int64_t batch, int64_t capacity) const {
 }
 
 at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const RopeAngles& rope,
-                                     KvCache& cache, int64_t start, const at::Tensor& allowed) const {
+                                     KvCache& cache, const at::Tensor& slots, int64_t span,
+                                     const at::Tensor& allowed) const {
   const Block& blk = blocks_[static_cast<size_t>(layer)];
   const int64_t B = h.size(0), T = h.size(1), D = config_.head_dim;
   const int64_t heads = config_.num_attention_heads, kv_heads = config_.num_key_value_heads;
@@ -127,11 +128,10 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   at::Tensor v = blk.v->forward(x).view({B, T, kv_heads, D}).transpose(1, 2);
   q = apply_rope(q, rope);
   k = apply_rope(k, rope);
-  cache.keys(layer).narrow(2, start, T).copy_(k);
-  cache.values(layer).narrow(2, start, T).copy_(v);
-  const int64_t S = start + T;
+  cache.keys(layer).index_copy_(2, slots, k);
+  cache.values(layer).index_copy_(2, slots, v);
   at::Tensor attn =
-      attention(q, cache.keys(layer).narrow(2, 0, S), cache.values(layer).narrow(2, 0, S), allowed);
+      attention(q, cache.keys(layer).narrow(2, 0, span), cache.values(layer).narrow(2, 0, span), allowed);
   at::Tensor out = h + blk.o->forward(attn.transpose(1, 2).reshape({B, T, heads * D}));
 
   x = rms_norm(out, blk.post_attention_norm, config_.rms_norm_eps);
@@ -148,12 +148,30 @@ at::Tensor LlamaModel::forward(const at::Tensor& tokens, const at::Tensor& posit
     throw Error("KV cache of batch " + std::to_string(cache.batch()) + " and capacity " +
                 std::to_string(cache.capacity()) + " cannot take " + std::to_string(B) + " x " +
                 std::to_string(T) + " tokens at slot " + std::to_string(start));
+  at::Tensor slots = at::arange(start, start + T, at::TensorOptions().dtype(at::kLong).device(device_));
+  return run(tokens, positions, cache, slots, start + T, last_only);
+}
+
+at::Tensor LlamaModel::decode(const at::Tensor& tokens, const at::Tensor& positions, const at::Tensor& slot,
+                              KvCache& cache) const {
+  TORCH_CHECK(tokens.dim() == 2 && tokens.size(1) == 1 && positions.sizes() == tokens.sizes(),
+              "decode: tokens and positions must be [B, 1]");
+  TORCH_CHECK(slot.numel() == 1 && slot.scalar_type() == at::kLong, "decode: slot must be one int64");
+  if (tokens.size(0) != cache.batch() || cache.layers() != config_.num_hidden_layers)
+    throw Error("KV cache of batch " + std::to_string(cache.batch()) + " cannot take a decode step of " +
+                std::to_string(tokens.size(0)) + " rows");
+  return run(tokens, positions, cache, slot.view({1}), cache.capacity(), /*last_only=*/true);
+}
+
+at::Tensor LlamaModel::run(const at::Tensor& tokens, const at::Tensor& positions, KvCache& cache,
+                           const at::Tensor& slots, int64_t span, bool last_only) const {
   c10::NoGradGuard no_grad;
+  const int64_t T = tokens.size(1);
   at::Tensor h = at::embedding(embed_, tokens.to(device_));
   RopeAngles rope = rope_angles(positions.to(device_), inv_freq_, dtype_);
-  at::Tensor allowed = causal_mask(cache.valid(), start, T, start + T);
+  at::Tensor allowed = causal_mask(cache.valid(), slots, span);
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i)
-    h = block_forward(i, h, rope, cache, start, allowed);
+    h = block_forward(i, h, rope, cache, slots, span, allowed);
   if (last_only) h = h.select(1, T - 1);
   return lm_head_->forward(rms_norm(h, final_norm_, config_.rms_norm_eps));
 }

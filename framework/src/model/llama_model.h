@@ -45,6 +45,14 @@ class LlamaModel {
   at::Tensor forward(const at::Tensor& tokens, const at::Tensor& positions, KvCache& cache, int64_t start,
                      bool last_only) const;
 
+  // One token per row, written at the cache slot `slot` ([1] int64 on this model's device), attending to
+  // every valid slot up to it over the whole cache: tokens and positions [B, 1]; returns logits [B, vocab].
+  // Shapes never change between tokens and nothing is read back to the host, so the step can be
+  // captured once in a CUDA graph and replayed (see DecodeStep). Equal to forward() at start = slot up
+  // to rounding (attention reduces over more, masked, slots).
+  at::Tensor decode(const at::Tensor& tokens, const at::Tensor& positions, const at::Tensor& slot,
+                    KvCache& cache) const;
+
   // A cache for `batch` sequences of up to `capacity` tokens on this model's device and dtype.
   KvCache make_cache(int64_t batch, int64_t capacity) const;
 
@@ -68,8 +76,11 @@ class LlamaModel {
   };
   LlamaModel(LlamaConfig config, at::Device device, at::ScalarType dtype)
       : config_(std::move(config)), device_(device), dtype_(dtype) {}
+  // tokens [B, T] go to cache slots `slots` ([T] int64, on the device); attention reads slots [0, span).
+  at::Tensor run(const at::Tensor& tokens, const at::Tensor& positions, KvCache& cache, const at::Tensor& slots,
+                 int64_t span, bool last_only) const;
   at::Tensor block_forward(int64_t layer, const at::Tensor& h, const RopeAngles& rope, KvCache& cache,
-                           int64_t start, const at::Tensor& allowed) const;
+                           const at::Tensor& slots, int64_t span, const at::Tensor& allowed) const;
 
   LlamaConfig config_;
   at::Device device_;

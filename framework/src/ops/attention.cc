@@ -40,11 +40,10 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
 #endif
 }
 
-at::Tensor causal_mask(const at::Tensor& valid, int64_t start, int64_t T, int64_t S) {
-  auto opts = at::TensorOptions().dtype(at::kLong).device(valid.device());
-  at::Tensor key_slot = at::arange(S, opts).unsqueeze(0);                   // [1, S]
-  at::Tensor query_slot = at::arange(start, start + T, opts).unsqueeze(1);  // [T, 1]
-  at::Tensor causal = key_slot <= query_slot;                               // [T, S]
+at::Tensor causal_mask(const at::Tensor& valid, const at::Tensor& slots, int64_t S) {
+  at::Tensor key_slot = at::arange(S, slots.options()).unsqueeze(0);  // [1, S]
+  at::Tensor query_slot = slots.unsqueeze(1);                          // [T, 1]
+  at::Tensor causal = key_slot <= query_slot;                          // [T, S]
   at::Tensor self = key_slot == query_slot;
   at::Tensor allowed = causal.unsqueeze(0).logical_and(valid.narrow(1, 0, S).unsqueeze(1));  // [B, T, S]
   return allowed.logical_or(self.unsqueeze(0)).unsqueeze(1);

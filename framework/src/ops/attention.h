@@ -20,9 +20,10 @@ at::Tensor naive_attention(const at::Tensor& q, const at::Tensor& k, const at::T
 // Repeats each key/value head heads / kv_heads times along dim 1.
 at::Tensor expand_kv_heads(const at::Tensor& kv, int64_t heads);
 
-// The mask for T queries written at cache slots [start, start + T) attending to slots [0, S):
-// allowed[b, 0, i, j] = valid[b, j] && j <= start + i, and always j == start + i (so that a padding
-// query, whose result is discarded, still has a key). valid: [B, >= S] bool.
-at::Tensor causal_mask(const at::Tensor& valid, int64_t start, int64_t T, int64_t S);
+// The mask for the queries written at cache slots `slots` ([T] int64 on valid's device) attending to
+// slots [0, S): allowed[b, 0, i, j] = valid[b, j] && j <= slots[i], and always j == slots[i] (so that a
+// padding query, whose result is discarded, still has a key). valid: [B, >= S] bool. Device-side only
+// (no host reads), so it can be captured in a CUDA graph.
+at::Tensor causal_mask(const at::Tensor& valid, const at::Tensor& slots, int64_t S);
 
 }  // namespace lq

@@ -42,7 +42,10 @@ json experiment_to_json(const Experiment& e) {
   return {
       {"name", e.name},
       {"description", e.description},
-      {"model", {{"path", e.model.path.string()}, {"random_seed", optional_json(e.model.random_seed)}}},
+      {"model",
+       {{"path", e.model.path.string()},
+        {"random_seed", optional_json(e.model.random_seed)},
+        {"tokenizer", e.model.tokenizer ? json(e.model.tokenizer->string()) : json(nullptr)}}},
       {"device", e.device},
       {"dtype", e.dtype},
       {"quantization", {{"backend", e.quantization.backend}, {"params", e.quantization.params.json_value()}}},
@@ -55,6 +58,10 @@ json experiment_to_json(const Experiment& e) {
         {"new_tokens", b.new_tokens},
         {"warmup", b.warmup},
         {"repetitions", b.repetitions}}},
+      {"generation",
+       {{"max_batch", e.generation.max_batch},
+        {"prefix_reuse", e.generation.prefix_reuse},
+        {"cuda_graphs", e.generation.cuda_graphs}}},
       {"seed", e.seed},
       {"output_dir", e.output_dir.string()},
       {"timeout_s", optional_json(e.timeout_s)},
@@ -78,6 +85,7 @@ Experiment experiment_from_json(const json& j, const std::string& file) {
   json model = get<json>(j, "model", where);
   e.model.path = get<std::string>(model, "path", where);
   e.model.random_seed = get_optional<uint64_t>(model, "random_seed", where);
+  if (auto tokenizer = get_optional<std::string>(model, "tokenizer", where)) e.model.tokenizer = *tokenizer;
   e.device = get<std::string>(j, "device", where);
   e.dtype = get<std::string>(j, "dtype", where);
   json quant = get<json>(j, "quantization", where);
@@ -101,6 +109,10 @@ Experiment experiment_from_json(const json& j, const std::string& file) {
   e.benchmark.new_tokens = get<int64_t>(b, "new_tokens", where);
   e.benchmark.warmup = get<int64_t>(b, "warmup", where);
   e.benchmark.repetitions = get<int64_t>(b, "repetitions", where);
+  json g = get<json>(j, "generation", where);
+  e.generation.max_batch = get<int64_t>(g, "max_batch", where);
+  e.generation.prefix_reuse = get<bool>(g, "prefix_reuse", where);
+  e.generation.cuda_graphs = get<bool>(g, "cuda_graphs", where);
   e.seed = get<uint64_t>(j, "seed", where);
   e.output_dir = get<std::string>(j, "output_dir", where);
   e.timeout_s = get_optional<double>(j, "timeout_s", where);

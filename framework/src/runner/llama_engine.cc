@@ -4,6 +4,7 @@
 #include "model/llama_model.h"
 #include "model/model_files.h"
 #include "runner/model_engine.h"
+#include "tokenizer/open_tokenizer.h"
 
 namespace lq {
 namespace {
@@ -39,11 +40,24 @@ class LlamaEngine final : public ModelEngine, public BenchTarget {
     device_ = resolve_device(e.device);
     dtype_ = resolve_dtype(e.dtype, device_);
     files_ = std::make_unique<ModelFiles>(open_model_files(e.model.path, e.model.random_seed));
+    tokenizer_source_ = files_->tokenizer ? e.model.path.string() : "";
+    if (e.model.tokenizer) {
+      const std::string path = e.model.tokenizer->string();
+      files_->tokenizer = open_tokenizer(*e.model.tokenizer);
+      // Ids past the embedding table would index out of it.
+      if (files_->tokenizer->vocab_size() > files_->config.vocab_size)
+        throw Error(path + ": the tokenizer has " + std::to_string(files_->tokenizer->vocab_size()) +
+                    " tokens, more than the model's vocab_size " + std::to_string(files_->config.vocab_size));
+      tokenizer_source_ = path;
+    }
+    options_.max_batch = e.generation.max_batch;
+    options_.cuda_graphs = e.generation.cuda_graphs;
+    if (!e.generation.prefix_reuse) options_.prefix_cache_bytes = 0;
   }
 
   void quantize(QuantBackend& backend) override {
     model_ = LlamaModel::load(*files_, device_, dtype_, &backend);
-    generator_ = std::make_unique<LlamaGenerator>(model_, files_->tokenizer);
+    generator_ = std::make_unique<LlamaGenerator>(model_, files_->tokenizer, options_);
   }
 
   std::string device() const override { return device_.str(); }
@@ -52,11 +66,19 @@ class LlamaEngine final : public ModelEngine, public BenchTarget {
     return {{"format", files_->format},
             {"dtype", std::string(at::toString(dtype_))},
             {"config", files_->config.to_json()},
-            {"layers", model_->format_summary()}};
+            {"layers", model_->format_summary()},
+            {"tokenizer", tokenizer_source_.empty() ? json(nullptr) : json(tokenizer_source_)},
+            {"generator",
+             {{"max_batch", options_.max_batch},
+              {"prefill_chunk", options_.prefill_chunk},
+              {"prefix_cache_bytes", options_.prefix_cache_bytes},
+              {"cuda_graphs", options_.cuda_graphs}}}};
   }
   Generator& generator() override {
     if (!files_->tokenizer)
-      throw Error("the model has no tokenizer (a bare config.json): tasks cannot run on it");
+      throw Error(
+          "the model has no tokenizer (a bare config.json): tasks cannot run on it; name one with "
+          "model.tokenizer");
     return *generator_;
   }
   BenchTarget& bench_target() override { return *this; }
@@ -79,6 +101,8 @@ class LlamaEngine final : public ModelEngine, public BenchTarget {
   at::Device device_ = at::kCPU;
   at::ScalarType dtype_ = at::kFloat;
   std::unique_ptr<ModelFiles> files_;
+  std::string tokenizer_source_;  // where the tokenizer came from; empty when there is none
+  GeneratorOptions options_;
   std::shared_ptr<LlamaModel> model_;
   std::unique_ptr<LlamaGenerator> generator_;
 };

@@ -1,5 +1,6 @@
 // llama-quant run / sweep: run experiments, each in its own child process, and report the comparison.
 // Also the child side of the sweep runner (`run --child-of PID ...`, see runner/child_protocol.h).
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <set>
@@ -49,6 +50,19 @@ int run_child_mode(Args& args, int64_t parent_pid) {
   return run_child_request(request, make_llama_engine);
 }
 
+// The experiments named by --only, in their order; a name that matches none is a usage error.
+std::vector<Experiment> select_named(std::vector<Experiment> all, const std::vector<std::string>& names) {
+  std::string known;
+  for (const auto& e : all) known += (known.empty() ? "" : ", ") + e.name;
+  for (const auto& name : names)
+    if (std::none_of(all.begin(), all.end(), [&](const Experiment& e) { return e.name == name; }))
+      throw UsageError("--only " + name + ": no experiment has that name (there are: " + known + ")");
+  std::vector<Experiment> out;
+  for (auto& e : all)
+    if (std::find(names.begin(), names.end(), e.name) != names.end()) out.push_back(std::move(e));
+  return out;
+}
+
 // Loads every file with the overrides, validates everything (plugins included) before anything runs.
 std::vector<Experiment> load_all(const std::vector<std::string>& files,
                                  const std::vector<std::string>& overrides,
@@ -95,6 +109,7 @@ int run_experiments(Args& args, bool single_sweep) {
   if (auto device = args.option("device")) overrides.push_back("device=" + *device);
   auto limit = args.integer("limit");
   if (limit && *limit < 1) throw UsageError("--limit must be at least 1");
+  auto only = args.options("only");
   SweepOptions options;
   options.force = args.flag("force");
   if (auto gpus = args.option("gpus")) options.gpus = parse_gpus(*gpus);
@@ -116,6 +131,7 @@ int run_experiments(Args& args, bool single_sweep) {
   if (single_sweep && files.size() != 1) throw UsageError("sweep takes exactly one sweep file");
 
   std::vector<Experiment> experiments = load_all(files, overrides, plugin_dirs, limit);
+  if (!only.empty()) experiments = select_named(std::move(experiments), only);
   install_interrupt_forwarding();
   SweepOutcome outcome = SweepRunner(options).run(experiments);
 
@@ -139,6 +155,7 @@ const char* const kOptions =
     "(repeatable)\n"
     "  --device DEV       cpu, cuda, cuda:N or auto (sets device)\n"
     "  --limit N          evaluate only the first N documents of each task\n"
+    "  --only NAME        run only the experiment of this name, e.g. one variant of a sweep (repeatable)\n"
     "  --force            rerun experiments whose record exists with the same configuration\n"
     "  --gpus 0,1         one worker per GPU, each experiment pinned to one (CUDA_VISIBLE_DEVICES)\n"
     "  --timeout SECONDS  wall-clock limit per experiment (overrides timeout_s)\n"

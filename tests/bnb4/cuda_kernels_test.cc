@@ -1,7 +1,9 @@
 // CUDA kernels against the CPU reference on fresh random inputs each run, with poisoned outputs and
-// guard bytes. Quantization is compared bit for bit given the GPU's own reciprocals (rcp.approx), as
-// is dequantization; the fused matmul to within 1e-3 relative error in fp16 (the rounding of each
-// output type). Skips without a GPU.
+// guard bytes (inputs are allocated to their exact size, so compute-sanitizer sees any over-read).
+// Quantization is compared bit for bit given the GPU's own reciprocals (rcp.approx), as is
+// dequantization; the fused matmul (matrix-vector kernel at M = 1, tiled kernel for 2..16) output by
+// output within the rounding of its type plus a float32 accumulation bound, and overall to 1e-3
+// relative error in fp16. Skips without a GPU.
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
@@ -28,17 +30,18 @@ bool have_gpu() {
   if (!have_gpu()) GTEST_SKIP() << "no CUDA device"
 #define CUDA_OK(expr) ASSERT_EQ((expr), cudaSuccess) << cudaGetErrorString(cudaGetLastError())
 
-// A device buffer of `bytes` followed by guard bytes, all poisoned.
+// A device buffer of `bytes`, poisoned. Outputs get guard bytes after them (checked by contents());
+// inputs are exactly their size.
 class DeviceBuffer {
  public:
-  explicit DeviceBuffer(size_t bytes) : bytes_(bytes) {
-    if (cudaMalloc(&ptr_, bytes + kGuard) != cudaSuccess)
+  explicit DeviceBuffer(size_t bytes, size_t guard = kGuard) : bytes_(bytes), guard_(guard) {
+    if (cudaMalloc(&ptr_, bytes + guard) != cudaSuccess)
       ptr_ = nullptr;
     else
-      cudaMemset(ptr_, kPoison, bytes + kGuard);
+      cudaMemset(ptr_, kPoison, bytes + guard);
   }
-  DeviceBuffer(const void* host, size_t bytes) : DeviceBuffer(bytes) {
-    if (ptr_) cudaMemcpy(ptr_, host, bytes, cudaMemcpyHostToDevice);
+  DeviceBuffer(const void* host, size_t bytes) : DeviceBuffer(bytes, 0) {
+    if (ptr_ && bytes) cudaMemcpy(ptr_, host, bytes, cudaMemcpyHostToDevice);
   }
   ~DeviceBuffer() { cudaFree(ptr_); }
   DeviceBuffer(const DeviceBuffer&) = delete;
@@ -48,7 +51,7 @@ class DeviceBuffer {
     return static_cast<T*>(ptr_);
   }
   std::vector<uint8_t> download() const {
-    std::vector<uint8_t> out(bytes_ + kGuard);
+    std::vector<uint8_t> out(bytes_ + guard_);
     cudaMemcpy(out.data(), ptr_, out.size(), cudaMemcpyDeviceToHost);
     return out;
   }
@@ -65,7 +68,7 @@ class DeviceBuffer {
 
  private:
   void* ptr_ = nullptr;
-  size_t bytes_;
+  size_t bytes_, guard_;
 };
 
 std::mt19937& rng() {
@@ -214,52 +217,147 @@ TEST(Bnb4Cuda, DequantizeIsBitExact) {
           }
 }
 
+// Which fused entry point a check calls.
+enum class Entry { kDispatch, kMatvec, kTiled };
+
+const char* entry_name(Entry e) {
+  return e == Entry::kDispatch ? "dispatch" : e == Entry::kMatvec ? "matvec" : "tiled";
+}
+
+// A random N x K weight quantized on the host, its copy on the device, and its decoded float32 values.
+struct TestWeight {
+  HostQuantized h;
+  DeviceQuantized d;
+  Packed4bit host_view, device_view;
+  std::vector<float> values;
+  TestWeight(int64_t n, int64_t k, int bs, QuantType qt, bool dq)
+      : h(quantize_host(random_input(ElemType::kF32, n * k, bs), ElemType::kF32, n * k, bs, qt, dq)),
+        d(h),
+        host_view(view(h, h.packed.data(), h.absmax.data(), h.codes.data(), h.absmax2.data(), n * k, bs, qt)),
+        device_view(view(h, d.packed.get<uint8_t>(), d.absmax.get<float>(), d.codes.get<uint8_t>(),
+                         d.absmax2.get<float>(), n * k, bs, qt)),
+        values(static_cast<size_t>(n * k)) {
+    dequantize_4bit_cpu(host_view, values.data(), ElemType::kF32);
+  }
+};
+
+// Runs y = x W^T for fresh random x of `type` through `entry` and compares it with matmul_4bit_cpu.
+// Each output: within the rounding of its type (relative 2^-11 fp16, 2^-8 bf16) plus a float32
+// accumulation bound, 2^-24 (K / 32 + 64) sum_k |x_k w_k|, tight enough to catch one chunk or block
+// scale gone wrong. With many outputs also the relative L2 error: 1e-5 fp32, 1e-3 fp16, 8e-3 bf16.
+void check_fused_matmul(const TestWeight& w, ElemType type, int64_t m, int64_t n, int64_t k, Entry entry) {
+  SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(w.host_view.type) + " bs " +
+               std::to_string(w.host_view.blocksize) + (w.host_view.nested() ? " dq" : "") + " M " +
+               std::to_string(m) + " N " + std::to_string(n) + " K " + std::to_string(k) + " " +
+               entry_name(entry));
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<uint8_t> x(static_cast<size_t>(m * k * elem_size(type)));
+  std::vector<float> xf(static_cast<size_t>(m * k));
+  for (int64_t i = 0; i < m * k; ++i) {
+    store_from_float(x.data(), type, i, dist(rng()));
+    xf[i] = load_as_float(x.data(), type, i);
+  }
+  DeviceBuffer dx(x.data(), x.size()), dy(static_cast<size_t>(m * n * elem_size(type)));
+  switch (entry) {
+    case Entry::kDispatch:
+      CUDA_OK(matmul_4bit_cuda(dx.get(), type, m, k, w.device_view, n, dy.get(), nullptr));
+      break;
+    case Entry::kMatvec:
+      ASSERT_EQ(m, 1);
+      CUDA_OK(matvec_4bit_cuda(dx.get(), type, k, w.device_view, n, dy.get(), nullptr));
+      break;
+    case Entry::kTiled:
+      CUDA_OK(matmul_4bit_tiled_cuda(dx.get(), type, m, k, w.device_view, n, dy.get(), nullptr));
+      break;
+  }
+  CUDA_OK(cudaDeviceSynchronize());
+  std::vector<float> ref(static_cast<size_t>(m * n));
+  matmul_4bit_cpu(xf.data(), m, k, w.host_view, n, ref.data());
+  const auto y = dy.contents<uint8_t>();
+  const double out_rel = type == ElemType::kF32 ? 0 : type == ElemType::kF16 ? 0x1p-11 : 0x1p-8;
+  const double acc_rel = 0x1p-24 * static_cast<double>(k / 32 + 64);
+  double err = 0, norm = 0;
+  int bad = 0;
+  for (int64_t i = 0; i < m * n; ++i) {
+    const double v = load_as_float(y.data(), type, i);
+    ASSERT_FALSE(std::isnan(v)) << "output " << i << " not written";
+    double abs_sum = 0;
+    const float* xr = xf.data() + (i / n) * k;
+    const float* wr = w.values.data() + (i % n) * k;
+    for (int64_t e = 0; e < k; ++e) abs_sum += std::fabs(static_cast<double>(xr[e]) * wr[e]);
+    const double bound = out_rel * std::fabs(ref[i]) + acc_rel * abs_sum + 0x1p-24;
+    if (std::fabs(v - ref[i]) > bound && bad++ < 5)
+      ADD_FAILURE() << "output " << i << " (row " << i / n << ", column " << i % n << "): " << v
+                    << " vs reference " << ref[i] << ", bound " << bound;
+    err += (v - ref[i]) * (v - ref[i]);
+    norm += static_cast<double>(ref[i]) * ref[i];
+  }
+  EXPECT_EQ(bad, 0) << "outputs out of bounds";
+  if (m * n >= 32) {
+    const double tol = type == ElemType::kF32 ? 1e-5 : type == ElemType::kF16 ? 1e-3 : 8e-3;
+    EXPECT_LT(std::sqrt(err / norm), tol);
+  }
+}
+
+const int kBlocksizes[] = {32, 64, 128, 256, 512, 1024, 2048, 4096};
+
 TEST(Bnb4Cuda, FusedMatmulMatchesTheReference) {
   SKIP_WITHOUT_GPU();
   struct Shape {
     int64_t n, k;
   } shapes[] = {{64, 256}, {101, 2048}, {48, 8192}, {33, 96}};
-  for (ElemType type : kTypes)
+  for (QuantType qt : kQuantTypes)
+    for (bool dq : {false, true})
+      for (const Shape& s : shapes) {
+        const TestWeight w(s.n, s.k, 64, qt, dq);
+        for (ElemType type : kTypes)
+          for (int64_t m : {1, 2, 5, 16}) check_fused_matmul(w, type, m, s.n, s.k, Entry::kDispatch);
+      }
+}
+
+// The matrix-vector kernel on every blocksize, both codes, both absmax forms and all activation types,
+// over small shapes that exercise each thread layout: one chunk per row (K = 32), odd chunk counts
+// that leave threads of a group idle (K = 96, 160), groups within a warp and across warps, a single
+// row and row counts that leave a CTA partly empty; blocks straddling rows where K is not a multiple
+// of the blocksize.
+TEST(Bnb4Cuda, MatvecMatchesTheReferenceOnEveryLayout) {
+  SKIP_WITHOUT_GPU();
+  for (int bs : kBlocksizes)
     for (QuantType qt : kQuantTypes)
       for (bool dq : {false, true})
-        for (const Shape& s : shapes)
-          for (int64_t m : {1, 2, 5, 16}) {
-            SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(qt) + (dq ? " dq" : "") +
-                         " N " + std::to_string(s.n) + " K " + std::to_string(s.k) + " M " +
-                         std::to_string(m));
-            const int bs = 64;
-            const auto wraw = random_input(ElemType::kF32, s.n * s.k, bs);
-            const HostQuantized h = quantize_host(wraw, ElemType::kF32, s.n * s.k, bs, qt, dq);
-            DeviceQuantized d(h);
-            std::normal_distribution<float> dist(0.0f, 1.0f);
-            std::vector<uint8_t> x(static_cast<size_t>(m * s.k * elem_size(type)));
-            std::vector<float> xf(static_cast<size_t>(m * s.k));
-            for (int64_t i = 0; i < m * s.k; ++i) {
-              store_from_float(x.data(), type, i, dist(rng()));
-              xf[i] = load_as_float(x.data(), type, i);
-            }
-            DeviceBuffer dx(x.data(), x.size()), dy(static_cast<size_t>(m * s.n * elem_size(type)));
-            const Packed4bit dw = view(h, d.packed.get<uint8_t>(), d.absmax.get<float>(),
-                                       d.codes.get<uint8_t>(), d.absmax2.get<float>(), s.n * s.k, bs, qt);
-            CUDA_OK(matmul_4bit_cuda(dx.get(), type, m, s.k, dw, s.n, dy.get(), nullptr));
-            CUDA_OK(cudaDeviceSynchronize());
-            std::vector<float> ref(static_cast<size_t>(m * s.n));
-            matmul_4bit_cpu(xf.data(), m, s.k,
-                            view(h, h.packed.data(), h.absmax.data(), h.codes.data(), h.absmax2.data(),
-                                 s.n * s.k, bs, qt),
-                            s.n, ref.data());
-            const auto y = dy.contents<uint8_t>();
-            double err = 0, norm = 0;
-            for (int64_t i = 0; i < m * s.n; ++i) {
-              const double v = load_as_float(y.data(), type, i);
-              ASSERT_FALSE(std::isnan(v)) << "output " << i << " not written";
-              err += (v - ref[i]) * (v - ref[i]);
-              norm += static_cast<double>(ref[i]) * ref[i];
-            }
-            // fp16 output rounds at 2^-11, bf16 at 2^-8; the sums themselves are float32.
-            const double tol = type == ElemType::kF32 ? 1e-5 : type == ElemType::kF16 ? 1e-3 : 8e-3;
-            EXPECT_LT(std::sqrt(err / norm), tol);
+        for (int64_t n : {1, 3, 33})
+          for (int64_t k : {32, 96, 160, 512, 1024, 4096}) {
+            const TestWeight w(n, k, bs, qt, dq);
+            for (ElemType type : kTypes) check_fused_matmul(w, type, 1, n, k, Entry::kMatvec);
           }
+}
+
+// Layer-sized shapes (N x K over 1, 3, 2048, 8192 x 64, 512, 2048, 8192), which between them pick
+// every rows-per-thread choice; each with both absmax forms and in all three activation types, the
+// code and blocksize varying from shape to shape, NF4 blocksize 64 (the production case) on the
+// largest ones.
+TEST(Bnb4Cuda, MatvecMatchesTheReferenceOnLayerShapes) {
+  SKIP_WITHOUT_GPU();
+  int i = 0;
+  for (int64_t n : {1, 3, 2048, 8192})
+    for (int64_t k : {64, 512, 2048, 8192}) {
+      const bool large = n * k >= 2048 * 2048;
+      for (bool dq : {false, true}) {
+        const TestWeight w(n, k, large ? 64 : kBlocksizes[i % 8],
+                           large ? QuantType::kNF4 : kQuantTypes[i % 2], dq);
+        for (ElemType type : kTypes) check_fused_matmul(w, type, 1, n, k, Entry::kDispatch);
+      }
+      ++i;
+    }
+}
+
+// The tiled kernel still takes M = 1 (the benchmark compares the two kernels there).
+TEST(Bnb4Cuda, TiledKernelAtOneRowMatchesTheReference) {
+  SKIP_WITHOUT_GPU();
+  for (bool dq : {false, true}) {
+    const TestWeight w(2048, 2048, 64, QuantType::kNF4, dq);
+    for (ElemType type : kTypes) check_fused_matmul(w, type, 1, 2048, 2048, Entry::kTiled);
+  }
 }
 
 TEST(Bnb4Cuda, RejectsBadArguments) {
@@ -276,6 +374,25 @@ TEST(Bnb4Cuda, RejectsBadArguments) {
             cudaErrorInvalidValue);
   EXPECT_EQ(matmul_4bit_cuda(buf.get(), ElemType::kF16, 17, 96, w, 33, buf.get(), nullptr),
             cudaErrorInvalidValue);
+  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 100, w, 33, buf.get(), nullptr),
+            cudaErrorInvalidValue);
+  w.n = 0;
+  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 0, w, 33, buf.get(), nullptr), cudaErrorInvalidValue);
+  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 96, w, 0, buf.get(), nullptr), cudaErrorInvalidValue);
+  w.n = 96 * 33;
+  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 96, w, 32, buf.get(), nullptr),
+            cudaErrorInvalidValue);
+  w.blocksize = 48;
+  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 96, w, 33, buf.get(), nullptr),
+            cudaErrorInvalidValue);
+  w.blocksize = 64;
+  EXPECT_EQ(matvec_4bit_cuda(buf.get<uint8_t>() + 2, ElemType::kF16, 96, w, 33, buf.get(), nullptr),
+            cudaErrorMisalignedAddress);
+  w.packed = buf.get<uint8_t>() + 8;
+  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 96, w, 33, buf.get(), nullptr),
+            cudaErrorMisalignedAddress);
+  EXPECT_EQ(matmul_4bit_tiled_cuda(buf.get(), ElemType::kF16, 2, 96, w, 33, buf.get(), nullptr),
+            cudaErrorMisalignedAddress);
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ struct CudaGraphRunner::State {
 void CudaGraphRunner::on_private_stream(const std::function<void()>& body) {
   State& s = *state_;
   c10::cuda::CUDAGuard device_guard(s.device);
-  c10::cuda::CUDAStream caller = at::cuda::getCurrentCUDAStream(s.device.index());
+  c10::cuda::CUDAStream caller = c10::cuda::getCurrentCUDAStream(s.device.index());
   s.ready.record(caller);
   s.ready.block(s.stream);
   {

@@ -25,8 +25,8 @@ cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t 
                              int64_t N, void* y, cudaStream_t stream);
 // The two kernels behind it, callable directly so that tests and benchmarks can compare them at M = 1:
 // the matrix-vector kernel (x: K, y: N) and the small-batch tiled kernel (any M in 1..16).
-cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const Packed4bit& w, int64_t N, void* y,
-                             cudaStream_t stream);
+cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const Packed4bit& w, int64_t N,
+                             void* y, cudaStream_t stream);
 cudaError_t matmul_4bit_tiled_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
                                    int64_t N, void* y, cudaStream_t stream);
 #endif

@@ -81,12 +81,14 @@ __global__ void __launch_bounds__(kThreads)
         absmax[r] = ok ? __ldcs(w.absmax + b) : 0.0f;
       }
     }
-    // ptxas issues a load only as early as its latency model asks, and HBM under load is slower: make
-    // the first decode depend on every code and scale load so that all of them are in flight before
-    // any is consumed. (`zero` is 0 for every valid K, which the compiler cannot know.)
+    // ptxas issues a load only as early as its latency model asks (and may defer or repeat it), while
+    // HBM under load is slower: make every decode depend on every code and scale load so that all of
+    // them are in flight before any is consumed. (`zero` is 0 for every valid K; the compiler cannot
+    // know that.)
     uint32_t all = 0;
 #pragma unroll
-    for (int r = 0; r < kRows; ++r) all |= q[r].x ^ q[r].y ^ q[r].z ^ q[r].w ^ __float_as_uint(absmax[r]) ^ nested_code[r];
+    for (int r = 0; r < kRows; ++r)
+      all |= q[r].x ^ q[r].y ^ q[r].z ^ q[r].w ^ __float_as_uint(absmax[r]) ^ nested_code[r];
 #pragma unroll
     for (int r = 0; r < kRows; ++r) q[r].x |= all & zero;
     float s[kRows] = {};
@@ -104,9 +106,8 @@ __global__ void __launch_bounds__(kThreads)
     for (int r = 0; r < kRows; ++r) {
       float scale = absmax[r];
       if constexpr (kNested)
-        scale = in_k && row0 + r < N
-                    ? nested_absmax(tables.map.v[nested_code[r]], absmax[r], w.offset)
-                    : 0.0f;
+        scale =
+            in_k && row0 + r < N ? nested_absmax(tables.map.v[nested_code[r]], absmax[r], w.offset) : 0.0f;
       acc[r] = fmaf(s[r], scale, acc[r]);
     }
   }
@@ -164,8 +165,8 @@ int multiprocessors() {
 
 }  // namespace
 
-cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const Packed4bit& w, int64_t N, void* y,
-                             cudaStream_t stream) {
+cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const Packed4bit& w, int64_t N,
+                             void* y, cudaStream_t stream) {
   if (const cudaError_t e = check_matmul_args(x, 1, K, w, N); e != cudaSuccess) return e;
   // kt: enough threads along K that each takes about one chunk per row (up to the whole CTA).
   const int64_t chunks = K / 32;

@@ -1,8 +1,9 @@
 // CUDA kernel throughput on the Llama-3.2-1B layer shapes (N x K): the fused 4-bit matmul (M = 1
-// matrix-vector, M = 4 / 16 small batch), dequantize, and fp16 cuBLAS (cublasGemmEx) at the same shapes,
-// plus a device-to-device copy as the bandwidth ceiling. Timed with CUDA events after warm-up; inputs
-// rotate over > 64 MB of distinct buffers so that HBM, not L2, is measured; weights are real quantized
-// random data (never zeros). bytes_per_second counts the bytes each kernel must move.
+// matrix-vector, M = 4 / 16 small batch), the small-batch tiled kernel forced at M = 1 for comparison,
+// dequantize, and fp16 cuBLAS (cublasGemmEx) at the same shapes, plus a device-to-device copy as the
+// bandwidth ceiling. Timed with CUDA events after warm-up; inputs rotate over > 64 MB of distinct
+// buffers so that HBM, not L2, is measured; weights are real quantized random data (never zeros).
+// bytes_per_second counts the bytes each kernel must move.
 #include <benchmark/benchmark.h>
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
@@ -97,8 +98,9 @@ void time_launches(benchmark::State& state, F&& launch) {
   cudaEventDestroy(stop);
 }
 
-// Args: N, K, M.
-void BM_Matmul4bit(benchmark::State& state) {
+// Args: N, K, M. `tiled` sends every M to the small-batch kernel (matmul_4bit_cuda takes M = 1 to the
+// matrix-vector one).
+void run_matmul_4bit(benchmark::State& state, bool tiled) {
   if (!have_gpu()) return state.SkipWithError("no CUDA device");
   const int64_t N = state.range(0), K = state.range(1), M = state.range(2);
   QuantizedCopies w(N, K, 64);
@@ -106,15 +108,24 @@ void BM_Matmul4bit(benchmark::State& state) {
   void* x = device_alloc(M * K * 2);
   void* y = device_alloc(M * N * 2);
   cudaMemcpy(x, xh.data(), M * K * 2, cudaMemcpyHostToDevice);
+  cudaError_t status = cudaSuccess;
   time_launches(state, [&](int i) {
-    bnb4::matmul_4bit_cuda(x, bnb4::ElemType::kF16, M, K, w.view(i % w.copies, 64), N, y, nullptr);
+    const bnb4::Packed4bit v = w.view(i % w.copies, 64);
+    const cudaError_t e = tiled
+                              ? bnb4::matmul_4bit_tiled_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, nullptr)
+                              : bnb4::matmul_4bit_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, nullptr);
+    if (e != cudaSuccess) status = e;
   });
+  if (status != cudaSuccess) state.SkipWithError(cudaGetErrorString(status));
   state.SetBytesProcessed(state.iterations() * (w.weight_bytes + (M * K + M * N) * 2));
   state.counters["weight_GB/s"] = benchmark::Counter(static_cast<double>(state.iterations() * w.weight_bytes),
                                                      benchmark::Counter::kIsRate);
   cudaFree(x);
   cudaFree(y);
 }
+
+void BM_Matmul4bit(benchmark::State& state) { run_matmul_4bit(state, false); }
+void BM_Matmul4bitTiled(benchmark::State& state) { run_matmul_4bit(state, true); }
 
 void BM_Dequantize(benchmark::State& state) {
   if (!have_gpu()) return state.SkipWithError("no CUDA device");
@@ -182,6 +193,7 @@ void Shapes(benchmark::internal::Benchmark* b, std::vector<int64_t> batches) {
 
 BENCHMARK(BM_Copy)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Matmul4bit)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16}); });
+BENCHMARK(BM_Matmul4bitTiled)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_CublasFp16)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16}); });
 BENCHMARK(BM_Dequantize)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 

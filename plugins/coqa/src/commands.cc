@@ -181,8 +181,8 @@ int print_prompts(const std::map<std::string, std::string>& opts, std::ostream& 
 }
 
 // A decimal integer in [min, max] given as --name.
-uint64_t count_option(const std::map<std::string, std::string>& opts, const std::string& name, uint64_t fallback,
-                      uint64_t min, uint64_t max) {
+uint64_t count_option(const std::map<std::string, std::string>& opts, const std::string& name,
+                      uint64_t fallback, uint64_t min, uint64_t max) {
   auto it = opts.find(name);
   if (it == opts.end()) return fallback;
   const std::string& text = it->second;

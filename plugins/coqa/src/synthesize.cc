@@ -76,7 +76,8 @@ Piece piece(std::vector<std::string> texts) {
 std::vector<Domain> domains_of(const Dataset& source, size_t alternatives, SplitMix64& rng) {
   std::vector<Domain> domains;
   for (const Story& story : source.stories) {
-    auto it = std::find_if(domains.begin(), domains.end(), [&](const Domain& d) { return d.name == story.source; });
+    auto it =
+        std::find_if(domains.begin(), domains.end(), [&](const Domain& d) { return d.name == story.source; });
     if (it == domains.end()) {
       domains.push_back({story.source, {}, {}, {}, {}, 0});
       it = domains.end() - 1;
@@ -84,7 +85,8 @@ std::vector<Domain> domains_of(const Dataset& source, size_t alternatives, Split
     for (std::string& s : split_sentences(story.story)) it->sentences.push_back(piece({std::move(s)}));
     for (const Turn& t : story.turns) {
       it->questions.push_back(piece({t.question}));
-      it->answers.push_back(piece({t.answers.begin(), t.answers.begin() + 1 + static_cast<std::ptrdiff_t>(alternatives)}));
+      it->answers.push_back(
+          piece({t.answers.begin(), t.answers.begin() + 1 + static_cast<std::ptrdiff_t>(alternatives)}));
     }
   }
   for (Domain& d : domains) {
@@ -188,8 +190,11 @@ std::string synthesize_dataset_json(const Dataset& source, size_t stories, uint6
     Domain& d = domains[k % domains.size()];
     std::string id = std::to_string(k + 1);
     id = "synth-" + std::string(width - id.size(), '0') + id;
-    const double target = S::kPassageWords - S::kPassageSpread + static_cast<double>(rng.below(2 * S::kPassageSpread + 1));
-    ordered story = {{"source", "synth-" + d.name}, {"id", id}, {"filename", "synthetic"},
+    const double target =
+        S::kPassageWords - S::kPassageSpread + static_cast<double>(rng.below(2 * S::kPassageSpread + 1));
+    ordered story = {{"source", "synth-" + d.name},
+                     {"id", id},
+                     {"filename", "synthetic"},
                      {"story", passage(d, target, rng)}};
     std::vector<std::string> q, a;
     std::vector<std::vector<std::string>> extra(alternatives);

@@ -1,9 +1,10 @@
 // CUDA kernel throughput on the Llama-3.2-1B layer shapes (N x K): the fused 4-bit matmul (M = 1
-// matrix-vector, M = 4 / 16 small batch), the small-batch tiled kernel forced at M = 1 for comparison,
-// dequantize, and fp16 cuBLAS (cublasGemmEx) at the same shapes, plus a device-to-device copy as the
-// bandwidth ceiling. Timed with CUDA events after warm-up; inputs rotate over > 64 MB of distinct
-// buffers so that HBM, not L2, is measured; weights are real quantized random data (never zeros).
-// bytes_per_second counts the bytes each kernel must move.
+// matrix-vector, M = 4 / 16 small batch; at M = 1 also replayed from a CUDA graph, without launch
+// overhead), the small-batch tiled kernel forced at M = 1 for comparison, dequantize, and fp16 cuBLAS
+// (cublasGemmEx) at the same shapes, plus a device-to-device copy as the bandwidth ceiling. Timed with CUDA
+// events after warm-up; inputs rotate over > 64 MB of distinct buffers so that HBM, not L2, is measured;
+// weights are real quantized random data (never zeros). bytes_per_second counts the bytes each kernel must
+// move.
 #include <benchmark/benchmark.h>
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
@@ -98,9 +99,51 @@ void time_launches(benchmark::State& state, F&& launch) {
   cudaEventDestroy(stop);
 }
 
-// Args: N, K, M. `tiled` sends every M to the small-batch kernel (matmul_4bit_cuda takes M = 1 to the
-// matrix-vector one).
-void run_matmul_4bit(benchmark::State& state, bool tiled) {
+// The same with the launch overhead taken out, as a decode step replayed from a CUDA graph sees it:
+// `launches` calls of `launch(i, stream)` (one per weight copy, so each replay still reads HBM) are
+// captured into one graph, and each iteration replays it.
+template <class F>
+void time_graph(benchmark::State& state, int launches, F&& launch) {
+  cudaStream_t stream;
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  if (cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking) != cudaSuccess)
+    return state.SkipWithError("cudaStreamCreate failed");
+  cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal);
+  for (int i = 0; i < launches; ++i) launch(i, stream);
+  const bool captured = cudaStreamEndCapture(stream, &graph) == cudaSuccess;
+  if (!captured || cudaGraphInstantiate(&exec, graph, 0) != cudaSuccess) {
+    if (captured) cudaGraphDestroy(graph);
+    cudaStreamDestroy(stream);
+    return state.SkipWithError("CUDA graph capture failed");
+  }
+  cudaEvent_t start, stop;
+  cudaEventCreate(&start);
+  cudaEventCreate(&stop);
+  for (int i = 0; i < 2; ++i) cudaGraphLaunch(exec, stream);
+  for (auto _ : state) {
+    cudaEventRecord(start, stream);
+    cudaGraphLaunch(exec, stream);
+    cudaEventRecord(stop, stream);
+    cudaEventSynchronize(stop);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, start, stop);
+    state.SetIterationTime(ms / 1e3 / launches);
+  }
+  if (cudaGetLastError() != cudaSuccess) state.SkipWithError("CUDA error");
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  cudaStreamDestroy(stream);
+}
+
+// How a matmul benchmark calls the kernels: matmul_4bit_cuda (M = 1 goes to the matrix-vector kernel)
+// launched on the stream or replayed from a CUDA graph, or the small-batch tiled kernel for every M.
+enum class MatmulMode { kStream, kGraph, kTiled };
+
+// Args: N, K, M.
+void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
   if (!have_gpu()) return state.SkipWithError("no CUDA device");
   const int64_t N = state.range(0), K = state.range(1), M = state.range(2);
   QuantizedCopies w(N, K, 64);
@@ -109,13 +152,17 @@ void run_matmul_4bit(benchmark::State& state, bool tiled) {
   void* y = device_alloc(M * N * 2);
   cudaMemcpy(x, xh.data(), M * K * 2, cudaMemcpyHostToDevice);
   cudaError_t status = cudaSuccess;
-  time_launches(state, [&](int i) {
+  auto launch = [&](int i, cudaStream_t stream) {
     const bnb4::Packed4bit v = w.view(i % w.copies, 64);
-    const cudaError_t e = tiled
-                              ? bnb4::matmul_4bit_tiled_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, nullptr)
-                              : bnb4::matmul_4bit_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, nullptr);
+    const cudaError_t e = mode == MatmulMode::kTiled
+                              ? bnb4::matmul_4bit_tiled_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream)
+                              : bnb4::matmul_4bit_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream);
     if (e != cudaSuccess) status = e;
-  });
+  };
+  if (mode == MatmulMode::kGraph)
+    time_graph(state, w.copies, launch);
+  else
+    time_launches(state, [&](int i) { launch(i, nullptr); });
   if (status != cudaSuccess) state.SkipWithError(cudaGetErrorString(status));
   state.SetBytesProcessed(state.iterations() * (w.weight_bytes + (M * K + M * N) * 2));
   state.counters["weight_GB/s"] = benchmark::Counter(static_cast<double>(state.iterations() * w.weight_bytes),
@@ -124,8 +171,9 @@ void run_matmul_4bit(benchmark::State& state, bool tiled) {
   cudaFree(y);
 }
 
-void BM_Matmul4bit(benchmark::State& state) { run_matmul_4bit(state, false); }
-void BM_Matmul4bitTiled(benchmark::State& state) { run_matmul_4bit(state, true); }
+void BM_Matmul4bit(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kStream); }
+void BM_Matmul4bitGraph(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kGraph); }
+void BM_Matmul4bitTiled(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kTiled); }
 
 void BM_Dequantize(benchmark::State& state) {
   if (!have_gpu()) return state.SkipWithError("no CUDA device");
@@ -193,6 +241,7 @@ void Shapes(benchmark::internal::Benchmark* b, std::vector<int64_t> batches) {
 
 BENCHMARK(BM_Copy)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Matmul4bit)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16}); });
+BENCHMARK(BM_Matmul4bitGraph)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_Matmul4bitTiled)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_CublasFp16)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16}); });
 BENCHMARK(BM_Dequantize)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });

@@ -44,7 +44,7 @@ __device__ __forceinline__ float decode(const uint4& q, int e, float lane_value)
 }
 
 template <typename T, int kRows, bool kNested>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreads, 4)
     matvec_4bit_kernel(const T* __restrict__ x, int64_t K, Packed4bit w, int64_t N, int kt,
                        Tables<kNested> tables, T* __restrict__ y) {
   constexpr int kElems = 16 / sizeof(T);  // x elements per 16-byte unit

@@ -35,12 +35,13 @@ __device__ __forceinline__ uint32_t word(const uint4& q, int i) {
   return i == 0 ? q.x : i == 1 ? q.y : i == 2 ? q.z : q.w;
 }
 
-// Value of element e (0..31) of a 16-byte chunk of codes (byte e / 2, high nibble first), taken from
-// the lane that holds that code's table entry.
+// Value of element e (0..31) of a 16-byte chunk of codes (byte e / 2, high nibble first). Both half-
+// warps hold the 16 values (lane l has entry l % 16), and a width-16 shuffle reads lane
+// (l & 16) | (index & 15): shfl.sync keeps only the index's low bits, so the code needs no mask.
 __device__ __forceinline__ float decode(const uint4& q, int e, float lane_value) {
   const int byte = e / 2;
-  const uint32_t code = (word(q, byte / 4) >> ((byte % 4) * 8 + (e % 2 ? 0 : 4))) & 15u;
-  return __shfl_sync(kFullMask, lane_value, static_cast<int>(code));
+  const uint32_t bits = word(q, byte / 4) >> ((byte % 4) * 8 + (e % 2 ? 0 : 4));
+  return __shfl_sync(kFullMask, lane_value, static_cast<int>(bits), 16);
 }
 
 template <typename T, int kRows, bool kNested>

@@ -3,7 +3,8 @@
 // and ~1 us latency that needs ~20 KB of loads in flight on each of the 132 SMs, even for N = 2048:
 //  - kt threads (a power of two up to the CTA) split K for a group of kRows rows; each thread takes
 //    one 32-element chunk (16 bytes of codes) of each of its rows per step and issues all kRows code
-//    loads and their scale loads before consuming any;
+//    loads and their scale loads (streaming, evict-first) before consuming any; at most 64 registers
+//    keep 4 CTAs on an SM, so the 512 CTAs of a 2048 x 8192 or 8192 x 2048 layer run in one wave;
 //  - x is read straight from global memory (L1-resident after the first touch), once per chunk for
 //    all kRows rows: nothing is staged and no barrier stands before the weight loads;
 //  - the 16 code values live one per lane and are read with __shfl_sync; the 256-entry dynamic map of

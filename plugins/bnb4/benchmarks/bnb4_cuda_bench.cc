@@ -1,10 +1,10 @@
 // CUDA kernel throughput on the Llama-3.2-1B layer shapes (N x K): the fused 4-bit matmul (M = 1
-// matrix-vector, M = 4 / 16 small batch; at M = 1 also replayed from a CUDA graph, without launch
-// overhead), the small-batch tiled kernel forced at M = 1 for comparison, dequantize, and fp16 cuBLAS
-// (cublasGemmEx) at the same shapes, plus a device-to-device copy as the bandwidth ceiling. Timed with CUDA
-// events after warm-up; inputs rotate over > 64 MB of distinct buffers so that HBM, not L2, is measured;
-// weights are real quantized random data (never zeros). bytes_per_second counts the bytes each kernel must
-// move.
+// matrix-vector, M = 4 / 16 small batch; at M = 1 also with double-quantized absmax, and replayed from
+// a CUDA graph, without launch overhead), the small-batch tiled kernel forced at M = 1 for comparison,
+// dequantize, and fp16 cuBLAS (cublasGemmEx) at the same shapes, plus a device-to-device copy as the
+// bandwidth ceiling. Timed with CUDA events after warm-up; inputs rotate over > 64 MB of distinct buffers so
+// that HBM, not L2, is measured; weights are real quantized random data (never zeros). bytes_per_second
+// counts the bytes each kernel must move.
 #include <benchmark/benchmark.h>
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "numerics/dequantize_4bit.h"
+#include "numerics/double_quant.h"
 #include "numerics/matmul_4bit.h"
 #include "numerics/quantize_4bit.h"
 
@@ -41,36 +42,71 @@ std::vector<uint16_t> random_half(int64_t n, uint32_t seed, float scale) {
   return v;
 }
 
-// Enough copies of one quantized N x K weight to exceed L2 several times over.
+// Enough copies of one quantized N x K weight to exceed L2 several times over (distinct addresses, same
+// values). `nested` keeps the absmax double-quantized (8-bit codes + a float per 256 blocks), as
+// double_quant: true does.
 struct QuantizedCopies {
   int64_t n = 0;
+  bool nested = false;
+  float offset = 0;
   int copies = 0;
-  std::vector<void*> packed, absmax;
-  int64_t weight_bytes = 0;  // packed + absmax of one copy
-  QuantizedCopies(int64_t rows, int64_t cols, int blocksize) : n(rows * cols) {
+  std::vector<void*> packed, absmax, codes, absmax2;
+  int64_t weight_bytes = 0;  // what a matmul reads of one copy: codes and scales
+  QuantizedCopies(int64_t rows, int64_t cols, int blocksize, bool nested_absmax = false)
+      : n(rows * cols), nested(nested_absmax) {
     const auto w = random_half(n, 1, 0.02f);
+    const int64_t pb = bnb4::packed_bytes(n), blocks = bnb4::num_blocks(n, blocksize);
+    const int64_t blocks2 = bnb4::num_blocks(blocks, bnb4::kNestedBlocksize);
     void* src = device_alloc(n * 2);
+    void* packed0 = device_alloc(pb);
+    void* absmax0 = device_alloc(blocks * 4);
     cudaMemcpy(src, w.data(), n * 2, cudaMemcpyHostToDevice);
-    const int64_t pb = bnb4::packed_bytes(n), ab = bnb4::num_blocks(n, blocksize) * 4;
-    weight_bytes = pb + ab;
+    bnb4::quantize_4bit_cuda(src, bnb4::ElemType::kF16, n, blocksize, bnb4::QuantType::kNF4,
+                             static_cast<uint8_t*>(packed0), static_cast<float*>(absmax0), nullptr);
+    std::vector<uint8_t> host_codes;
+    std::vector<float> host_absmax2;
+    if (nested) {
+      std::vector<float> a(static_cast<size_t>(blocks));
+      cudaMemcpy(a.data(), absmax0, blocks * 4, cudaMemcpyDeviceToHost);
+      offset = bnb4::absmax_mean(a.data(), blocks);
+      host_codes.resize(a.size());
+      host_absmax2.resize(static_cast<size_t>(blocks2));
+      bnb4::double_quant_cpu(a.data(), blocks, offset, host_codes.data(), host_absmax2.data());
+    }
+    weight_bytes = pb + (nested ? blocks + blocks2 * 4 : blocks * 4);
     copies = static_cast<int>(std::max<int64_t>(2, kRotateBytes / weight_bytes + 1));
     for (int i = 0; i < copies; ++i) {
       packed.push_back(device_alloc(pb));
-      absmax.push_back(device_alloc(ab));
-      bnb4::quantize_4bit_cuda(src, bnb4::ElemType::kF16, n, blocksize, bnb4::QuantType::kNF4,
-                               static_cast<uint8_t*>(packed[i]), static_cast<float*>(absmax[i]), nullptr);
+      cudaMemcpy(packed[i], packed0, pb, cudaMemcpyDeviceToDevice);
+      if (nested) {
+        codes.push_back(device_alloc(blocks));
+        absmax2.push_back(device_alloc(blocks2 * 4));
+        cudaMemcpy(codes[i], host_codes.data(), blocks, cudaMemcpyHostToDevice);
+        cudaMemcpy(absmax2[i], host_absmax2.data(), blocks2 * 4, cudaMemcpyHostToDevice);
+      } else {
+        absmax.push_back(device_alloc(blocks * 4));
+        cudaMemcpy(absmax[i], absmax0, blocks * 4, cudaMemcpyDeviceToDevice);
+      }
     }
     cudaDeviceSynchronize();
     cudaFree(src);
+    cudaFree(packed0);
+    cudaFree(absmax0);
   }
   ~QuantizedCopies() {
-    for (void* p : packed) cudaFree(p);
-    for (void* p : absmax) cudaFree(p);
+    for (auto* list : {&packed, &absmax, &codes, &absmax2})
+      for (void* p : *list) cudaFree(p);
   }
   bnb4::Packed4bit view(int i, int blocksize) const {
     bnb4::Packed4bit v;
     v.packed = static_cast<const uint8_t*>(packed[i]);
-    v.absmax = static_cast<const float*>(absmax[i]);
+    if (nested) {
+      v.nested_codes = static_cast<const uint8_t*>(codes[i]);
+      v.absmax2 = static_cast<const float*>(absmax2[i]);
+      v.offset = offset;
+    } else {
+      v.absmax = static_cast<const float*>(absmax[i]);
+    }
     v.n = n;
     v.blocksize = blocksize;
     return v;
@@ -139,14 +175,15 @@ void time_graph(benchmark::State& state, int launches, F&& launch) {
 }
 
 // How a matmul benchmark calls the kernels: matmul_4bit_cuda (M = 1 goes to the matrix-vector kernel)
-// launched on the stream or replayed from a CUDA graph, or the small-batch tiled kernel for every M.
-enum class MatmulMode { kStream, kGraph, kTiled };
+// launched on the stream, the same with the absmax double-quantized, the same replayed from a CUDA
+// graph, or the small-batch tiled kernel for every M.
+enum class MatmulMode { kStream, kNested, kGraph, kTiled };
 
 // Args: N, K, M.
 void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
   if (!have_gpu()) return state.SkipWithError("no CUDA device");
   const int64_t N = state.range(0), K = state.range(1), M = state.range(2);
-  QuantizedCopies w(N, K, 64);
+  QuantizedCopies w(N, K, 64, mode == MatmulMode::kNested);
   const auto xh = random_half(M * K, 2, 1.0f);
   void* x = device_alloc(M * K * 2);
   void* y = device_alloc(M * N * 2);
@@ -172,6 +209,7 @@ void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
 }
 
 void BM_Matmul4bit(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kStream); }
+void BM_Matmul4bitNested(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kNested); }
 void BM_Matmul4bitGraph(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kGraph); }
 void BM_Matmul4bitTiled(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kTiled); }
 
@@ -241,6 +279,7 @@ void Shapes(benchmark::internal::Benchmark* b, std::vector<int64_t> batches) {
 
 BENCHMARK(BM_Copy)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Matmul4bit)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16}); });
+BENCHMARK(BM_Matmul4bitNested)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_Matmul4bitGraph)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_Matmul4bitTiled)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_CublasFp16)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16}); });

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "llama_quant/diagnostics.h"
+#include "ops/fused_ops.h"
 
 namespace lq {
 
@@ -51,6 +52,9 @@ RopeAngles rope_angles(const at::Tensor& positions, const at::Tensor& inv_freq, 
 }
 
 at::Tensor apply_rope(const at::Tensor& x, const RopeAngles& angles) {
+#ifdef LQ_HAVE_CUDA
+  if (x.is_cuda()) return apply_rope_cuda(x, angles.cos, angles.sin);
+#endif
   const int64_t half = x.size(-1) / 2;
   at::Tensor rotated = at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
   return x * angles.cos.unsqueeze(1) + rotated * angles.sin.unsqueeze(1);

@@ -99,7 +99,8 @@ TEST_F(ConfigGeneration, ErrorsAtTheirLines) {
   EXPECT_TRUE(HasError(diag, at("e.yaml", 4, 14) +
                                  "model.tokenizer 'missing/tokenizer.json' not found (looked for " +
                                  (dir_ / "missing" / "tokenizer.json").generic_string()));
-  EXPECT_TRUE(HasError(diag, at("e.yaml", 6, 14) + "'generation.max_batch' must be an integer >= 1, got 0"));
+  EXPECT_TRUE(HasError(
+      diag, at("e.yaml", 6, 14) + "'generation.max_batch' must be an integer >= 1, got an integer (0)"));
   EXPECT_TRUE(
       HasError(diag, at("e.yaml", 7, 17) + "'generation.prefix_reuse' must be true or false, got a string"));
   EXPECT_TRUE(HasError(

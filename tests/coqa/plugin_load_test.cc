@@ -22,10 +22,12 @@ TEST_F(CoqaPlugin, DeclaresTheTaskAndItsVerbs) {
   const LoadedPlugin* p = registry.find("coqa");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->kind, "task");
-  ASSERT_EQ(p->commands.size(), 2u);
+  ASSERT_EQ(p->commands.size(), 3u);
   EXPECT_EQ(std::string(p->commands[0].name), "coqa-score");
   EXPECT_EQ(std::string(p->commands[1].name), "coqa-prompts");
+  EXPECT_EQ(std::string(p->commands[2].name), "coqa-synthesize");
   EXPECT_EQ(registry.find_command("coqa-prompts"), p);
+  EXPECT_EQ(registry.find_command("coqa-synthesize"), p);
 }
 
 TEST_F(CoqaPlugin, RunsAVerb) {

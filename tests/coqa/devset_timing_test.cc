@@ -56,5 +56,22 @@ TEST(CoqaDevsetTiming, EveryVariantRunsWithItsGenerationSettings) {
   }
 }
 
+TEST(CoqaDevsetTiming, TokenizerLargerThanTheModelsVocabularyIsALoadError) {
+  const fs::path small = fs::path(LQ_TEST_DIR) / "runner" / "data" / "tiny_llama" / "config.json";  // 64 ids
+  Diagnostics diag;
+  const auto experiments =
+      load_experiments(fs::path(LQ_SOURCE_DIR) / "configs" / "coqa_devset_timing.yaml",
+                       {"model.path=" + small.string(), "device=cpu", "dtype=float32"}, diag);
+  ASSERT_TRUE(diag.ok()) << diag.str();
+  const ResultRecord r = ExperimentRunner(make_llama_engine).run(experiments.at(0));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->stage, "load");
+  EXPECT_NE(r.error->message.find(experiments.at(0).model.tokenizer->string() +
+                                  ": the tokenizer has 128256 tokens"),
+            std::string::npos)
+      << r.error->message;
+  EXPECT_NE(r.error->message.find("vocab_size 64"), std::string::npos) << r.error->message;
+}
+
 }  // namespace
 }  // namespace lq::coqa

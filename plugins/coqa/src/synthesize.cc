@@ -17,7 +17,7 @@ using ordered = nlohmann::ordered_json;
 
 struct Piece {
   std::vector<std::string> texts;  // a sentence or question; an answer and its alternatives
-  double words = 0;                // of texts[0]
+  int64_t words = 0;               // of texts[0]
 };
 
 struct Domain {
@@ -69,7 +69,7 @@ std::vector<std::string> split_sentences(std::string_view text) {
 }
 
 Piece piece(std::vector<std::string> texts) {
-  const auto words = static_cast<double>(word_count(texts.front()));
+  const auto words = static_cast<int64_t>(word_count(texts.front()));
   return {std::move(texts), words};
 }
 
@@ -99,19 +99,21 @@ std::vector<Domain> domains_of(const Dataset& source, size_t alternatives, Split
   return domains;
 }
 
-// Running word count of the pieces picked so far, steered towards a target mean.
+// Running word count of the pieces picked so far, steered towards a target mean. Integer arithmetic
+// (hundredths of a word), so that no platform rounds a comparison differently.
 struct Steered {
-  double target;
-  double words = 0;
-  size_t count = 0;
+  int64_t target_x100;
+  int64_t words = 0;
+  int64_t count = 0;
 
   // Of two random pieces, the one that leaves the running mean nearer the target: real text whose
   // average follows the published one although the source's average differs.
   const Piece& pick(const std::vector<Piece>& pool, SplitMix64& rng) {
     const Piece& a = pool[rng.below(pool.size())];
     const Piece& b = pool[rng.below(pool.size())];
-    const double goal = target * static_cast<double>(count + 1) - words;
-    const Piece& chosen = std::abs(a.words - goal) <= std::abs(b.words - goal) ? a : b;
+    const int64_t goal_x100 = target_x100 * (count + 1) - 100 * words;
+    const Piece& chosen =
+        std::llabs(100 * a.words - goal_x100) <= std::llabs(100 * b.words - goal_x100) ? a : b;
     words += chosen.words;
     ++count;
     return chosen;
@@ -120,11 +122,11 @@ struct Steered {
 
 // Sentences until the passage is as near `target` words as the next sentence allows, without repeating
 // one until the domain's sentences are used up; a blank line every four sentences.
-std::string passage(Domain& d, double target, SplitMix64& rng) {
+std::string passage(Domain& d, int64_t target, SplitMix64& rng) {
   std::vector<bool> used(d.sentences.size(), false);
   size_t used_count = 0;
   std::string text;
-  double words = 0;
+  int64_t words = 0;
   for (size_t n = 0;; ++n) {
     size_t i;
     if (n == 0) {
@@ -139,7 +141,7 @@ std::string passage(Domain& d, double target, SplitMix64& rng) {
       while (used[i]);
     }
     const Piece& s = d.sentences[i];
-    if (n > 0 && words + s.words / 2 > target) return text;
+    if (n > 0 && 2 * words + s.words > 2 * target) return text;
     used[i] = true;
     ++used_count;
     if (n > 0) text += n % 4 == 0 ? "\n\n" : " ";
@@ -182,7 +184,7 @@ std::string synthesize_dataset_json(const Dataset& source, size_t stories, uint6
   SplitMix64 rng(seed);
   std::vector<Domain> domains = domains_of(source, alternatives, rng);
   const std::vector<size_t> turns = turn_counts(stories, rng);
-  Steered questions{S::kQuestionWords}, answers{S::kAnswerWords};
+  Steered questions{std::llround(S::kQuestionWords * 100)}, answers{std::llround(S::kAnswerWords * 100)};
   const size_t width = std::max<size_t>(4, std::to_string(stories).size());
 
   ordered data = ordered::array();
@@ -190,8 +192,8 @@ std::string synthesize_dataset_json(const Dataset& source, size_t stories, uint6
     Domain& d = domains[k % domains.size()];
     std::string id = std::to_string(k + 1);
     id = "synth-" + std::string(width - id.size(), '0') + id;
-    const double target =
-        S::kPassageWords - S::kPassageSpread + static_cast<double>(rng.below(2 * S::kPassageSpread + 1));
+    const int64_t target = static_cast<int64_t>(S::kPassageWords) - static_cast<int64_t>(S::kPassageSpread) +
+                           static_cast<int64_t>(rng.below(2 * S::kPassageSpread + 1));
     ordered story = {{"source", "synth-" + d.name},
                      {"id", id},
                      {"filename", "synthetic"},

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config/config_loader.h"
+#include "../support/remove_tree.h"
 
 namespace lq::testing {
 
@@ -18,10 +19,10 @@ class ConfigTest : public ::testing::Test {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = std::filesystem::temp_directory_path() / ("lq_config_" + std::string(info->test_suite_name()) +
                                                      "_" + info->name() + "_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
+    lq::test::remove_tree(dir_);
     std::filesystem::create_directories(dir_);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void TearDown() override { lq::test::remove_tree(dir_); }
 
   // Writes `text` to dir/name and returns its path.
   std::filesystem::path write(const std::string& name, const std::string& text) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include "../support/remove_tree.h"
 
 namespace lq::coqa::test {
 
@@ -31,7 +32,7 @@ class ScratchFile {
     path_ = dir_ / name;
     std::ofstream(path_, std::ios::binary) << content;
   }
-  ~ScratchFile() { std::filesystem::remove_all(dir_); }
+  ~ScratchFile() { lq::test::remove_tree(dir_); }
   const std::filesystem::path& path() const { return path_; }
   const std::filesystem::path& dir() const { return dir_; }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "llama_quant/diagnostics.h"
+#include "../support/remove_tree.h"
 
 namespace lq::test {
 
@@ -22,10 +23,10 @@ class ScratchDir {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     path_ = std::filesystem::temp_directory_path() / ("lq_io_" + std::string(info->test_suite_name()) + "_" +
                                                       info->name() + "_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(path_);
+    lq::test::remove_tree(path_);
     std::filesystem::create_directories(path_);
   }
-  ~ScratchDir() { std::filesystem::remove_all(path_); }
+  ~ScratchDir() { lq::test::remove_tree(path_); }
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 

@@ -11,6 +11,7 @@
 #include "report_records.h"
 #include "runner/atomic_file.h"
 #include "runner/output_layout.h"
+#include "../support/remove_tree.h"
 
 namespace fs = std::filesystem;
 using namespace lq;
@@ -20,7 +21,7 @@ namespace {
 fs::path scratch() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   fs::path dir = fs::temp_directory_path() / ("lq_report_test_" + std::to_string(::getpid())) / info->name();
-  fs::remove_all(dir);
+  lq::test::remove_tree(dir);
   fs::create_directories(dir);
   return dir;
 }

@@ -10,6 +10,7 @@
 #include "config/experiment.h"
 #include "runner/experiment_json.h"
 #include "llama_quant/sha256.h"
+#include "../support/remove_tree.h"
 
 namespace lq::fake {
 
@@ -17,7 +18,7 @@ inline std::filesystem::path scratch_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   auto dir = std::filesystem::temp_directory_path() / ("lq_runner_test_" + std::to_string(::getpid())) /
              (std::string(info->test_suite_name()) + "." + info->name());
-  std::filesystem::remove_all(dir);
+  lq::test::remove_tree(dir);
   std::filesystem::create_directories(dir);
   return dir;
 }

@@ -7,6 +7,7 @@
 
 #include "llama_quant/diagnostics.h"
 #include "tokenizer/bpe_tokenizer.h"
+#include "../support/remove_tree.h"
 
 namespace lq {
 namespace {
@@ -17,7 +18,7 @@ class BadFile : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("lq_bad_tokenizer_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void TearDown() override { lq::test::remove_tree(dir_); }
 
   // Writes `content` as tokenizer.json and expects loading it to fail with `message` in the error.
   void expect_error(const std::string& content, const std::string& message) {

@@ -9,6 +9,7 @@
 
 #include "fixtures.h"
 #include "tokenizer/bpe_tokenizer.h"
+#include "../support/remove_tree.h"
 
 namespace lq {
 namespace {
@@ -57,7 +58,7 @@ TEST(SpecialTokens, TemplatePostProcessorAddsBos) {
       test::read_text_file(test::tokenizer_fixtures() / "llama3/parity_llama32_post_processor.json"));
   auto path = llama32_tokenizer_json(fixture.at("post_processor"));
   auto t = load_tokenizer_json(path);
-  std::filesystem::remove_all(path.parent_path());
+  lq::test::remove_tree(path.parent_path());
   EXPECT_EQ(t->bos_id(), 128000);  // no tokenizer_config.json: the post-processor's first token
   EXPECT_EQ(t->eos_ids(), (std::vector<TokenId>{128001, 128008, 128009}));
   ASSERT_GE(fixture.at("cases").size(), 20u);

@@ -1,4 +1,5 @@
 // CUDA memory statistics; built only with a CUDA libtorch.
+#include <ATen/ATen.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <cuda_runtime_api.h>
 
@@ -15,6 +16,10 @@ c10::DeviceIndex index_of(const std::string& device) {
 }  // namespace
 
 void reset_cuda_peak(const std::string& device) {
+  // The allocator learns its devices when CUDA first allocates; before that resetPeakStats throws
+  // "Invalid device argument" (an experiment on an explicit --device cuda resets before any CUDA work).
+  // One byte on the device initialises it.
+  at::empty({1}, at::TensorOptions().dtype(at::kByte).device(at::Device(at::kCUDA, index_of(device))));
   c10::cuda::CUDACachingAllocator::resetPeakStats(index_of(device));
 }
 

@@ -62,9 +62,9 @@ void report(benchmark::State& state, int64_t tokens_per_iteration) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-void BM_EncodeStory(benchmark::State& state, const std::string& model) {
+// Encodes `text` with `model`'s tokenizer once per iteration.
+void encode_text(benchmark::State& state, const std::string& model, const std::string& text) {
   auto t = fixture(model);
-  const std::string text = story_5000_words();
   int64_t tokens = 0;
   for (auto _ : state) {
     auto ids = t->encode(text);
@@ -74,16 +74,13 @@ void BM_EncodeStory(benchmark::State& state, const std::string& model) {
   report(state, tokens);
 }
 
+void BM_EncodeStory(benchmark::State& state, const std::string& model) {
+  encode_text(state, model, story_5000_words());
+}
+
+// Every word new to the merge cache: the cost of BPE itself.
 void BM_EncodeUncachedWords(benchmark::State& state, const std::string& model) {
-  auto t = fixture(model);
-  const std::string text = distinct_words(300000);
-  int64_t tokens = 0;
-  for (auto _ : state) {
-    auto ids = t->encode(text);
-    tokens = static_cast<int64_t>(ids.size());
-    benchmark::DoNotOptimize(ids.data());
-  }
-  report(state, tokens);
+  encode_text(state, model, distinct_words(300000));
 }
 
 void BM_DecodeStory(benchmark::State& state, const std::string& model) {

@@ -143,7 +143,9 @@ json optional_json(const std::optional<int64_t>& v) { return v ? json(*v) : json
 json optional_json(const std::optional<uint64_t>& v) { return v ? json(*v) : json(nullptr); }
 json optional_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
-json to_json(const Experiment& e) {
+}  // namespace
+
+json resolved_json(const Experiment& e) {
   json tasks = json::array();
   for (const auto& t : e.tasks)
     tasks.push_back({{"name", t.name},
@@ -175,12 +177,15 @@ json to_json(const Experiment& e) {
       {"generation",
        {{"max_batch", e.generation.max_batch},
         {"prefix_reuse", e.generation.prefix_reuse},
+        {"prefix_cache_mb", e.generation.prefix_cache_mb},
         {"cuda_graphs", e.generation.cuda_graphs}}},
       {"seed", e.seed},
       {"output_dir", e.output_dir.generic_string()},
       {"timeout_s", optional_json(e.timeout_s)},
       {"plugin_paths", plugin_paths}};
 }
+
+namespace {
 
 void read_model(const Checker& c, Experiment& e) {
   if (!c.mapping("/model", true)) return;
@@ -260,9 +265,10 @@ void read_benchmark(const Checker& c, BenchmarkSpec& b) {
 
 void read_generation(const Checker& c, GenerationSpec& g) {
   if (!c.mapping("/generation", false)) return;
-  c.only_keys("/generation", {"max_batch", "prefix_reuse", "cuda_graphs"});
+  c.only_keys("/generation", {"max_batch", "prefix_reuse", "prefix_cache_mb", "cuda_graphs"});
   g.max_batch = c.integer("/generation/max_batch", 1).value_or(g.max_batch);
   g.prefix_reuse = c.boolean("/generation/prefix_reuse").value_or(g.prefix_reuse);
+  g.prefix_cache_mb = c.integer("/generation/prefix_cache_mb", 1).value_or(g.prefix_cache_mb);
   g.cuda_graphs = c.boolean("/generation/cuda_graphs").value_or(g.cuda_graphs);
 }
 
@@ -321,7 +327,7 @@ std::optional<Experiment> build_experiment(const Document& doc, const fs::path& 
 
   diag.append(found);
   if (!found.ok()) return std::nullopt;
-  e.resolved = to_json(e);
+  e.resolved = resolved_json(e);
   e.config_hash = sha256_hex(canonical_dump(e.resolved));
   return e;
 }

@@ -23,6 +23,10 @@ const std::vector<std::string>& experiment_keys();
 std::optional<Experiment> build_experiment(const Document& doc, const std::filesystem::path& source_file,
                                            Diagnostics& diag);
 
+// The experiment as resolved JSON: every key of the YAML schema with its final value (the record's
+// "config", the source of config_hash, and what a child process is handed).
+json resolved_json(const Experiment& e);
+
 // The canonical text an experiment's config_hash is the SHA-256 of: its resolved JSON, keys sorted.
 std::string canonical_dump(const json& resolved);
 

@@ -76,7 +76,7 @@ struct GgufEntry {
   int64_t permute_heads = 0;  // > 0: rows were permuted by llama.cpp for this many heads
 };
 
-class GgufSource final : public TensorSource {
+class GgufSource final : public IndexedTensorSource<GgufEntry> {
  public:
   GgufSource(std::shared_ptr<const MappedFile> file, std::shared_ptr<const GgufFile> gguf,
              const LlamaConfig& c)
@@ -107,23 +107,11 @@ class GgufSource final : public TensorSource {
     description_ += ")";
   }
 
-  std::vector<std::string> names() const override {
-    std::vector<std::string> out;
-    for (const auto& [name, e] : entries_) out.push_back(name);
-    return out;
-  }
-  bool has(const std::string& name) const override { return entries_.count(name) != 0; }
-  const TensorMeta* meta(const std::string& name) const override {
-    auto it = entries_.find(name);
-    return it == entries_.end() ? nullptr : &it->second.meta;
-  }
-  std::string describe() const override { return description_; }
-
   at::Tensor load(const std::string& name, at::ScalarType dtype,
                   const std::vector<int64_t>& expected_shape) const override {
-    auto it = entries_.find(name);
-    if (it == entries_.end()) throw Error(file_->name() + ": no tensor maps to '" + name + "'");
-    const GgufEntry& e = it->second;
+    const GgufEntry* found = find(name);
+    if (!found) throw Error(file_->name() + ": no tensor maps to '" + name + "'");
+    const GgufEntry& e = *found;
     const std::string what = file_->name() + ": tensor '" + e.info->name + "' ('" + name + "')";
     check_shape(file_->name(), name, e.meta.shape, expected_shape);
     check_float_dtype(file_->name(), name, dtype);
@@ -161,8 +149,6 @@ class GgufSource final : public TensorSource {
 
   std::shared_ptr<const MappedFile> file_;
   std::shared_ptr<const GgufFile> gguf_;
-  std::map<std::string, GgufEntry> entries_;
-  std::string description_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "io/json_file.h"
 #include "io/mapped_file.h"
 #include "io/safetensors_file.h"
 #include "llama_quant/diagnostics.h"
@@ -26,7 +27,7 @@ at::ScalarType storage_dtype(const std::string& dtype) {
   return at::kBFloat16;  // only called for loadable dtypes
 }
 
-class SafetensorsSource final : public TensorSource {
+class SafetensorsSource final : public IndexedTensorSource<Entry> {
  public:
   explicit SafetensorsSource(const std::vector<fs::path>& files) {
     std::set<std::string> dtypes;
@@ -52,25 +53,13 @@ class SafetensorsSource final : public TensorSource {
     description_ += " (" + list + ")";
   }
 
-  std::vector<std::string> names() const override {
-    std::vector<std::string> out;
-    for (const auto& [name, e] : entries_) out.push_back(name);
-    return out;
-  }
-  bool has(const std::string& name) const override { return entries_.count(name) != 0; }
-  const TensorMeta* meta(const std::string& name) const override {
-    auto it = entries_.find(name);
-    return it == entries_.end() ? nullptr : &it->second.meta;
-  }
-  std::string describe() const override { return description_; }
-
   at::Tensor load(const std::string& name, at::ScalarType dtype,
                   const std::vector<int64_t>& expected_shape) const override {
-    auto it = entries_.find(name);
-    if (it == entries_.end())
+    const Entry* found = find(name);
+    if (!found)
       throw Error((file_names_.empty() ? std::string("safetensors") : file_names_[0]) + ": no tensor '" +
                   name + "'");
-    const Entry& e = it->second;
+    const Entry& e = *found;
     check_shape(e.meta.file, name, e.meta.shape, expected_shape);
     check_float_dtype(e.meta.file, name, dtype);
     if (!e.meta.loadable)
@@ -82,20 +71,8 @@ class SafetensorsSource final : public TensorSource {
   }
 
  private:
-  std::map<std::string, Entry> entries_;
   std::vector<std::string> file_names_;
-  std::string description_;
 };
-
-json read_json_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open");
-  try {
-    return json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error(path.string() + ": not valid JSON: " + e.what());
-  }
-}
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,32 @@ class TensorSource : public WeightSource {
  public:
   // nullptr when the source has no tensor of that name.
   virtual const TensorMeta* meta(const std::string& name) const = 0;
+};
+
+// A TensorSource over a name -> Entry map built by the constructor, each Entry carrying its `meta`: the
+// lookups every format answers the same way.
+template <class Entry>
+class IndexedTensorSource : public TensorSource {
+ public:
+  std::vector<std::string> names() const override {
+    std::vector<std::string> out;
+    for (const auto& [name, e] : entries_) out.push_back(name);
+    return out;
+  }
+  bool has(const std::string& name) const override { return entries_.count(name) != 0; }
+  const TensorMeta* meta(const std::string& name) const override {
+    const Entry* e = find(name);
+    return e ? &e->meta : nullptr;
+  }
+  std::string describe() const override { return description_; }
+
+ protected:
+  const Entry* find(const std::string& name) const {
+    auto it = entries_.find(name);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+  std::map<std::string, Entry> entries_;
+  std::string description_;  // the file(s) and their storage types, for the record
 };
 
 // Throws lq::Error "<file>: tensor '<name>' has shape [..], expected [..]" unless they are equal.

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "io/json_file.h"
 #include "io/gguf_model.h"
 #include "io/random_weights.h"
 #include "io/safetensors_source.h"
@@ -12,16 +13,7 @@ namespace lq {
 namespace {
 
 namespace fs = std::filesystem;
-
-json read_json_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open");
-  try {
-    return json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error(path.string() + ": not valid JSON: " + e.what());
-  }
-}
+using io::read_json_file;
 
 // Every tensor the config implies must be there, with its shape and a storage type we can read.
 void check_tensors(const io::TensorSource& source, const LlamaConfig& config, const std::string& where) {

@@ -30,14 +30,21 @@ at::Tensor naive_attention(const at::Tensor& q, const at::Tensor& k, const at::T
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                      const at::Tensor& allowed) {
+  // Grouped-query attention without copying key/value heads: the rep query heads that share a kv head
+  // are stacked as rep * T query rows of that head ([B, kv_heads, rep * T, D]), and each row keeps its
+  // own mask row. Expanding k and v instead would read and write the whole cache rep times per layer.
+  const int64_t B = q.size(0), heads = q.size(1), T = q.size(2), D = q.size(3);
+  const int64_t kv_heads = k.size(1), rep = heads / kv_heads, S = k.size(2);
+  at::Tensor grouped_q = q.reshape({B, kv_heads, rep * T, D});
+  at::Tensor grouped_mask =
+      rep == 1 || T == 1 ? allowed : allowed.unsqueeze(2).expand({B, 1, rep, T, S}).reshape({B, 1, rep * T, S});
 #if TORCH_VERSION_MAJOR >= 2
-  // enable_gqa is newer than 2.0, so the heads are expanded here for every 2.x.
-  const int64_t heads = q.size(1);
-  return at::scaled_dot_product_attention(q, expand_kv_heads(k, heads), expand_kv_heads(v, heads), allowed,
-                                          /*dropout_p=*/0.0, /*is_causal=*/false);
+  at::Tensor out = at::scaled_dot_product_attention(grouped_q, k, v, grouped_mask, /*dropout_p=*/0.0,
+                                                    /*is_causal=*/false);
 #else
-  return naive_attention(q, k, v, allowed);
+  at::Tensor out = naive_attention(grouped_q, k, v, grouped_mask);
 #endif
+  return out.reshape({B, heads, T, D});
 }
 
 at::Tensor causal_mask(const at::Tensor& valid, const at::Tensor& slots, int64_t S) {

@@ -8,10 +8,7 @@
 #include <fstream>
 
 #include "bench/device_timer.h"
-
-#ifndef LQ_GIT_COMMIT
-#define LQ_GIT_COMMIT "unknown"
-#endif
+#include "runner/git_commit.h"
 
 namespace lq {
 namespace {
@@ -56,7 +53,7 @@ std::string compiler() {
 
 json collect_environment(const std::string& device) {
   json env = {{"llama_quant_version", LQ_VERSION},
-              {"git_commit", LQ_GIT_COMMIT},
+              {"git_commit", git_commit()},
               {"compiler", compiler()},
               {"libtorch_version", TORCH_VERSION},
               {"cpu_model", cpu_model()},

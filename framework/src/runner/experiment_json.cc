@@ -2,13 +2,10 @@
 
 #include <memory>
 
+#include "config/experiment_builder.h"
+
 namespace lq {
 namespace {
-
-template <class T>
-json optional_json(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
-}
 
 template <class T>
 T get(const json& j, const char* key, const std::string& where) {
@@ -30,45 +27,11 @@ std::optional<T> get_optional(const json& j, const char* key, const std::string&
 }  // namespace
 
 json experiment_to_json(const Experiment& e) {
-  json tasks = json::array();
-  for (const auto& t : e.tasks)
-    tasks.push_back({{"name", t.name},
-                     {"params", t.params.json_value()},
-                     {"limit", optional_json(t.limit)},
-                     {"limit_seed", optional_json(t.limit_seed)}});
-  json plugin_paths = json::array();
-  for (const auto& p : e.plugin_paths) plugin_paths.push_back(p.string());
-  const BenchmarkSpec& b = e.benchmark;
-  return {
-      {"name", e.name},
-      {"description", e.description},
-      {"model",
-       {{"path", e.model.path.string()},
-        {"random_seed", optional_json(e.model.random_seed)},
-        {"tokenizer", e.model.tokenizer ? json(e.model.tokenizer->string()) : json(nullptr)}}},
-      {"device", e.device},
-      {"dtype", e.dtype},
-      {"quantization", {{"backend", e.quantization.backend}, {"params", e.quantization.params.json_value()}}},
-      {"tasks", tasks},
-      {"benchmark",
-       {{"enabled", b.enabled},
-        {"prompt_lengths", b.prompt_lengths},
-        {"batch_sizes", b.batch_sizes},
-        {"decode_prompt_length", b.decode_prompt_length},
-        {"new_tokens", b.new_tokens},
-        {"warmup", b.warmup},
-        {"repetitions", b.repetitions}}},
-      {"generation",
-       {{"max_batch", e.generation.max_batch},
-        {"prefix_reuse", e.generation.prefix_reuse},
-        {"cuda_graphs", e.generation.cuda_graphs}}},
-      {"seed", e.seed},
-      {"output_dir", e.output_dir.string()},
-      {"timeout_s", optional_json(e.timeout_s)},
-      {"plugin_paths", plugin_paths},
-      {"source_file", e.source_file.string()},
-      {"resolved", e.resolved},
-      {"config_hash", e.config_hash}};
+  json j = resolved_json(e);
+  j["source_file"] = e.source_file.string();
+  j["resolved"] = e.resolved;
+  j["config_hash"] = e.config_hash;
+  return j;
 }
 
 Experiment experiment_from_json(const json& j, const std::string& file) {
@@ -84,7 +47,8 @@ Experiment experiment_from_json(const json& j, const std::string& file) {
   e.sources = map;
   json model = get<json>(j, "model", where);
   e.model.path = get<std::string>(model, "path", where);
-  e.model.random_seed = get_optional<uint64_t>(model, "random_seed", where);
+  if (auto random = get_optional<json>(model, "random_weights", where))
+    e.model.random_seed = get<uint64_t>(*random, "seed", where);
   if (auto tokenizer = get_optional<std::string>(model, "tokenizer", where)) e.model.tokenizer = *tokenizer;
   e.device = get<std::string>(j, "device", where);
   e.dtype = get<std::string>(j, "dtype", where);
@@ -112,6 +76,7 @@ Experiment experiment_from_json(const json& j, const std::string& file) {
   json g = get<json>(j, "generation", where);
   e.generation.max_batch = get<int64_t>(g, "max_batch", where);
   e.generation.prefix_reuse = get<bool>(g, "prefix_reuse", where);
+  e.generation.prefix_cache_mb = get<int64_t>(g, "prefix_cache_mb", where);
   e.generation.cuda_graphs = get<bool>(g, "cuda_graphs", where);
   e.seed = get<uint64_t>(j, "seed", where);
   e.output_dir = get<std::string>(j, "output_dir", where);

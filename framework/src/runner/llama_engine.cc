@@ -52,7 +52,7 @@ class LlamaEngine final : public ModelEngine, public BenchTarget {
     }
     options_.max_batch = e.generation.max_batch;
     options_.cuda_graphs = e.generation.cuda_graphs;
-    if (!e.generation.prefix_reuse) options_.prefix_cache_bytes = 0;
+    options_.prefix_cache_bytes = e.generation.prefix_reuse ? e.generation.prefix_cache_mb << 20 : 0;
   }
 
   void quantize(QuantBackend& backend) override {

@@ -195,6 +195,23 @@ TEST(LlamaModel, BackendReplacesTheLayersItWants) {
   EXPECT_TRUE(at::equal(run_full(*quant, kIds), run_full(*dense, kIds)));
 }
 
+// Plain dense q/k/v and gate/up run as one product each; a backend's own layer type (here a DenseLinear
+// subclass in the MLP) is never fused away. Either way the logits and the byte accounting are the same.
+TEST(LlamaModel, FusedDenseProjectionsEqualSeparateOnes) {
+  LlamaConfig c = test::tiny_config(false);
+  auto w = test::random_weights(c, 17);
+  MlpBackend backend;
+  auto fused = LlamaModel::load(c, *w, at::kCPU, at::kFloat);
+  auto mixed = LlamaModel::load(c, *w, at::kCPU, at::kFloat, &backend);
+  at::Tensor a = run_full(*fused, kIds), b = run_full(*mixed, kIds);
+  EXPECT_LT((a - b).abs().max().item<double>(), 1e-5 * a.abs().max().item<double>());
+  int64_t params = 0;
+  for (const auto& [name, t] : w->tensors) params += t.numel();
+  EXPECT_EQ(fused->weight_bytes(), params * 4);
+  for (const LayerFormat& f : fused->layer_formats()) EXPECT_EQ(f.format, "dense Float") << f.name;
+  EXPECT_EQ(mixed->format_summary(), "8 x dense Float; 6 x test-half; 1 x dense Float (lm_head)");
+}
+
 TEST(LlamaModel, BadWeightsAndConfigsAreClearErrors) {
   LlamaConfig c = test::tiny_config(false);
   auto w = test::random_weights(c, 16);

@@ -4,6 +4,7 @@
 #include <torch/version.h>
 
 #include <map>
+#include <typeinfo>
 #include <sstream>
 
 #include "ops/attention.h"
@@ -58,6 +59,28 @@ class LayerBuilder {
   QuantizeContext ctx_;
 };
 
+// One dense layer over the output rows of `parts` when each is a plain DenseLinear of one dtype; each part is
+// rebuilt as a view of its rows. Null (and the parts untouched) otherwise.
+std::shared_ptr<DenseLinear> fuse_dense(const std::vector<std::shared_ptr<Linear>*>& parts) {
+  std::vector<at::Tensor> weights;
+  for (auto* part : parts) {
+    // Exactly DenseLinear: a subclass may count its bytes or describe itself its own way.
+    if (!*part || typeid(**part) != typeid(DenseLinear)) return nullptr;
+    const auto* dense = static_cast<const DenseLinear*>(part->get());
+    if (!weights.empty() && dense->weight().scalar_type() != weights[0].scalar_type()) return nullptr;
+    weights.push_back(dense->weight());
+  }
+  at::Tensor fused = at::cat(weights, 0);
+  weights.clear();
+  int64_t row = 0;
+  for (auto* part : parts) {
+    const int64_t rows = (*part)->out_features();
+    *part = std::make_shared<DenseLinear>(fused.narrow(0, row, rows));
+    row += rows;
+  }
+  return std::make_shared<DenseLinear>(fused);
+}
+
 int64_t tensor_bytes(const at::Tensor& t) { return t.numel() * static_cast<int64_t>(t.element_size()); }
 
 }  // namespace
@@ -98,6 +121,8 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const LlamaConfig& config, const We
     blk.gate = b.linear(p + "mlp.gate_proj", I, H);
     blk.up = b.linear(p + "mlp.up_proj", I, H);
     blk.down = b.linear(p + "mlp.down_proj", H, I);
+    blk.qkv = fuse_dense({&blk.q, &blk.k, &blk.v});
+    blk.gate_up = fuse_dense({&blk.gate, &blk.up});
     m->blocks_.push_back(std::move(blk));
   }
   m->final_norm_ = b.tensor("model.norm.weight", {H});
@@ -123,9 +148,17 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   const int64_t heads = config_.num_attention_heads, kv_heads = config_.num_key_value_heads;
 
   at::Tensor x = rms_norm(h, blk.input_norm, config_.rms_norm_eps);
-  at::Tensor q = blk.q->forward(x).view({B, T, heads, D}).transpose(1, 2);
-  at::Tensor k = blk.k->forward(x).view({B, T, kv_heads, D}).transpose(1, 2);
-  at::Tensor v = blk.v->forward(x).view({B, T, kv_heads, D}).transpose(1, 2);
+  at::Tensor q, k, v;
+  if (blk.qkv) {
+    const int64_t q_out = heads * D, kv_out = kv_heads * D;
+    at::Tensor all = blk.qkv->forward(x);
+    q = all.narrow(-1, 0, q_out), k = all.narrow(-1, q_out, kv_out), v = all.narrow(-1, q_out + kv_out, kv_out);
+  } else {
+    q = blk.q->forward(x), k = blk.k->forward(x), v = blk.v->forward(x);
+  }
+  q = q.view({B, T, heads, D}).transpose(1, 2);
+  k = k.view({B, T, kv_heads, D}).transpose(1, 2);
+  v = v.view({B, T, kv_heads, D}).transpose(1, 2);
   q = apply_rope(q, rope);
   k = apply_rope(k, rope);
   cache.keys(layer).index_copy_(2, slots, k);
@@ -135,7 +168,15 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   at::Tensor out = h + blk.o->forward(attn.transpose(1, 2).reshape({B, T, heads * D}));
 
   x = rms_norm(out, blk.post_attention_norm, config_.rms_norm_eps);
-  return out + blk.down->forward(at::silu(blk.gate->forward(x)) * blk.up->forward(x));
+  at::Tensor gate, up;
+  if (blk.gate_up) {
+    const int64_t I = config_.intermediate_size;
+    at::Tensor both = blk.gate_up->forward(x);
+    gate = both.narrow(-1, 0, I), up = both.narrow(-1, I, I);
+  } else {
+    gate = blk.gate->forward(x), up = blk.up->forward(x);
+  }
+  return out + blk.down->forward(at::silu(gate) * up);
 }
 
 at::Tensor LlamaModel::forward(const at::Tensor& tokens, const at::Tensor& positions, KvCache& cache,

@@ -73,6 +73,9 @@ class LlamaModel {
   struct Block {
     at::Tensor input_norm, post_attention_norm;
     std::shared_ptr<Linear> q, k, v, o, gate, up, down;
+    // q/k/v and gate/up as one product each where the parts are dense in one dtype (the parts then
+    // view the fused weight, so every byte is counted once): fewer, larger kernels per layer.
+    std::shared_ptr<DenseLinear> qkv, gate_up;
   };
   LlamaModel(LlamaConfig config, at::Device device, at::ScalarType dtype)
       : config_(std::move(config)), device_(device), dtype_(dtype) {}

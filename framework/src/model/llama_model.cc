@@ -81,6 +81,14 @@ std::shared_ptr<DenseLinear> fuse_dense(const std::vector<std::shared_ptr<Linear
   return std::make_shared<DenseLinear>(fused);
 }
 
+// residual + layer(x). For a plain dense layer the add runs in the product's epilogue (addmm: one
+// kernel, and the sum is rounded once instead of twice).
+at::Tensor add_linear(const at::Tensor& residual, const Linear& layer, const at::Tensor& x) {
+  if (typeid(layer) != typeid(DenseLinear)) return residual + layer.forward(x);
+  const at::Tensor& w = static_cast<const DenseLinear&>(layer).weight();
+  return at::addmm(residual.reshape({-1, w.size(0)}), x.reshape({-1, w.size(1)}), w.t()).view(residual.sizes());
+}
+
 int64_t tensor_bytes(const at::Tensor& t) { return t.numel() * static_cast<int64_t>(t.element_size()); }
 
 }  // namespace
@@ -165,7 +173,7 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   cache.values(layer).index_copy_(2, slots, v);
   at::Tensor attn =
       attention(q, cache.keys(layer).narrow(2, 0, span), cache.values(layer).narrow(2, 0, span), allowed);
-  at::Tensor out = h + blk.o->forward(attn.transpose(1, 2).reshape({B, T, heads * D}));
+  at::Tensor out = add_linear(h, *blk.o, attn.transpose(1, 2).reshape({B, T, heads * D}));
 
   x = rms_norm(out, blk.post_attention_norm, config_.rms_norm_eps);
   at::Tensor gate, up;
@@ -176,7 +184,7 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   } else {
     gate = blk.gate->forward(x), up = blk.up->forward(x);
   }
-  return out + blk.down->forward(at::silu(gate) * up);
+  return add_linear(out, *blk.down, at::silu(gate) * up);
 }
 
 at::Tensor LlamaModel::forward(const at::Tensor& tokens, const at::Tensor& positions, KvCache& cache,

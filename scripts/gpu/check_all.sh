@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Everything the GPU machine checks, in one call (about 8 minutes on an H100): build, the whole test
+# suite, the Llama-3.2-1B shape benchmark, the bnb4 M=1 kernel table, and, when SmolLM2 is in models/,
+# the graph-vs-reference parity. Run from the repo root after `source .device/env.sh`
+# (../shared/device/README.md); outputs under $OUT. STEPS picks a subset: build tests shape kernels parity.
+set -uo pipefail
+: "${OUT:?set OUT to the output folder}"
+STEPS=${STEPS:-build tests shape kernels parity}
+build=${LQ_BUILD_DIR:-build-gpu}
+has() { [[ " $STEPS " == *" $1 "* ]]; }
+# g++ ignores a -I folder that is also an -isystem one, so env.sh's "Debian headers first" -I loses to
+# the imported targets' -isystem order and PyTorch's fmt 12 shadows the fmt 9 that spdlog needs: give
+# fmt and spdlog a folder of their own.
+if [ -d /tmp/lq-deps/usr/include/fmt ]; then
+  mkdir -p /tmp/lq-inc && cp -r /tmp/lq-deps/usr/include/fmt /tmp/lq-deps/usr/include/spdlog /tmp/lq-inc/
+  export CXXFLAGS="-I/tmp/lq-inc ${CXXFLAGS:-}"
+fi
+if has build; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLQ_BUILD_BENCHMARKS=ON >"$OUT/cmake.txt" 2>&1
+  cmake --build "$build" >"$OUT/build.txt" 2>&1 || { grep -E "error|FAILED" "$OUT/build.txt" | head -20; exit 1; }
+fi
+if has tests; then
+  (cd "$build" && ctest -j12 --output-on-failure --timeout 120 >"$OUT/ctest.txt" 2>&1)
+  grep -E "tests passed|tests failed" "$OUT/ctest.txt"; sed -n '/The following tests FAILED/,$p' "$OUT/ctest.txt" | head -20
+fi
+if has shape; then
+  "$build/framework/llama-quant" run configs/llama32_1b_shape_bench.yaml --set benchmark.repetitions=3 \
+    --out "$OUT/shape" --force --progress plain >"$OUT/shape.txt" 2>&1
+  tail -n 8 "$OUT/shape.txt"
+  python3 scripts/gpu/hf_baseline.py --config configs/models/llama-3.2-1b/config.json --reps 3 >"$OUT/hf.txt" 2>&1
+  tail -n 1 "$OUT/hf.txt" | cut -c1-400
+fi
+if has kernels; then
+  "$build/plugins/bnb4/lq_bench_bnb4_cuda" --benchmark_min_time=0.05 \
+    --benchmark_filter='BM_Copy|(BM_Matmul4bit|BM_Matmul4bitTiled|BM_Matmul4bitNested|BM_Matmul4bitGraph|BM_CublasFp16)/(2048/8192|8192/2048|2048/2048|2048/512)/1/' \
+    >"$OUT/kernels.txt" 2>&1
+  grep -E "^BM_" "$OUT/kernels.txt" | cut -c1-170
+fi
+if has parity && [ -f models/SmolLM2-135M-Instruct.Q4_1.gguf ]; then
+  LQ_BUILD_DIR=$build scripts/gpu/graph_parity.sh | tail -n 8
+fi

@@ -1,6 +1,11 @@
 #include "bnb4_linear.h"
 
+#include <ATen/Parallel.h>
+
+#include <vector>
+
 #include "numerics/double_quant.h"
+#include "numerics/matmul_4bit_fast.h"
 #include "numerics/quantize_4bit.h"
 
 #ifdef LQ_BNB4_HAVE_CUDA
@@ -60,6 +65,24 @@ QuantizedWeight quantize_weight_cpu(const at::Tensor& weight, const Config& conf
   return q;
 }
 
+// Few rows (decode): decode W on the fly instead of writing and re-reading a dense copy per call. Same
+// values as dequantize + matmul up to float32 summation order; output rows split across threads.
+at::Tensor forward_fused_cpu(const QuantizedWeight& q, const std::string& name, const at::Tensor& x, int64_t M) {
+  const int64_t N = q.rows, K = q.cols;
+  const at::Tensor xf = x.reshape({M, K}).to(at::kFloat).contiguous();
+  at::Tensor y = at::empty({M, N}, xf.options());
+  const Packed4bit w = q.view();
+  const ElemType w_type = elem_type_of(x.scalar_type(), name);
+  const float* xp = xf.data_ptr<float>();
+  float* yp = y.data_ptr<float>();
+  at::parallel_for(0, N, fast_cpu_grain(K), [&](int64_t begin, int64_t end) {
+    matmul_4bit_fast_cpu(xp, M, K, w, w_type, N, yp, begin, end);
+  });
+  std::vector<int64_t> sizes = x.sizes().vec();
+  sizes.back() = N;
+  return y.view(sizes).to(x.scalar_type());
+}
+
 }  // namespace
 
 QuantizedWeight quantize_weight(const at::Tensor& weight, const Config& config) {
@@ -116,6 +139,8 @@ at::Tensor Bnb4Linear::forward(const at::Tensor& x) const {
 #ifdef LQ_BNB4_HAVE_CUDA
   if (x.is_cuda()) return forward_cuda(w_, x);
 #endif
+  const int64_t M = x.numel() / w_.cols;
+  if (M <= kFastCpuMaxRows) return forward_fused_cpu(w_, name_, x, M);
   const at::Tensor w = dequantize(x.scalar_type());  // rounded to the activation dtype, as bitsandbytes
   // libtorch before 2.x has no float16 matmul on the CPU: multiply the same values in float32.
   if (x.scalar_type() == at::kHalf) return at::matmul(x.to(at::kFloat), w.to(at::kFloat).t()).to(at::kHalf);

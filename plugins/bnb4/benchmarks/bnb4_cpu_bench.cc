@@ -1,10 +1,15 @@
-// CPU reference throughput on one core: quantize (input bytes/s) and dequantize (output bytes/s).
+// CPU throughput. On one core: quantize (input bytes/s) and dequantize (output bytes/s). Decode (M = 1)
+// on the Llama-3.2-1B layer shapes, 1 and 2 threads: the fused matmul against dequantize + at::matmul,
+// the plugin's CPU forward before it (packed bytes/s).
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
 #include <random>
 #include <vector>
 
 #include "numerics/dequantize_4bit.h"
+#include "numerics/matmul_4bit_fast.h"
 #include "numerics/quantize_4bit.h"
 
 namespace {
@@ -53,9 +58,71 @@ void BM_Dequantize(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * kN * 2);
 }
 
+// An NF4 (blocksize 64) weight [N, K] and one float32 row of activations.
+struct DecodeLayer {
+  int64_t N, K;
+  std::vector<uint8_t> packed;
+  std::vector<float> absmax;
+  bnb4::Packed4bit w;
+  at::Tensor x;
+
+  DecodeLayer(int64_t n, int64_t k) : N(n), K(k) {
+    std::vector<float> weight(static_cast<size_t>(N * K));
+    std::mt19937 rng(2);
+    std::normal_distribution<float> dist(0.0f, 0.02f);
+    for (auto& v : weight) v = dist(rng);
+    packed.resize(bnb4::packed_bytes(N * K));
+    absmax.resize(bnb4::num_blocks(N * K, 64));
+    bnb4::quantize_4bit_cpu(weight.data(), bnb4::ElemType::kF32, N * K, 64, bnb4::QuantType::kNF4, packed.data(),
+                            absmax.data());
+    w.packed = packed.data();
+    w.n = N * K;
+    w.blocksize = 64;
+    w.absmax = absmax.data();
+    x = at::randn({1, K});
+  }
+};
+
+// Args: N, K, threads.
+void BM_DecodeFused(benchmark::State& state) {
+  at::set_num_threads(static_cast<int>(state.range(2)));
+  const DecodeLayer l(state.range(0), state.range(1));
+  at::Tensor y = at::empty({1, l.N});
+  for (auto _ : state) {
+    at::parallel_for(0, l.N, bnb4::fast_cpu_grain(l.K), [&](int64_t begin, int64_t end) {
+      bnb4::matmul_4bit_fast_cpu(l.x.data_ptr<float>(), 1, l.K, l.w, bnb4::ElemType::kF32, l.N, y.data_ptr<float>(),
+                                 begin, end);
+    });
+    benchmark::DoNotOptimize(y.data_ptr<float>());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(l.packed.size()));
+}
+
+void BM_DecodeDequantizeMatmul(benchmark::State& state) {
+  at::set_num_threads(static_cast<int>(state.range(2)));
+  const DecodeLayer l(state.range(0), state.range(1));
+  for (auto _ : state) {
+    at::Tensor w = at::empty({l.N, l.K});
+    bnb4::dequantize_4bit_cpu(l.w, w.data_ptr(), bnb4::ElemType::kF32);
+    at::Tensor y = at::matmul(l.x, w.t());
+    benchmark::DoNotOptimize(y.data_ptr<float>());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(l.packed.size()));
+}
+
+// Llama-3.2-1B: q/o_proj 2048x2048, k/v_proj 512x2048, gate/up_proj 8192x2048, down_proj 2048x8192.
+void decode_shapes(benchmark::internal::Benchmark* b) {
+  for (int64_t threads : {1, 2})
+    for (auto [n, k] : {std::pair<int64_t, int64_t>{2048, 2048}, {512, 2048}, {8192, 2048}, {2048, 8192}})
+      b->Args({n, k, threads});
+  b->ArgNames({"N", "K", "threads"})->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
 // Args: quant type (0 nf4, 1 fp4), blocksize.
 BENCHMARK(BM_Quantize)->Args({0, 64})->Args({1, 64})->Args({0, 4096})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Dequantize)->Args({0, 64})->Args({1, 64})->Args({0, 4096})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DecodeFused)->Apply(decode_shapes);
+BENCHMARK(BM_DecodeDequantizeMatmul)->Apply(decode_shapes);
 
 }  // namespace
 

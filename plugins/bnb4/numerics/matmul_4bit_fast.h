@@ -14,6 +14,10 @@ namespace bnb4 {
 // dense copy of W amortises over the rows.
 constexpr int64_t kFastCpuMaxRows = 16;
 
+// Output rows of W per at::parallel_for task: at least ~16K weights, below which a fork costs more than
+// it saves.
+inline int64_t fast_cpu_grain(int64_t K) { return K >= 4096 ? 4 : 16384 / K; }
+
 // Output columns [row_begin, row_end) of y: x is M x K float32, y is M x N float32 (other columns are
 // left alone), w.n == N * K. Each weight is code_value * absmax in float32 as in dequantize_4bit_cpu,
 // then rounded to w_type (bitsandbytes rounds the dequantized W to the activation type). Any M works;

@@ -66,20 +66,20 @@ std::vector<float> dequantized(const Weight& w, ElemType w_type) {
   return out;
 }
 
-std::vector<float> fast(const Weight& w, ElemType w_type, const std::vector<float>& x, int64_t M) {
+std::vector<float> fast(const Weight& w, ElemType w_type, const std::vector<float>& x, int64_t M, CpuDecode d) {
   std::vector<float> y(static_cast<size_t>(M * w.N), NAN);
-  matmul_4bit_fast_cpu(x.data(), M, w.K, w.view, w_type, w.N, y.data(), 0, w.N);
+  matmul_4bit_fast_cpu(x.data(), M, w.K, w.view, w_type, w.N, y.data(), 0, w.N, d);
   return y;
 }
 
 // y = x W^T against the float64 dot of the dequantized W: float32 summation of K terms is good to
 // ~1e-5 of the sum of their magnitudes.
-void expect_matches_dequantized(const Weight& w, ElemType w_type, int64_t M, uint32_t seed) {
+void expect_matches_dequantized(const Weight& w, ElemType w_type, int64_t M, uint32_t seed, CpuDecode d) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   std::vector<float> x(static_cast<size_t>(M * w.K));
   for (auto& v : x) v = dist(rng);
-  const std::vector<float> deq = dequantized(w, w_type), y = fast(w, w_type, x, M);
+  const std::vector<float> deq = dequantized(w, w_type), y = fast(w, w_type, x, M, d);
   for (int64_t m = 0; m < M; ++m)
     for (int64_t r = 0; r < w.N; ++r) {
       double dot = 0, magnitude = 0;
@@ -99,7 +99,10 @@ struct Shape {
 // longer than the kernel's 1024-weight chunk.
 const Shape kShapes[] = {{1, 1}, {3, 5}, {7, 33}, {5, 97}, {17, 200}, {2, 1000}, {4, 1031}, {3, 4099}, {6, 64}};
 
-TEST(Bnb4FastMatmul, MatchesDequantizeThenMultiply) {
+// Every test runs the decode this CPU would take (AVX-512 where present) and the portable one.
+class Bnb4FastMatmul : public ::testing::TestWithParam<CpuDecode> {};
+
+TEST_P(Bnb4FastMatmul, MatchesDequantizeThenMultiply) {
   const ElemType types[] = {ElemType::kF32, ElemType::kF16, ElemType::kBF16};
   uint32_t seed = 1;
   for (QuantType qt : {QuantType::kNF4, QuantType::kFP4})
@@ -112,21 +115,21 @@ TEST(Bnb4FastMatmul, MatchesDequantizeThenMultiply) {
           SCOPED_TRACE(std::string(quant_type_name(qt)) + (nested ? " nested" : "") + " bs=" +
                        std::to_string(bs) + " N=" + std::to_string(s.N) + " K=" + std::to_string(s.K) +
                        " M=" + std::to_string(M) + " " + elem_type_name(w_type));
-          expect_matches_dequantized(w, w_type, M, seed);
+          expect_matches_dequantized(w, w_type, M, seed, GetParam());
         }
 }
 
-TEST(Bnb4FastMatmul, EveryRowCountUpToSixteenAndBeyond) {
+TEST_P(Bnb4FastMatmul, EveryRowCountUpToSixteenAndBeyond) {
   const Weight w = make_weight(11, 150, 64, QuantType::kNF4, false, false, 7);
   for (int64_t M = 1; M <= kFastCpuMaxRows + 5; ++M) {
     SCOPED_TRACE("M=" + std::to_string(M));
-    expect_matches_dequantized(w, ElemType::kF32, M, 100 + static_cast<uint32_t>(M));
+    expect_matches_dequantized(w, ElemType::kF32, M, 100 + static_cast<uint32_t>(M), GetParam());
   }
 }
 
 // Unit rows of x read single weights out of W: each must be the dequantized value bit for bit, in every
 // rounding, including the products that dequantization flushes to zero.
-TEST(Bnb4FastMatmul, DecodesEachWeightExactly) {
+TEST_P(Bnb4FastMatmul, DecodesEachWeightExactly) {
   for (QuantType qt : {QuantType::kNF4, QuantType::kFP4})
     for (bool nested : {false, true})
       for (ElemType w_type : {ElemType::kF32, ElemType::kF16, ElemType::kBF16})
@@ -143,7 +146,7 @@ TEST(Bnb4FastMatmul, DecodesEachWeightExactly) {
             const int64_t M = std::min(kFastCpuMaxRows, K - k0);
             std::vector<float> x(static_cast<size_t>(M * K), 0.0f);
             for (int64_t m = 0; m < M; ++m) x[m * K + k0 + m] = 1.0f;
-            const std::vector<float> y = fast(w, w_type, x, M);
+            const std::vector<float> y = fast(w, w_type, x, M, GetParam());
             for (int64_t m = 0; m < M; ++m)
               for (int64_t r = 0; r < N; ++r)
                 ASSERT_EQ(y[m * N + r], deq[r * K + k0 + m]) << "row " << r << " column " << k0 + m;
@@ -151,13 +154,13 @@ TEST(Bnb4FastMatmul, DecodesEachWeightExactly) {
         }
 }
 
-TEST(Bnb4FastMatmul, RowRangesWriteOnlyTheirColumns) {
+TEST_P(Bnb4FastMatmul, RowRangesWriteOnlyTheirColumns) {
   const Weight w = make_weight(13, 77, 128, QuantType::kFP4, true, false, 9);
   const int64_t M = 3;
   std::vector<float> x(static_cast<size_t>(M * w.K), 0.5f);
-  const std::vector<float> whole = fast(w, ElemType::kF32, x, M);
+  const std::vector<float> whole = fast(w, ElemType::kF32, x, M, GetParam());
   std::vector<float> y(static_cast<size_t>(M * w.N), NAN);
-  matmul_4bit_fast_cpu(x.data(), M, w.K, w.view, ElemType::kF32, w.N, y.data(), 4, 9);
+  matmul_4bit_fast_cpu(x.data(), M, w.K, w.view, ElemType::kF32, w.N, y.data(), 4, 9, GetParam());
   for (int64_t m = 0; m < M; ++m)
     for (int64_t r = 0; r < w.N; ++r) {
       if (r >= 4 && r < 9)
@@ -166,6 +169,9 @@ TEST(Bnb4FastMatmul, RowRangesWriteOnlyTheirColumns) {
         EXPECT_TRUE(std::isnan(y[m * w.N + r])) << "column " << r << " written";
     }
 }
+
+INSTANTIATE_TEST_SUITE_P(BestAndPortable, Bnb4FastMatmul, ::testing::Values(CpuDecode::kBest, CpuDecode::kPortable),
+                         [](const auto& info) { return info.param == CpuDecode::kBest ? "best" : "portable"; });
 
 }  // namespace
 }  // namespace bnb4

@@ -83,15 +83,16 @@ struct DecodeLayer {
   }
 };
 
-// Args: N, K, threads.
+// Args: N, K, threads, and for the fused kernel its decode (0 the best this CPU has, 1 portable C++).
 void BM_DecodeFused(benchmark::State& state) {
   at::set_num_threads(static_cast<int>(state.range(2)));
   const DecodeLayer l(state.range(0), state.range(1));
+  const auto decode = state.range(3) ? bnb4::CpuDecode::kPortable : bnb4::CpuDecode::kBest;
   at::Tensor y = at::empty({1, l.N});
   for (auto _ : state) {
     at::parallel_for(0, l.N, bnb4::fast_cpu_grain(l.K), [&](int64_t begin, int64_t end) {
       bnb4::matmul_4bit_fast_cpu(l.x.data_ptr<float>(), 1, l.K, l.w, bnb4::ElemType::kF32, l.N, y.data_ptr<float>(),
-                                 begin, end);
+                                 begin, end, decode);
     });
     benchmark::DoNotOptimize(y.data_ptr<float>());
   }
@@ -111,18 +112,27 @@ void BM_DecodeDequantizeMatmul(benchmark::State& state) {
 }
 
 // Llama-3.2-1B: q/o_proj 2048x2048, k/v_proj 512x2048, gate/up_proj 8192x2048, down_proj 2048x8192.
-void decode_shapes(benchmark::internal::Benchmark* b) {
-  for (int64_t threads : {1, 2})
-    for (auto [n, k] : {std::pair<int64_t, int64_t>{2048, 2048}, {512, 2048}, {8192, 2048}, {2048, 8192}})
-      b->Args({n, k, threads});
-  b->ArgNames({"N", "K", "threads"})->Unit(benchmark::kMillisecond)->UseRealTime();
+void decode_shapes(benchmark::internal::Benchmark* b, bool fused) {
+  for (int64_t portable : {0, 1})
+    for (int64_t threads : {1, 2})
+      for (auto [n, k] : {std::pair<int64_t, int64_t>{2048, 2048}, {512, 2048}, {8192, 2048}, {2048, 8192}}) {
+        if (fused)
+          b->Args({n, k, threads, portable});
+        else if (!portable)
+          b->Args({n, k, threads});
+      }
+  if (fused)
+    b->ArgNames({"N", "K", "threads", "portable"});
+  else
+    b->ArgNames({"N", "K", "threads"});
+  b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
 // Args: quant type (0 nf4, 1 fp4), blocksize.
 BENCHMARK(BM_Quantize)->Args({0, 64})->Args({1, 64})->Args({0, 4096})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Dequantize)->Args({0, 64})->Args({1, 64})->Args({0, 4096})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_DecodeFused)->Apply(decode_shapes);
-BENCHMARK(BM_DecodeDequantizeMatmul)->Apply(decode_shapes);
+BENCHMARK(BM_DecodeFused)->Apply([](benchmark::internal::Benchmark* b) { decode_shapes(b, true); });
+BENCHMARK(BM_DecodeDequantizeMatmul)->Apply([](benchmark::internal::Benchmark* b) { decode_shapes(b, false); });
 
 }  // namespace
 

@@ -18,11 +18,16 @@ constexpr int64_t kFastCpuMaxRows = 16;
 // it saves.
 inline int64_t fast_cpu_grain(int64_t K) { return K >= 4096 ? 4 : 16384 / K; }
 
+// How W's codes are decoded: the fastest way this CPU has (AVX-512 on x86-64 where present), or the
+// portable C++ loop (tests run both). Both decode the same weights; the AVX-512 sums run over more lanes
+// and fuse each multiply-add, so they differ in float32 rounding order only.
+enum class CpuDecode { kBest, kPortable };
+
 // Output columns [row_begin, row_end) of y: x is M x K float32, y is M x N float32 (other columns are
 // left alone), w.n == N * K. Each weight is code_value * absmax in float32 as in dequantize_4bit_cpu,
 // then rounded to w_type (bitsandbytes rounds the dequantized W to the activation type). Any M works;
 // rows of x are taken kFastCpuMaxRows at a time. Thread-safe: callers split [0, N) across threads.
 void matmul_4bit_fast_cpu(const float* x, int64_t M, int64_t K, const Packed4bit& w, ElemType w_type, int64_t N,
-                          float* y, int64_t row_begin, int64_t row_end);
+                          float* y, int64_t row_begin, int64_t row_end, CpuDecode decode_with = CpuDecode::kBest);
 
 }  // namespace bnb4

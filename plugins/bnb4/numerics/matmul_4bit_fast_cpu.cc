@@ -80,13 +80,6 @@ void rounded_block_table(const float* values, float absmax, ElemType w_type, flo
   }
 }
 
-// A block's 16 weights, exactly as dequantize_4bit_cpu computes them (see scale_block), in w_type.
-void block_table(const CodeTables& t, float absmax, ElemType w_type, float* table) {
-  if (w_type != ElemType::kF32) return rounded_block_table(t.values, absmax, w_type, table);
-  std::copy(t.values, t.values + 16, table);
-  scale_block(table, 16, absmax, t.min_nonzero);
-}
-
 // acc[j] += w[i] * x[i] over i = j (mod Lanes). Inlined into its callers so that it is vectorised for
 // their instruction set.
 template <int Lanes>
@@ -101,6 +94,13 @@ inline __attribute__((always_inline)) void dot_lanes(const float* w, const float
 }
 
 #ifdef BNB4_AVX512
+// A block's 16 weights, exactly as dequantize_4bit_cpu computes them (see scale_block), in w_type.
+void block_table(const CodeTables& t, float absmax, ElemType w_type, float* table) {
+  if (w_type != ElemType::kF32) return rounded_block_table(t.values, absmax, w_type, table);
+  std::copy(t.values, t.values + 16, table);
+  scale_block(table, 16, absmax, t.min_nonzero);
+}
+
 // Elements [s, e) of the flattened weight through one block's 16 weights (in `table`, and in memory
 // for the odd nibbles at the ends): per 8 packed bytes, the nibbles interleaved high-first, widened to
 // 16 indices, one permute.

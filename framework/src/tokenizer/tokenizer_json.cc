@@ -1,9 +1,9 @@
 // load_tokenizer_json: a Hugging Face tokenizer.json of a byte-level BPE model (Llama 3, SmolLM2, GPT-2),
 // with the BOS/EOS names of a tokenizer_config.json and generation_config.json beside it.
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "io/json_file.h"
 #include "llama_quant/diagnostics.h"
 #include "tokenizer/bpe_tokenizer.h"
 #include "tokenizer/byte_level_bpe.h"
@@ -100,16 +100,6 @@ class Reader {
  private:
   std::string file_;
 };
-
-json read_json(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open the tokenizer file");
-  try {
-    return json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error(path.string() + ": not valid JSON: " + e.what());
-  }
-}
 
 // A token named in tokenizer_config.json: "<|begin_of_text|>" or {"content": "<|begin_of_text|>"}.
 std::string config_token(const json& config, const char* key) {
@@ -208,9 +198,9 @@ TokenId id_of(const BpeSpec& spec, const std::string& content) {
 void read_special_ids(const std::filesystem::path& dir, BpeSpec& spec) {
   json config = json::object(), generation = json::object();
   if (std::filesystem::exists(dir / "tokenizer_config.json"))
-    config = read_json(dir / "tokenizer_config.json");
+    config = io::read_json_file(dir / "tokenizer_config.json");
   if (std::filesystem::exists(dir / "generation_config.json"))
-    generation = read_json(dir / "generation_config.json");
+    generation = io::read_json_file(dir / "generation_config.json");
   std::string bos = config_token(config, "bos_token");
   spec.bos = bos.empty() ? (spec.prefix.empty() ? -1 : spec.prefix.front()) : id_of(spec, bos);
   std::string eos = config_token(config, "eos_token");
@@ -228,7 +218,7 @@ void read_special_ids(const std::filesystem::path& dir, BpeSpec& spec) {
 }  // namespace
 
 std::shared_ptr<Tokenizer> load_tokenizer_json(const std::filesystem::path& path) {
-  json root = read_json(path);
+  json root = io::read_json_file(path);
   BpeSpec spec;
   try {
     spec = read_spec(root, path.string());

@@ -87,13 +87,9 @@ LlamaGenerator::Batch LlamaGenerator::start_batch(const std::vector<const std::v
     if (reuse && options_.prefix_cache_bytes > 0) {
       PrefixCache::Match m = prefix_.lookup(p);
       reused = std::min(m.length, len - 1);  // the last prompt token is always computed: it gives the logits
-      for (int64_t l = 0; reused > 0 && l < b.cache->layers(); ++l) {
-        b.cache->keys(l)[r]
-            .narrow(1, pad, reused)
-            .copy_(m.entry->keys[static_cast<size_t>(l)].narrow(1, 0, reused));
-        b.cache->values(l)[r]
-            .narrow(1, pad, reused)
-            .copy_(m.entry->values[static_cast<size_t>(l)].narrow(1, 0, reused));
+      if (reused > 0) {  // all layers in one copy each
+        b.cache->all_keys().select(1, r).narrow(2, pad, reused).copy_(m.entry->keys.narrow(2, 0, reused));
+        b.cache->all_values().select(1, r).narrow(2, pad, reused).copy_(m.entry->values.narrow(2, 0, reused));
       }
     }
     valid[r].narrow(0, pad, len).fill_(true);
@@ -149,15 +145,10 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(
       const auto& p = *prompts[static_cast<size_t>(r)];
       PrefixCache::Entry e;
       e.tokens = p;
-      for (int64_t l = 0; l < b.cache->layers(); ++l) {
-        e.keys.push_back(b.cache->keys(l)[r]
-                             .narrow(1, b.pad[static_cast<size_t>(r)], static_cast<int64_t>(p.size()))
-                             .clone());
-        e.values.push_back(b.cache->values(l)[r]
-                               .narrow(1, b.pad[static_cast<size_t>(r)], static_cast<int64_t>(p.size()))
-                               .clone());
-        e.bytes += 2 * e.keys.back().numel() * static_cast<int64_t>(e.keys.back().element_size());
-      }
+      const int64_t pad = b.pad[static_cast<size_t>(r)], len = static_cast<int64_t>(p.size());
+      e.keys = b.cache->all_keys().select(1, r).narrow(2, pad, len).clone();
+      e.values = b.cache->all_values().select(1, r).narrow(2, pad, len).clone();
+      e.bytes = 2 * e.keys.numel() * static_cast<int64_t>(e.keys.element_size());
       prefix_.insert(std::move(e));
     }
   }

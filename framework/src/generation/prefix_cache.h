@@ -16,7 +16,7 @@ class PrefixCache {
  public:
   struct Entry {
     std::vector<TokenId> tokens;
-    std::vector<at::Tensor> keys, values;  // per layer [kv_heads, tokens.size(), head_dim]
+    at::Tensor keys, values;  // [layers, kv_heads, tokens.size(), head_dim]
     int64_t bytes = 0;
   };
   struct Match {

@@ -23,6 +23,10 @@ class KvCache {
   int64_t batch() const { return valid_.size(0); }
   int64_t capacity() const { return valid_.size(1); }
   int64_t layers() const { return static_cast<int64_t>(keys_.size()); }
+  // [layers, batch, kv_heads, capacity, head_dim]: every layer at once (keys(l) and values(l) are views
+  // of these), so one copy moves a row's slots in all layers.
+  at::Tensor& all_keys() { return all_keys_; }
+  at::Tensor& all_values() { return all_values_; }
   // [batch, kv_heads, capacity, head_dim] of layer `layer`, written in place by the model.
   at::Tensor& keys(int64_t layer) { return keys_.at(static_cast<size_t>(layer)); }
   at::Tensor& values(int64_t layer) { return values_.at(static_cast<size_t>(layer)); }
@@ -36,6 +40,7 @@ class KvCache {
   int64_t bytes() const;
 
  private:
+  at::Tensor all_keys_, all_values_;
   std::vector<at::Tensor> keys_, values_;
   at::Tensor valid_;
 };

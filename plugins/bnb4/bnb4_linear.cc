@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "numerics/double_quant.h"
@@ -122,7 +123,11 @@ at::Tensor Bnb4Linear::dequantize(at::ScalarType dtype) const {
 #endif
   }
   at::Tensor out = at::empty({w_.rows, w_.cols}, at::TensorOptions().dtype(dtype));
-  dequantize_4bit_cpu(w_.view(), out.data_ptr(), type);
+  const Packed4bit w = w_.view();
+  void* data = out.data_ptr();
+  // Threads take whole blocks; at least ~16K weights each, below which a fork costs more than it saves.
+  at::parallel_for(0, num_blocks(w.n, w.blocksize), std::max<int64_t>(1, 16384 / w.blocksize),
+                   [&](int64_t begin, int64_t end) { dequantize_4bit_blocks_cpu(w, data, type, begin, end); });
   return out;
 }
 

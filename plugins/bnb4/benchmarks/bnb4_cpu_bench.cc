@@ -1,6 +1,7 @@
-// CPU throughput. On one core: quantize (input bytes/s) and dequantize (output bytes/s). Decode (M = 1)
-// on the Llama-3.2-1B layer shapes, 1 and 2 threads: the fused matmul against dequantize + at::matmul,
-// the plugin's CPU forward before it (packed bytes/s).
+// CPU throughput. On one core: quantize (input bytes/s) and dequantize (output bytes/s); the plugin's
+// dequantize (per-block tables) on 1 and 2 threads against that reference. Decode (M = 1) on the
+// Llama-3.2-1B layer shapes, 1 and 2 threads: the fused matmul against dequantize + at::matmul, the
+// plugin's CPU forward before it (packed bytes/s).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
@@ -56,6 +57,35 @@ void BM_Dequantize(benchmark::State& state) {
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(state.iterations() * kN * 2);
+}
+
+// The plugin's dequantize before a prefill's matmul: per-block tables, blocks split over threads, into
+// float32 (the CPU experiment's dtype) or float16. Args: output (0 float32, 1 float16), threads, and 1 for
+// the element-by-element reference (one thread) instead.
+void BM_DequantizeBlocks(benchmark::State& state) {
+  const auto type = state.range(0) ? bnb4::ElemType::kF16 : bnb4::ElemType::kF32;
+  at::set_num_threads(static_cast<int>(state.range(1)));
+  const bool reference = state.range(2) != 0;
+  const auto x = random_half(kN);
+  std::vector<uint8_t> packed(bnb4::packed_bytes(kN));
+  std::vector<float> absmax(bnb4::num_blocks(kN, 64));
+  bnb4::quantize_4bit_cpu(x.data(), bnb4::ElemType::kF16, kN, 64, bnb4::QuantType::kNF4, packed.data(),
+                          absmax.data());
+  bnb4::Packed4bit w;
+  w.packed = packed.data();
+  w.n = kN;
+  w.absmax = absmax.data();
+  std::vector<float> out(kN);
+  for (auto _ : state) {
+    if (reference)
+      bnb4::dequantize_4bit_cpu(w, out.data(), type);
+    else
+      at::parallel_for(0, bnb4::num_blocks(kN, 64), 16384 / 64, [&](int64_t begin, int64_t end) {
+        bnb4::dequantize_4bit_blocks_cpu(w, out.data(), type, begin, end);
+      });
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * kN * bnb4::elem_size(type));
 }
 
 // An NF4 (blocksize 64) weight [N, K] and one float32 row of activations.
@@ -131,6 +161,16 @@ void decode_shapes(benchmark::internal::Benchmark* b, bool fused) {
 // Args: quant type (0 nf4, 1 fp4), blocksize.
 BENCHMARK(BM_Quantize)->Args({0, 64})->Args({1, 64})->Args({0, 4096})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Dequantize)->Args({0, 64})->Args({1, 64})->Args({0, 4096})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DequantizeBlocks)
+    ->ArgNames({"f16", "threads", "reference"})
+    ->Args({0, 1, 1})
+    ->Args({0, 1, 0})
+    ->Args({0, 2, 0})
+    ->Args({1, 1, 1})
+    ->Args({1, 1, 0})
+    ->Args({1, 2, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_DecodeFused)->Apply([](benchmark::internal::Benchmark* b) { decode_shapes(b, true); });
 BENCHMARK(BM_DecodeDequantizeMatmul)->Apply([](benchmark::internal::Benchmark* b) { decode_shapes(b, false); });
 

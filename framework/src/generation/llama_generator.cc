@@ -87,7 +87,7 @@ LlamaGenerator::Batch LlamaGenerator::start_batch(const std::vector<const std::v
     if (reuse && options_.prefix_cache_bytes > 0) {
       PrefixCache::Match m = prefix_.lookup(p);
       reused = std::min(m.length, len - 1);  // the last prompt token is always computed: it gives the logits
-      if (reused > 0) {  // all layers in one copy each
+      if (reused > 0) {                      // all layers in one copy each
         b.cache->all_keys().select(1, r).narrow(2, pad, reused).copy_(m.entry->keys.narrow(2, 0, reused));
         b.cache->all_values().select(1, r).narrow(2, pad, reused).copy_(m.entry->values.narrow(2, 0, reused));
       }
@@ -166,8 +166,8 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(
   std::vector<int64_t> lens;
   for (const auto* p : prompts) lens.push_back(static_cast<int64_t>(p->size()));
   at::Tensor first_position = at::tensor(lens, at::kLong).to(model_->device()).view({B, 1});
-  for (int64_t r = 0; r < B; ++r)
-    out[static_cast<size_t>(r)].first_logits = logits[r].to(at::kFloat).cpu().clone();
+  const at::Tensor first_logits = logits.to(at::kFloat).cpu();  // one transfer for the whole batch
+  for (int64_t r = 0; r < B; ++r) out[static_cast<size_t>(r)].first_logits = first_logits[r].clone();
   at::Tensor next = choose(logits, 0);
   DecodeStep* fast = fast_decode(*b.cache);
   if (fast) fast->reset(next, first_position, b.width);

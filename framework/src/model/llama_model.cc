@@ -59,15 +59,20 @@ class LayerBuilder {
   QuantizeContext ctx_;
 };
 
-// One dense layer over the output rows of `parts` when each is a plain DenseLinear of one dtype; each part is
+// `layer` as a DenseLinear when it is exactly one, else null: a subclass may compute, count its bytes or
+// describe itself its own way, so only the plain type is fused or multiplied directly.
+const DenseLinear* plain_dense(const Linear* layer) {
+  return layer && typeid(*layer) == typeid(DenseLinear) ? static_cast<const DenseLinear*>(layer) : nullptr;
+}
+
+// One dense layer over the output rows of `parts` when each is a plain_dense one of one dtype; each part is
 // rebuilt as a view of its rows. Null (and the parts untouched) otherwise.
 std::shared_ptr<DenseLinear> fuse_dense(const std::vector<std::shared_ptr<Linear>*>& parts) {
   std::vector<at::Tensor> weights;
   for (auto* part : parts) {
-    // Exactly DenseLinear: a subclass may count its bytes or describe itself its own way.
-    if (!*part || typeid(**part) != typeid(DenseLinear)) return nullptr;
-    const auto* dense = static_cast<const DenseLinear*>(part->get());
-    if (!weights.empty() && dense->weight().scalar_type() != weights[0].scalar_type()) return nullptr;
+    const DenseLinear* dense = plain_dense(part->get());
+    if (!dense || (!weights.empty() && dense->weight().scalar_type() != weights[0].scalar_type()))
+      return nullptr;
     weights.push_back(dense->weight());
   }
   at::Tensor fused = at::cat(weights, 0);
@@ -84,9 +89,11 @@ std::shared_ptr<DenseLinear> fuse_dense(const std::vector<std::shared_ptr<Linear
 // residual + layer(x). For a plain dense layer the add runs in the product's epilogue (addmm: one
 // kernel, and the sum is rounded once instead of twice).
 at::Tensor add_linear(const at::Tensor& residual, const Linear& layer, const at::Tensor& x) {
-  if (typeid(layer) != typeid(DenseLinear)) return residual + layer.forward(x);
-  const at::Tensor& w = static_cast<const DenseLinear&>(layer).weight();
-  return at::addmm(residual.reshape({-1, w.size(0)}), x.reshape({-1, w.size(1)}), w.t()).view(residual.sizes());
+  const DenseLinear* dense = plain_dense(&layer);
+  if (!dense) return residual + layer.forward(x);
+  const at::Tensor& w = dense->weight();
+  return at::addmm(residual.reshape({-1, w.size(0)}), x.reshape({-1, w.size(1)}), w.t())
+      .view(residual.sizes());
 }
 
 int64_t tensor_bytes(const at::Tensor& t) { return t.numel() * static_cast<int64_t>(t.element_size()); }
@@ -160,7 +167,8 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   if (blk.qkv) {
     const int64_t q_out = heads * D, kv_out = kv_heads * D;
     at::Tensor all = blk.qkv->forward(x);
-    q = all.narrow(-1, 0, q_out), k = all.narrow(-1, q_out, kv_out), v = all.narrow(-1, q_out + kv_out, kv_out);
+    q = all.narrow(-1, 0, q_out), k = all.narrow(-1, q_out, kv_out),
+    v = all.narrow(-1, q_out + kv_out, kv_out);
   } else {
     q = blk.q->forward(x), k = blk.k->forward(x), v = blk.v->forward(x);
   }

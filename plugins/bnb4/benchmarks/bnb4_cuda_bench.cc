@@ -113,26 +113,35 @@ struct QuantizedCopies {
   }
 };
 
-// Runs `launch(i)` kLaunchesPerIteration times per iteration (after warm-up), timed with events.
+// Times `enqueue()` on `stream` with CUDA events once per benchmark iteration, reporting the time per
+// call when an iteration makes `calls` of them.
 template <class F>
-void time_launches(benchmark::State& state, F&& launch) {
-  for (int i = 0; i < 3; ++i) launch(i);
+void time_with_events(benchmark::State& state, cudaStream_t stream, int calls, F&& enqueue) {
   cudaEvent_t start, stop;
   cudaEventCreate(&start);
   cudaEventCreate(&stop);
-  int i = 0;
   for (auto _ : state) {
-    cudaEventRecord(start);
-    for (int r = 0; r < kLaunchesPerIteration; ++r) launch(i++);
-    cudaEventRecord(stop);
+    cudaEventRecord(start, stream);
+    enqueue();
+    cudaEventRecord(stop, stream);
     cudaEventSynchronize(stop);
     float ms = 0;
     cudaEventElapsedTime(&ms, start, stop);
-    state.SetIterationTime(ms / 1e3 / kLaunchesPerIteration);
+    state.SetIterationTime(ms / 1e3 / calls);
   }
   if (cudaGetLastError() != cudaSuccess) state.SkipWithError("CUDA error");
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
+}
+
+// Runs `launch(i)` kLaunchesPerIteration times per iteration (after warm-up).
+template <class F>
+void time_launches(benchmark::State& state, F&& launch) {
+  for (int i = 0; i < 3; ++i) launch(i);
+  int i = 0;
+  time_with_events(state, nullptr, kLaunchesPerIteration, [&] {
+    for (int r = 0; r < kLaunchesPerIteration; ++r) launch(i++);
+  });
 }
 
 // The same with the launch overhead taken out, as a decode step replayed from a CUDA graph sees it:
@@ -153,22 +162,8 @@ void time_graph(benchmark::State& state, int launches, F&& launch) {
     cudaStreamDestroy(stream);
     return state.SkipWithError("CUDA graph capture failed");
   }
-  cudaEvent_t start, stop;
-  cudaEventCreate(&start);
-  cudaEventCreate(&stop);
   for (int i = 0; i < 2; ++i) cudaGraphLaunch(exec, stream);
-  for (auto _ : state) {
-    cudaEventRecord(start, stream);
-    cudaGraphLaunch(exec, stream);
-    cudaEventRecord(stop, stream);
-    cudaEventSynchronize(stop);
-    float ms = 0;
-    cudaEventElapsedTime(&ms, start, stop);
-    state.SetIterationTime(ms / 1e3 / launches);
-  }
-  if (cudaGetLastError() != cudaSuccess) state.SkipWithError("CUDA error");
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
+  time_with_events(state, stream, launches, [&] { cudaGraphLaunch(exec, stream); });
   cudaGraphExecDestroy(exec);
   cudaGraphDestroy(graph);
   cudaStreamDestroy(stream);

@@ -4,14 +4,7 @@
 
 #include <cstdint>
 
-// The decision functions below also compile into the CUDA kernels.
-#ifndef BNB4_HD
-#ifdef __CUDACC__
-#define BNB4_HD __host__ __device__ __forceinline__
-#else
-#define BNB4_HD inline
-#endif
-#endif
+#include "host_device.h"
 
 namespace bnb4 {
 

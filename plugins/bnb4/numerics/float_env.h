@@ -12,13 +12,7 @@
 #include <cuda_runtime_api.h>
 #endif
 
-#ifndef BNB4_HD
-#ifdef __CUDACC__
-#define BNB4_HD __host__ __device__ __forceinline__
-#else
-#define BNB4_HD inline
-#endif
-#endif
+#include "host_device.h"
 
 namespace bnb4 {
 

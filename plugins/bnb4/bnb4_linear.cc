@@ -68,7 +68,8 @@ QuantizedWeight quantize_weight_cpu(const at::Tensor& weight, const Config& conf
 
 // Few rows (decode): decode W on the fly instead of writing and re-reading a dense copy per call. Same
 // values as dequantize + matmul up to float32 summation order; output rows split across threads.
-at::Tensor forward_fused_cpu(const QuantizedWeight& q, const std::string& name, const at::Tensor& x, int64_t M) {
+at::Tensor forward_fused_cpu(const QuantizedWeight& q, const std::string& name, const at::Tensor& x,
+                             int64_t M) {
   const int64_t N = q.rows, K = q.cols;
   const at::Tensor xf = x.reshape({M, K}).to(at::kFloat).contiguous();
   at::Tensor y = at::empty({M, N}, xf.options());
@@ -126,8 +127,9 @@ at::Tensor Bnb4Linear::dequantize(at::ScalarType dtype) const {
   const Packed4bit w = w_.view();
   void* data = out.data_ptr();
   // Threads take whole blocks; at least ~16K weights each, below which a fork costs more than it saves.
-  at::parallel_for(0, num_blocks(w.n, w.blocksize), std::max<int64_t>(1, 16384 / w.blocksize),
-                   [&](int64_t begin, int64_t end) { dequantize_4bit_blocks_cpu(w, data, type, begin, end); });
+  at::parallel_for(
+      0, num_blocks(w.n, w.blocksize), std::max<int64_t>(1, 16384 / w.blocksize),
+      [&](int64_t begin, int64_t end) { dequantize_4bit_blocks_cpu(w, data, type, begin, end); });
   return out;
 }
 

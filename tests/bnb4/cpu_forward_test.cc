@@ -26,8 +26,8 @@ at::Tensor fused(const Bnb4Linear& layer, const at::Tensor& x) {
   const int64_t K = layer.in_features(), N = layer.out_features(), M = x.numel() / K;
   const at::Tensor xf = x.reshape({M, K}).to(at::kFloat).contiguous();
   at::Tensor y = at::empty({M, N}, at::kFloat);
-  matmul_4bit_fast_cpu(xf.data_ptr<float>(), M, K, layer.weight().view(), elem_type_of(x.scalar_type(), "x"), N,
-                       y.data_ptr<float>(), 0, N);
+  matmul_4bit_fast_cpu(xf.data_ptr<float>(), M, K, layer.weight().view(), elem_type_of(x.scalar_type(), "x"),
+                       N, y.data_ptr<float>(), 0, N);
   return y;
 }
 
@@ -42,8 +42,8 @@ TEST(Bnb4CpuForward, FusedUpToSixteenRowsDequantizeBeyond) {
         config.blocksize = 128;
         config.double_quant = dq;
         const int64_t N = 300, K = 157;  // blocks span rows
-        Bnb4Linear layer("model.layers.0.mlp.up_proj", quantize_weight((at::randn({N, K}) * 0.05).to(dtype), config),
-                         dtype);
+        Bnb4Linear layer("model.layers.0.mlp.up_proj",
+                         quantize_weight((at::randn({N, K}) * 0.05).to(dtype), config), dtype);
         const at::Tensor w = layer.dequantize(dtype).to(at::kFloat);
         for (int64_t M : {1, 2, 7, 16, 17, 40}) {
           SCOPED_TRACE("M=" + std::to_string(M));
@@ -103,8 +103,10 @@ TEST(Bnb4CpuForward, TinyModelDecodesWithTheLogitsOfTheDequantizedWeights) {
   // The prompt (5 rows) and every decode step (1 row) take the fused kernel in each linear layer.
   for (int64_t start = 0; start < T;) {
     const int64_t len = start == 0 ? prompt : 1;
-    at::Tensor got = quantized->forward(tokens.narrow(1, start, len), pos.narrow(1, start, len), qc, start, true);
-    at::Tensor want = dense->forward(tokens.narrow(1, start, len), pos.narrow(1, start, len), dc, start, true);
+    at::Tensor got =
+        quantized->forward(tokens.narrow(1, start, len), pos.narrow(1, start, len), qc, start, true);
+    at::Tensor want =
+        dense->forward(tokens.narrow(1, start, len), pos.narrow(1, start, len), dc, start, true);
     const double scale = want.abs().max().item<double>();
     EXPECT_LT((got - want).abs().max().item<double>(), 1e-5 * scale) << "position " << start;
     start += len;

@@ -44,8 +44,8 @@ TEST(Bnb4DequantizeBlocks, EqualsTheReferenceBitForBit) {
         const Packed4bit w = layer.weight().view();
         const int64_t blocks = num_blocks(w.n, blocksize);
         for (at::ScalarType dtype : {at::kFloat, at::kHalf, at::kBFloat16}) {
-          SCOPED_TRACE("blocksize " + std::to_string(blocksize) + (dq ? " dq " : " ") + quant_type_name(qt) + " " +
-                       at::toString(dtype));
+          SCOPED_TRACE("blocksize " + std::to_string(blocksize) + (dq ? " dq " : " ") + quant_type_name(qt) +
+                       " " + at::toString(dtype));
           const ElemType type = elem_type_of(dtype, "test");
           const std::vector<uint8_t> want = reference(w, type);
 
@@ -81,7 +81,8 @@ TEST(Bnb4DequantizeBlocks, WeightsOfOneBlockOrLess) {
       SCOPED_TRACE("K=" + std::to_string(K) + " " + elem_type_name(type));
       const std::vector<uint8_t> want = reference(w, type);
       std::vector<uint8_t> got(want.size(), 0xCD);
-      for (int64_t b = 0; b < num_blocks(w.n, 64); ++b) dequantize_4bit_blocks_cpu(w, got.data(), type, b, b + 1);
+      for (int64_t b = 0; b < num_blocks(w.n, 64); ++b)
+        dequantize_4bit_blocks_cpu(w, got.data(), type, b, b + 1);
       EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size()), 0);
     }
   }

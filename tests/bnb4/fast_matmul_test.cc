@@ -66,7 +66,8 @@ std::vector<float> dequantized(const Weight& w, ElemType w_type) {
   return out;
 }
 
-std::vector<float> fast(const Weight& w, ElemType w_type, const std::vector<float>& x, int64_t M, CpuDecode d) {
+std::vector<float> fast(const Weight& w, ElemType w_type, const std::vector<float>& x, int64_t M,
+                        CpuDecode d) {
   std::vector<float> y(static_cast<size_t>(M * w.N), NAN);
   matmul_4bit_fast_cpu(x.data(), M, w.K, w.view, w_type, w.N, y.data(), 0, w.N, d);
   return y;
@@ -97,7 +98,8 @@ struct Shape {
 };
 // Odd and tiny sizes, rows shorter and longer than a block, K not a multiple of any blocksize, K
 // longer than the kernel's 1024-weight chunk.
-const Shape kShapes[] = {{1, 1}, {3, 5}, {7, 33}, {5, 97}, {17, 200}, {2, 1000}, {4, 1031}, {3, 4099}, {6, 64}};
+const Shape kShapes[] = {{1, 1},    {3, 5},    {7, 33},   {5, 97}, {17, 200},
+                         {2, 1000}, {4, 1031}, {3, 4099}, {6, 64}};
 
 // Every test runs the decode this CPU would take (AVX-512 where present) and the portable one.
 class Bnb4FastMatmul : public ::testing::TestWithParam<CpuDecode> {};
@@ -134,8 +136,8 @@ TEST_P(Bnb4FastMatmul, DecodesEachWeightExactly) {
     for (bool nested : {false, true})
       for (ElemType w_type : {ElemType::kF32, ElemType::kF16, ElemType::kBF16})
         for (int bs : {32, 64}) {
-          SCOPED_TRACE(std::string(quant_type_name(qt)) + (nested ? " nested " : " ") + elem_type_name(w_type) +
-                       " bs=" + std::to_string(bs));
+          SCOPED_TRACE(std::string(quant_type_name(qt)) + (nested ? " nested " : " ") +
+                       elem_type_name(w_type) + " bs=" + std::to_string(bs));
           const int64_t N = 9, K = 75;  // odd rows: blocks span rows and rows start on a low nibble
           const Weight w = make_weight(N, K, bs, qt, nested, true, 5);
           const std::vector<float> deq = dequantized(w, w_type);
@@ -170,8 +172,10 @@ TEST_P(Bnb4FastMatmul, RowRangesWriteOnlyTheirColumns) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(BestAndPortable, Bnb4FastMatmul, ::testing::Values(CpuDecode::kBest, CpuDecode::kPortable),
-                         [](const auto& info) { return info.param == CpuDecode::kBest ? "best" : "portable"; });
+INSTANTIATE_TEST_SUITE_P(BestAndPortable, Bnb4FastMatmul,
+                         ::testing::Values(CpuDecode::kBest, CpuDecode::kPortable), [](const auto& info) {
+                           return info.param == CpuDecode::kBest ? "best" : "portable";
+                         });
 
 }  // namespace
 }  // namespace bnb4

@@ -22,20 +22,23 @@ TEST_F(ConfigGeneration, DefaultsWhenAbsent) {
   EXPECT_TRUE(e.generation.cuda_graphs);
   EXPECT_TRUE(e.resolved.at("model").at("tokenizer").is_null());
   EXPECT_EQ(e.generation.prefix_cache_mb, 512);
-  EXPECT_EQ(e.resolved.at("generation"),
-            json({{"max_batch", 8}, {"prefix_reuse", true}, {"prefix_cache_mb", 512}, {"cuda_graphs", true}}));
+  EXPECT_EQ(
+      e.resolved.at("generation"),
+      json({{"max_batch", 8}, {"prefix_reuse", true}, {"prefix_cache_mb", 512}, {"cuda_graphs", true}}));
 }
 
 TEST_F(ConfigGeneration, ParsesAndRecordsBoth) {
   write("tok/llama3/tokenizer.json", "{}");
-  auto file = write("sub/e.yaml",
-                    std::string("name: timing\n"
-                                "model:\n"
-                                "  path: ../cfg/config.json\n"
-                                "  random_weights: {seed: 0}\n"
-                                "  tokenizer: ../tok/llama3/tokenizer.json\n"
-                                "generation: {max_batch: 32, prefix_reuse: false, prefix_cache_mb: 4096, cuda_graphs: false}\n") +
-                        kQuantization);
+  auto file = write(
+      "sub/e.yaml",
+      std::string(
+          "name: timing\n"
+          "model:\n"
+          "  path: ../cfg/config.json\n"
+          "  random_weights: {seed: 0}\n"
+          "  tokenizer: ../tok/llama3/tokenizer.json\n"
+          "generation: {max_batch: 32, prefix_reuse: false, prefix_cache_mb: 4096, cuda_graphs: false}\n") +
+          kQuantization);
   Diagnostics diag;
   auto experiments = load_experiments(file, {}, diag);
   ASSERT_TRUE(diag.ok()) << diag.str();
@@ -49,8 +52,9 @@ TEST_F(ConfigGeneration, ParsesAndRecordsBoth) {
   EXPECT_FALSE(e.generation.cuda_graphs);
   EXPECT_EQ(e.resolved.at("model").at("tokenizer"), expected.generic_string());
   EXPECT_EQ(e.generation.prefix_cache_mb, 4096);
-  EXPECT_EQ(e.resolved.at("generation"),
-            json({{"max_batch", 32}, {"prefix_reuse", false}, {"prefix_cache_mb", 4096}, {"cuda_graphs", false}}));
+  EXPECT_EQ(
+      e.resolved.at("generation"),
+      json({{"max_batch", 32}, {"prefix_reuse", false}, {"prefix_cache_mb", 4096}, {"cuda_graphs", false}}));
   EXPECT_EQ(e.config_hash, sha256_hex(canonical_dump(e.resolved)));
 }
 
@@ -108,8 +112,8 @@ TEST_F(ConfigGeneration, ErrorsAtTheirLines) {
       HasError(diag, at("e.yaml", 7, 17) + "'generation.prefix_reuse' must be true or false, got a string"));
   EXPECT_TRUE(HasError(
       diag, at("e.yaml", 8, 3) + "unknown key 'cuda_graph' in 'generation' (did you mean 'cuda_graphs'?)"));
-  EXPECT_TRUE(HasError(
-      diag, at("e.yaml", 9, 20) + "'generation.prefix_cache_mb' must be an integer >= 1, got an integer (0)"));
+  EXPECT_TRUE(HasError(diag, at("e.yaml", 9, 20) +
+                                 "'generation.prefix_cache_mb' must be an integer >= 1, got an integer (0)"));
 }
 
 TEST_F(ConfigGeneration, WrongShapes) {

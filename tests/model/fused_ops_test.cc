@@ -14,9 +14,7 @@ class FusedOps : public ::testing::TestWithParam<at::ScalarType> {
     if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
   }
   // Relative to the values' scale: a few units in the last place of the dtype.
-  double tolerance() const {
-    return GetParam() == at::kFloat ? 1e-5 : GetParam() == at::kHalf ? 4e-3 : 3e-2;
-  }
+  double tolerance() const { return GetParam() == at::kFloat ? 1e-5 : GetParam() == at::kHalf ? 4e-3 : 3e-2; }
 };
 
 double max_rel_diff(const at::Tensor& got, const at::Tensor& want) {

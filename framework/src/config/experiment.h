@@ -46,10 +46,10 @@ struct BenchmarkSpec {
 
 // How tasks generate (`generation:`), mapped onto the generator's options.
 struct GenerationSpec {
-  int64_t max_batch = 8;     // prompts decoded together
-  bool prefix_reuse = true;  // a prompt reuses the keys/values of a prefix shared with an earlier one
+  int64_t max_batch = 8;          // prompts decoded together
+  bool prefix_reuse = true;       // a prompt reuses the keys/values of a prefix shared with an earlier one
   int64_t prefix_cache_mb = 512;  // device memory for those keys/values (least recently used go first)
-  bool cuda_graphs = true;   // on CUDA, decode by replaying one captured step
+  bool cuda_graphs = true;        // on CUDA, decode by replaying one captured step
 };
 
 struct Experiment {

@@ -17,9 +17,9 @@ const std::vector<std::string>& experiment_keys();
 // Checks `doc` (base files, sweep values and overrides already applied; no `base` or `sweep` keys).
 // Reports every problem to `diag`; returns nullopt when there was any.
 //
-// A relative path (model.path, model.tokenizer, output_dir, plugin_paths) is resolved against the folder of the YAML
-// file that wrote it, so a base file in configs/base/ says `../../models/x.gguf`; a path from --set or
-// a default (output_dir: results) is resolved against the working directory.
+// A relative path (model.path, model.tokenizer, output_dir, plugin_paths) is resolved against the folder of
+// the YAML file that wrote it, so a base file in configs/base/ says `../../models/x.gguf`; a path from --set
+// or a default (output_dir: results) is resolved against the working directory.
 std::optional<Experiment> build_experiment(const Document& doc, const std::filesystem::path& source_file,
                                            Diagnostics& diag);
 

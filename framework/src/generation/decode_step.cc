@@ -9,7 +9,8 @@
 
 namespace lq {
 
-DecodeStep::DecodeStep(const LlamaModel& model, KvCache& cache, bool use_graph) : model_(model), cache_(cache) {
+DecodeStep::DecodeStep(const LlamaModel& model, KvCache& cache, bool use_graph)
+    : model_(model), cache_(cache) {
   const auto ids = at::TensorOptions().dtype(at::kLong).device(model.device());
   tokens_ = at::zeros({cache.batch()}, ids);
   positions_ = at::zeros({cache.batch()}, ids);

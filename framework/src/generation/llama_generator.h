@@ -32,7 +32,7 @@ struct GeneratorOptions {
   int64_t prefill_chunk = 512;  // slots per prefill forward (bounds attention memory)
   int64_t prefix_cache_bytes = int64_t{512}
                                << 20;  // device bytes of earlier prompts' keys/values; 0: no reuse
-  bool cuda_graphs = true;  // on CUDA, decode by replaying one captured step (see DecodeGraph)
+  bool cuda_graphs = true;             // on CUDA, decode by replaying one captured step (see DecodeGraph)
 };
 
 // One prompt's generation with its token ids.

@@ -80,8 +80,8 @@ class LlamaModel {
   LlamaModel(LlamaConfig config, at::Device device, at::ScalarType dtype)
       : config_(std::move(config)), device_(device), dtype_(dtype) {}
   // tokens [B, T] go to cache slots `slots` ([T] int64, on the device); attention reads slots [0, span).
-  at::Tensor run(const at::Tensor& tokens, const at::Tensor& positions, KvCache& cache, const at::Tensor& slots,
-                 int64_t span, bool last_only) const;
+  at::Tensor run(const at::Tensor& tokens, const at::Tensor& positions, KvCache& cache,
+                 const at::Tensor& slots, int64_t span, bool last_only) const;
   at::Tensor block_forward(int64_t layer, const at::Tensor& h, const RopeAngles& rope, KvCache& cache,
                            const at::Tensor& slots, int64_t span, const at::Tensor& allowed) const;
 

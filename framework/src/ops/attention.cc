@@ -36,8 +36,9 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   const int64_t B = q.size(0), heads = q.size(1), T = q.size(2), D = q.size(3);
   const int64_t kv_heads = k.size(1), rep = heads / kv_heads, S = k.size(2);
   at::Tensor grouped_q = q.reshape({B, kv_heads, rep * T, D});
-  at::Tensor grouped_mask =
-      rep == 1 || T == 1 ? allowed : allowed.unsqueeze(2).expand({B, 1, rep, T, S}).reshape({B, 1, rep * T, S});
+  at::Tensor grouped_mask = rep == 1 || T == 1
+                                ? allowed
+                                : allowed.unsqueeze(2).expand({B, 1, rep, T, S}).reshape({B, 1, rep * T, S});
 #if TORCH_VERSION_MAJOR >= 2
   at::Tensor out = at::scaled_dot_product_attention(grouped_q, k, v, grouped_mask, /*dropout_p=*/0.0,
                                                     /*is_causal=*/false);
@@ -49,8 +50,8 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
 
 at::Tensor causal_mask(const at::Tensor& valid, const at::Tensor& slots, int64_t S) {
   at::Tensor key_slot = at::arange(S, slots.options()).unsqueeze(0);  // [1, S]
-  at::Tensor query_slot = slots.unsqueeze(1);                          // [T, 1]
-  at::Tensor causal = key_slot <= query_slot;                          // [T, S]
+  at::Tensor query_slot = slots.unsqueeze(1);                         // [T, 1]
+  at::Tensor causal = key_slot <= query_slot;                         // [T, S]
   at::Tensor self = key_slot == query_slot;
   at::Tensor allowed = causal.unsqueeze(0).logical_and(valid.narrow(1, 0, S).unsqueeze(1));  // [B, T, S]
   return allowed.logical_or(self.unsqueeze(0)).unsqueeze(1);

@@ -32,7 +32,8 @@ constexpr int kNormThreads = 256;
 
 template <typename T>
 __global__ void __launch_bounds__(kNormThreads)
-    rms_norm_kernel(const T* __restrict__ x, const T* __restrict__ w, T* __restrict__ y, int64_t cols, float eps) {
+    rms_norm_kernel(const T* __restrict__ x, const T* __restrict__ w, T* __restrict__ y, int64_t cols,
+                    float eps) {
   const T* row = x + blockIdx.x * cols;
   float sum = 0.0f;
   for (int64_t i = threadIdx.x; i < cols; i += kNormThreads) {
@@ -55,8 +56,8 @@ __global__ void __launch_bounds__(kNormThreads)
 }
 
 template <typename T>
-__global__ void rope_kernel(RopeView x, RopeView y, const T* __restrict__ cos, const T* __restrict__ sin, int64_t n,
-                            int64_t H, int64_t T_, int64_t D) {
+__global__ void rope_kernel(RopeView x, RopeView y, const T* __restrict__ cos, const T* __restrict__ sin,
+                            int64_t n, int64_t H, int64_t T_, int64_t D) {
   // One thread per (b, h, t, d < D/2) of the n: it writes d and d + D/2.
   const int64_t half = D / 2;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -87,8 +88,8 @@ cudaError_t dispatch(Dtype dtype, F&& f) {
 
 }  // namespace
 
-cudaError_t rms_norm(const void* x, const void* w, void* y, int64_t rows, int64_t cols, float eps, Dtype dtype,
-                     cudaStream_t stream) {
+cudaError_t rms_norm(const void* x, const void* w, void* y, int64_t rows, int64_t cols, float eps,
+                     Dtype dtype, cudaStream_t stream) {
   if (rows <= 0 || cols <= 0 || rows > 0x7fffffff) return cudaErrorInvalidValue;
   return dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);

@@ -13,8 +13,8 @@ namespace lq::kernels {
 enum class Dtype { kF32, kF16, kBF16 };
 
 // y[r, :] = w * dtype(x[r, :] * rsqrt(mean(x[r, :]^2) + eps)), fp32 inside; x and y contiguous [rows, cols].
-cudaError_t rms_norm(const void* x, const void* w, void* y, int64_t rows, int64_t cols, float eps, Dtype dtype,
-                     cudaStream_t stream);
+cudaError_t rms_norm(const void* x, const void* w, void* y, int64_t rows, int64_t cols, float eps,
+                     Dtype dtype, cudaStream_t stream);
 
 // Rotary embeddings on x [B, H, T, D] (any strides, unit stride in D) into y of the same shape and
 // strides: y = dtype(x * cos) + dtype(rotate_half(x) * sin), cos and sin contiguous [B, T, D].

@@ -33,11 +33,13 @@ void check(cudaError_t e, const char* what) {
 at::Tensor rms_norm_cuda(const at::Tensor& x, const at::Tensor& weight, double eps) {
   c10::cuda::CUDAGuard guard(x.device());
   const at::Tensor xc = x.contiguous(), w = weight.contiguous();
-  TORCH_CHECK(w.scalar_type() == x.scalar_type() && w.numel() == x.size(-1), "rms_norm: weight [hidden] of x's dtype");
+  TORCH_CHECK(w.scalar_type() == x.scalar_type() && w.numel() == x.size(-1),
+              "rms_norm: weight [hidden] of x's dtype");
   at::Tensor y = at::empty_like(xc);
   const int64_t cols = x.size(-1);
-  check(kernels::rms_norm(xc.data_ptr(), w.data_ptr(), y.data_ptr(), xc.numel() / cols, cols, static_cast<float>(eps),
-                          kernel_dtype(x.scalar_type()), c10::cuda::getCurrentCUDAStream().stream()),
+  check(kernels::rms_norm(xc.data_ptr(), w.data_ptr(), y.data_ptr(), xc.numel() / cols, cols,
+                          static_cast<float>(eps), kernel_dtype(x.scalar_type()),
+                          c10::cuda::getCurrentCUDAStream().stream()),
         "rms_norm kernel");
   return y;
 }

@@ -103,8 +103,8 @@ struct DecodeLayer {
     for (auto& v : weight) v = dist(rng);
     packed.resize(bnb4::packed_bytes(N * K));
     absmax.resize(bnb4::num_blocks(N * K, 64));
-    bnb4::quantize_4bit_cpu(weight.data(), bnb4::ElemType::kF32, N * K, 64, bnb4::QuantType::kNF4, packed.data(),
-                            absmax.data());
+    bnb4::quantize_4bit_cpu(weight.data(), bnb4::ElemType::kF32, N * K, 64, bnb4::QuantType::kNF4,
+                            packed.data(), absmax.data());
     w.packed = packed.data();
     w.n = N * K;
     w.blocksize = 64;
@@ -121,8 +121,8 @@ void BM_DecodeFused(benchmark::State& state) {
   at::Tensor y = at::empty({1, l.N});
   for (auto _ : state) {
     at::parallel_for(0, l.N, bnb4::fast_cpu_grain(l.K), [&](int64_t begin, int64_t end) {
-      bnb4::matmul_4bit_fast_cpu(l.x.data_ptr<float>(), 1, l.K, l.w, bnb4::ElemType::kF32, l.N, y.data_ptr<float>(),
-                                 begin, end, decode);
+      bnb4::matmul_4bit_fast_cpu(l.x.data_ptr<float>(), 1, l.K, l.w, bnb4::ElemType::kF32, l.N,
+                                 y.data_ptr<float>(), begin, end, decode);
     });
     benchmark::DoNotOptimize(y.data_ptr<float>());
   }
@@ -172,7 +172,9 @@ BENCHMARK(BM_DequantizeBlocks)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_DecodeFused)->Apply([](benchmark::internal::Benchmark* b) { decode_shapes(b, true); });
-BENCHMARK(BM_DecodeDequantizeMatmul)->Apply([](benchmark::internal::Benchmark* b) { decode_shapes(b, false); });
+BENCHMARK(BM_DecodeDequantizeMatmul)->Apply([](benchmark::internal::Benchmark* b) {
+  decode_shapes(b, false);
+});
 
 }  // namespace
 

@@ -29,7 +29,8 @@ namespace {
 
 // T: the storage of out_type (float, or the uint16_t bits of float16 / bfloat16).
 template <class T>
-void dequantize_blocks(const Packed4bit& w, T* out, ElemType out_type, int64_t block_begin, int64_t block_end) {
+void dequantize_blocks(const Packed4bit& w, T* out, ElemType out_type, int64_t block_begin,
+                       int64_t block_end) {
   const float* values = code_values(w.type);
   const int64_t bs = w.blocksize;
   T table[16];

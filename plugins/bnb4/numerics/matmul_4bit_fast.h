@@ -27,7 +27,8 @@ enum class CpuDecode { kBest, kPortable };
 // left alone), w.n == N * K. Each weight is code_value * absmax in float32 as in dequantize_4bit_cpu,
 // then rounded to w_type (bitsandbytes rounds the dequantized W to the activation type). Any M works;
 // rows of x are taken kFastCpuMaxRows at a time. Thread-safe: callers split [0, N) across threads.
-void matmul_4bit_fast_cpu(const float* x, int64_t M, int64_t K, const Packed4bit& w, ElemType w_type, int64_t N,
-                          float* y, int64_t row_begin, int64_t row_end, CpuDecode decode_with = CpuDecode::kBest);
+void matmul_4bit_fast_cpu(const float* x, int64_t M, int64_t K, const Packed4bit& w, ElemType w_type,
+                          int64_t N, float* y, int64_t row_begin, int64_t row_end,
+                          CpuDecode decode_with = CpuDecode::kBest);
 
 }  // namespace bnb4

@@ -105,8 +105,8 @@ void block_table(const CodeTables& t, float absmax, ElemType w_type, float* tabl
 // for the odd nibbles at the ends): per 8 packed bytes, the nibbles interleaved high-first, widened to
 // 16 indices, one permute.
 __attribute__((target("avx512f"))) void decode_block_avx512(const uint8_t* packed, __m512 table,
-                                                              const float* table_mem, int64_t s, int64_t e,
-                                                              float* out) {
+                                                            const float* table_mem, int64_t s, int64_t e,
+                                                            float* out) {
   if (s & 1) {
     *out++ = table_mem[packed[s / 2] & 15];
     ++s;
@@ -133,9 +133,9 @@ __attribute__((target("avx512f"))) void decode_block_avx512(const uint8_t* packe
 // scale_block) gets its table from one vector multiply, kept in a register: built in memory and read
 // back at once, it would stall on store forwarding at every block.
 __attribute__((target("avx512f"))) void decode_chunk_avx512(const uint8_t* packed, const CodeTables& t,
-                                                              const float* absmax, int64_t absmax_base,
-                                                              int64_t bs, ElemType w_type, int64_t s, int64_t e,
-                                                              float* out) {
+                                                            const float* absmax, int64_t absmax_base,
+                                                            int64_t bs, ElemType w_type, int64_t s, int64_t e,
+                                                            float* out) {
   const __m512 values = _mm512_loadu_ps(t.values);
   alignas(64) float table_mem[16];
   for (int64_t b = s / bs; s < e; ++b) {
@@ -155,7 +155,8 @@ __attribute__((target("avx512f"))) void decode_chunk_avx512(const uint8_t* packe
   }
 }
 
-__attribute__((target("avx512f"))) void dot_lanes_avx512(const float* w, const float* x, int64_t n, float* acc) {
+__attribute__((target("avx512f"))) void dot_lanes_avx512(const float* w, const float* x, int64_t n,
+                                                         float* acc) {
   dot_lanes<kLanesAvx512>(w, x, n, acc);
 }
 
@@ -173,8 +174,8 @@ float sum_lanes(float* acc, int lanes) {
 
 }  // namespace
 
-void matmul_4bit_fast_cpu(const float* x, int64_t M, int64_t K, const Packed4bit& w, ElemType w_type, int64_t N,
-                          float* y, int64_t row_begin, int64_t row_end, CpuDecode decode_with) {
+void matmul_4bit_fast_cpu(const float* x, int64_t M, int64_t K, const Packed4bit& w, ElemType w_type,
+                          int64_t N, float* y, int64_t row_begin, int64_t row_end, CpuDecode decode_with) {
   if (M <= 0 || K <= 0 || row_begin >= row_end) return;
 #ifdef BNB4_AVX512
   const bool avx512 = decode_with == CpuDecode::kBest && cpu_has_avx512();
@@ -199,7 +200,9 @@ void matmul_4bit_fast_cpu(const float* x, int64_t M, int64_t K, const Packed4bit
     absmax = decoded_absmax.data();
   }
 
-  auto pair_f32 = [&tables](uint8_t byte, float* out) { std::memcpy(out, tables.pairs[byte], 2 * sizeof(float)); };
+  auto pair_f32 = [&tables](uint8_t byte, float* out) {
+    std::memcpy(out, tables.pairs[byte], 2 * sizeof(float));
+  };
   float table[16];
   auto pair_rounded = [&table](uint8_t byte, float* out) {
     out[0] = table[byte >> 4];

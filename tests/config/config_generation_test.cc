@@ -20,11 +20,14 @@ TEST_F(ConfigGeneration, DefaultsWhenAbsent) {
   EXPECT_EQ(e.generation.max_batch, 8);
   EXPECT_TRUE(e.generation.prefix_reuse);
   EXPECT_TRUE(e.generation.cuda_graphs);
+  EXPECT_TRUE(e.generation.fused_kernels);
   EXPECT_TRUE(e.resolved.at("model").at("tokenizer").is_null());
   EXPECT_EQ(e.generation.prefix_cache_mb, 512);
-  EXPECT_EQ(
-      e.resolved.at("generation"),
-      json({{"max_batch", 8}, {"prefix_reuse", true}, {"prefix_cache_mb", 512}, {"cuda_graphs", true}}));
+  EXPECT_EQ(e.resolved.at("generation"), json({{"max_batch", 8},
+                                               {"prefix_reuse", true},
+                                               {"prefix_cache_mb", 512},
+                                               {"cuda_graphs", true},
+                                               {"fused_kernels", true}}));
 }
 
 TEST_F(ConfigGeneration, ParsesAndRecordsBoth) {
@@ -37,7 +40,8 @@ TEST_F(ConfigGeneration, ParsesAndRecordsBoth) {
           "  path: ../cfg/config.json\n"
           "  random_weights: {seed: 0}\n"
           "  tokenizer: ../tok/llama3/tokenizer.json\n"
-          "generation: {max_batch: 32, prefix_reuse: false, prefix_cache_mb: 4096, cuda_graphs: false}\n") +
+          "generation: {max_batch: 32, prefix_reuse: false, prefix_cache_mb: 4096, cuda_graphs: false,\n"
+          "             fused_kernels: false}\n") +
           kQuantization);
   Diagnostics diag;
   auto experiments = load_experiments(file, {}, diag);
@@ -50,11 +54,14 @@ TEST_F(ConfigGeneration, ParsesAndRecordsBoth) {
   EXPECT_EQ(e.generation.max_batch, 32);
   EXPECT_FALSE(e.generation.prefix_reuse);
   EXPECT_FALSE(e.generation.cuda_graphs);
+  EXPECT_FALSE(e.generation.fused_kernels);
   EXPECT_EQ(e.resolved.at("model").at("tokenizer"), expected.generic_string());
   EXPECT_EQ(e.generation.prefix_cache_mb, 4096);
-  EXPECT_EQ(
-      e.resolved.at("generation"),
-      json({{"max_batch", 32}, {"prefix_reuse", false}, {"prefix_cache_mb", 4096}, {"cuda_graphs", false}}));
+  EXPECT_EQ(e.resolved.at("generation"), json({{"max_batch", 32},
+                                               {"prefix_reuse", false},
+                                               {"prefix_cache_mb", 4096},
+                                               {"cuda_graphs", false},
+                                               {"fused_kernels", false}}));
   EXPECT_EQ(e.config_hash, sha256_hex(canonical_dump(e.resolved)));
 }
 

@@ -9,10 +9,12 @@
 namespace lq {
 namespace {
 
-std::shared_ptr<const LlamaModel> tiny_model(at::Device device = at::kCPU,
-                                             at::ScalarType dtype = at::kFloat) {
+std::shared_ptr<const LlamaModel> tiny_model(at::Device device = at::kCPU, at::ScalarType dtype = at::kFloat,
+                                             OpImpl ops = OpImpl::kFused) {
   LlamaConfig c = test::tiny_config(true);
-  return LlamaModel::load(c, *test::random_weights(c, 31), device, dtype);
+  std::unique_ptr<LlamaModel> m = LlamaModel::load(c, *test::random_weights(c, 31), device, dtype);
+  m->set_op_impl(ops);
+  return m;
 }
 
 std::vector<TokenId> random_ids(int64_t n, uint64_t seed) {
@@ -205,6 +207,31 @@ TEST(LlamaGeneratorCuda, GraphDecodeEqualsReferencePath) {
   GenerationTiming t = fast.time_generation({random_ids(16, 8)}, 6);
   EXPECT_EQ(t.new_tokens, 6);
   EXPECT_GT(t.decode_s, 0);
+}
+
+// The fast path (graph replay over the framework's fused kernels: norms, rotary embeddings + cache append,
+// decode attention, MLP gate) against libtorch's operators run eagerly, in each dtype: the same tokens,
+// first logits within a few units in the last place of the dtype.
+TEST(LlamaGeneratorCuda, FusedKernelsEqualLibtorchOps) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
+  for (at::ScalarType dtype : {at::kFloat, at::kHalf, at::kBFloat16}) {
+    const at::Device cuda(at::kCUDA, 0);
+    LlamaGenerator fast(tiny_model(cuda, dtype), nullptr, {4, 512, 0, true});
+    LlamaGenerator reference(tiny_model(cuda, dtype, OpImpl::kLibtorch), nullptr, {4, 512, 0, false});
+    std::vector<std::vector<TokenId>> prompts;
+    for (int64_t n : {5, 12, 9, 3}) prompts.push_back(random_ids(n, 40 + uint64_t(n)));
+    auto a = fast.generate_tokens(prompts, greedy(8)), b = reference.generate_tokens(prompts, greedy(8));
+    const double tol = dtype == at::kFloat ? 1e-4 : dtype == at::kHalf ? 1e-2 : 5e-2;
+    if (dtype == at::kFloat) {
+      expect_same(a, b, tol);
+      continue;
+    }
+    for (size_t i = 0; i < prompts.size(); ++i) {  // half precision: compare the logits of the prompt only
+      const double scale = b[i].first_logits.abs().max().item<double>();
+      EXPECT_LT((a[i].first_logits - b[i].first_logits).abs().max().item<double>(), tol * scale)
+          << at::toString(dtype) << " prompt " << i;
+    }
+  }
 }
 
 TEST(LlamaGeneratorCuda, BatchedMatchesOneAtATimeInHalfPrecision) {

@@ -1,9 +1,18 @@
-// The one-kernel CUDA rms_norm and apply_rope against the CPU formulas (fp32), in fp32, fp16 and bf16,
-// on rows of odd width and on transposed (non-contiguous) query/key views as the model passes them.
+// The framework's CUDA kernels against the formulas, in fp32, fp16 and bf16: rms_norm and apply_rope
+// against the CPU in fp32, on rows of odd width and on transposed (non-contiguous) query/key views as the
+// model passes them; rope_and_append, silu_mul, the one-row dense product and decode attention against
+// libtorch's operators on the same device (OpImpl::kLibtorch), on fresh random inputs.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <tuple>
+
+#include "ops/attention.h"
+#include "ops/dense.h"
+#include "ops/fused_ops.h"
 #include "ops/rms_norm.h"
 #include "ops/rope.h"
+#include "ops/swiglu.h"
 
 namespace lq {
 namespace {
@@ -49,6 +58,92 @@ TEST_P(FusedOps, RopeMatchesTheFormulaOnTransposedViews) {
   EXPECT_EQ(got.sizes(), xg.sizes());
   EXPECT_LT(max_rel_diff(got, want), tolerance());
 }
+
+TEST_P(FusedOps, RopeAndAppendMatchesLibtorch) {
+  at::manual_seed(7);
+  const int64_t B = 2, T = 5, H = 6, kv = 2, D = 64, capacity = 16;
+  const auto options = at::TensorOptions().dtype(GetParam()).device(at::kCUDA);
+  at::Tensor qkv = at::randn({B, T, (H + 2 * kv) * D}, options);  // one fused projection, as the model has
+  at::Tensor q = qkv.narrow(-1, 0, H * D).view({B, T, H, D}).transpose(1, 2);
+  at::Tensor k = qkv.narrow(-1, H * D, kv * D).view({B, T, kv, D}).transpose(1, 2);
+  at::Tensor v = qkv.narrow(-1, (H + kv) * D, kv * D).view({B, T, kv, D}).transpose(1, 2);
+  at::Tensor inv_freq = 1.0 / at::pow(10000.0, at::arange(0, D, 2, at::kLong).to(at::kFloat) / double(D));
+  RopeAngles angles =
+      rope_angles(at::randint(0, 4000, {B, T}, at::kLong).cuda(), inv_freq.cuda(), GetParam());
+  at::Tensor slots = at::tensor(std::vector<int64_t>{3, 9, 4, 10, 15}, at::kLong).cuda();
+  at::Tensor keys = at::randn({B, kv, capacity, D}, options),
+             values = at::randn({B, kv, capacity, D}, options);
+  at::Tensor keys_ref = keys.clone(), values_ref = values.clone();
+  at::Tensor want = rope_and_append(q, k, v, angles, keys_ref, values_ref, slots, OpImpl::kLibtorch);
+  at::Tensor got = rope_and_append(q, k, v, angles, keys, values, slots, OpImpl::kFused);
+  EXPECT_EQ(got.sizes(), want.sizes());
+  EXPECT_LT(max_rel_diff(got, want.cpu()), tolerance());
+  EXPECT_LT(max_rel_diff(keys, keys_ref.cpu()), tolerance());
+  EXPECT_TRUE(at::equal(values, values_ref));  // copied, not computed
+  // Slots not written keep their old contents.
+  at::Tensor written = at::zeros({capacity}, at::kBool);
+  written.index_fill_(0, slots.cpu(), true);
+  const at::Tensor untouched = written.logical_not().nonzero().view({-1});
+  EXPECT_TRUE(at::equal(keys.cpu().index_select(2, untouched), keys_ref.cpu().index_select(2, untouched)));
+}
+
+TEST_P(FusedOps, SiluMulMatchesLibtorch) {
+  at::manual_seed(8);
+  const int64_t I = 577;
+  at::Tensor gate_up = (at::randn({3, 4, 2 * I}) * 4).to(GetParam()).cuda();
+  at::Tensor gate = gate_up.narrow(-1, 0, I), up = gate_up.narrow(-1, I, I);
+  at::Tensor want = silu_mul(gate, up, OpImpl::kLibtorch), got = silu_mul(gate, up, OpImpl::kFused);
+  EXPECT_EQ(got.sizes(), want.sizes());
+  EXPECT_EQ(got.scalar_type(), GetParam());
+  EXPECT_LT(max_rel_diff(got, want.cpu()), tolerance());
+}
+
+// One row (batch-1 decode) through the GEMV kernel in fp16/bf16, with and without the residual, on long,
+// short and odd-sized rows; fp32 and several rows take libtorch's product on either path.
+TEST_P(FusedOps, DenseMatchesLibtorch) {
+  at::manual_seed(10);
+  for (auto [N, K, rows] :
+       {std::tuple<int64_t, int64_t, int64_t>{2048, 2048, 1}, {77, 8192, 1}, {5, 24, 1}, {300, 64, 3}}) {
+    const auto options = at::TensorOptions().dtype(GetParam()).device(at::kCUDA);
+    at::Tensor x = at::randn({rows, 1, K}, options), w = at::randn({N, K}, options) / std::sqrt(double(K));
+    at::Tensor residual = at::randn({rows, 1, N}, options);
+    for (bool with_residual : {false, true}) {
+      const at::Tensor r = with_residual ? residual : at::Tensor();
+      at::Tensor want = dense(x, w, r, OpImpl::kLibtorch), got = dense(x, w, r, OpImpl::kFused);
+      EXPECT_EQ(got.sizes(), want.sizes());
+      EXPECT_LT(max_rel_diff(got, want.cpu()), tolerance())
+          << N << " x " << K << " residual " << with_residual;
+    }
+  }
+}
+
+#ifdef LQ_HAVE_CUDA
+// One query token over a cache, as decode runs it: grouped heads (4 and 3 per kv head, and none), head
+// sizes 64 and 128, one chunk and many, masked slots (padding and the future) in every row.
+TEST_P(FusedOps, DecodeAttentionMatchesLibtorch) {
+  at::manual_seed(9);
+  struct Case {
+    int64_t B, H, kv, S, D;
+  };
+  for (const Case& c :
+       {Case{1, 32, 8, 640, 64}, Case{3, 9, 3, 37, 64}, Case{2, 4, 4, 300, 128}, Case{32, 32, 8, 700, 64}}) {
+    const auto options = at::TensorOptions().dtype(GetParam()).device(at::kCUDA);
+    at::Tensor q = at::randn({c.B, 1, c.H, c.D}, options).transpose(1, 2);  // [B, H, 1, D] view
+    at::Tensor keys = at::randn({c.B, c.kv, c.S + 9, c.D}, options) * 2;
+    at::Tensor values = at::randn({c.B, c.kv, c.S + 9, c.D}, options);
+    at::Tensor k = keys.narrow(2, 0, c.S), v = values.narrow(2, 0, c.S);
+    // Row b: slots [pad_b, slot] are valid and may be read; slot itself always.
+    at::Tensor slot = at::tensor(std::vector<int64_t>{c.S * 3 / 4}, at::kLong).cuda();
+    at::Tensor valid = at::rand({c.B, c.S}, options.dtype(at::kFloat)) > 0.2;
+    at::Tensor allowed = causal_mask(valid, slot, c.S);
+    ASSERT_TRUE(decode_attention_cuda_supports(q, k, v, allowed));
+    at::Tensor want = attention(q, k, v, allowed, OpImpl::kLibtorch);
+    at::Tensor got = attention(q, k, v, allowed, OpImpl::kFused);
+    EXPECT_EQ(got.sizes(), want.sizes());
+    EXPECT_LT(max_rel_diff(got, want.cpu()), tolerance()) << "B " << c.B << " H " << c.H << " S " << c.S;
+  }
+}
+#endif
 
 INSTANTIATE_TEST_SUITE_P(Dtypes, FusedOps, ::testing::Values(at::kFloat, at::kHalf, at::kBFloat16),
                          [](const auto& info) { return std::string(at::toString(info.param)); });

@@ -178,7 +178,8 @@ json resolved_json(const Experiment& e) {
        {{"max_batch", e.generation.max_batch},
         {"prefix_reuse", e.generation.prefix_reuse},
         {"prefix_cache_mb", e.generation.prefix_cache_mb},
-        {"cuda_graphs", e.generation.cuda_graphs}}},
+        {"cuda_graphs", e.generation.cuda_graphs},
+        {"fused_kernels", e.generation.fused_kernels}}},
       {"seed", e.seed},
       {"output_dir", e.output_dir.generic_string()},
       {"timeout_s", optional_json(e.timeout_s)},
@@ -265,11 +266,13 @@ void read_benchmark(const Checker& c, BenchmarkSpec& b) {
 
 void read_generation(const Checker& c, GenerationSpec& g) {
   if (!c.mapping("/generation", false)) return;
-  c.only_keys("/generation", {"max_batch", "prefix_reuse", "prefix_cache_mb", "cuda_graphs"});
+  c.only_keys("/generation",
+              {"max_batch", "prefix_reuse", "prefix_cache_mb", "cuda_graphs", "fused_kernels"});
   g.max_batch = c.integer("/generation/max_batch", 1).value_or(g.max_batch);
   g.prefix_reuse = c.boolean("/generation/prefix_reuse").value_or(g.prefix_reuse);
   g.prefix_cache_mb = c.integer("/generation/prefix_cache_mb", 1).value_or(g.prefix_cache_mb);
   g.cuda_graphs = c.boolean("/generation/cuda_graphs").value_or(g.cuda_graphs);
+  g.fused_kernels = c.boolean("/generation/fused_kernels").value_or(g.fused_kernels);
 }
 
 }  // namespace

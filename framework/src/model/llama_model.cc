@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "ops/attention.h"
+#include "ops/dense.h"
 #include "ops/rms_norm.h"
+#include "ops/swiglu.h"
 
 namespace lq {
 
@@ -86,14 +88,12 @@ std::shared_ptr<DenseLinear> fuse_dense(const std::vector<std::shared_ptr<Linear
   return std::make_shared<DenseLinear>(fused);
 }
 
-// residual + layer(x). For a plain dense layer the add runs in the product's epilogue (addmm: one
-// kernel, and the sum is rounded once instead of twice).
-at::Tensor add_linear(const at::Tensor& residual, const Linear& layer, const at::Tensor& x) {
-  const DenseLinear* dense = plain_dense(&layer);
-  if (!dense) return residual + layer.forward(x);
-  const at::Tensor& w = dense->weight();
-  return at::addmm(residual.reshape({-1, w.size(0)}), x.reshape({-1, w.size(1)}), w.t())
-      .view(residual.sizes());
+// layer(x) (+ residual, when defined). A plain dense layer runs through ops/dense.h (the residual in the
+// product's epilogue, one row on CUDA through the GEMV kernel); any other through its own forward().
+at::Tensor apply_linear(const Linear& layer, const at::Tensor& x, const at::Tensor& residual, OpImpl ops) {
+  if (const DenseLinear* d = plain_dense(&layer)) return dense(x, d->weight(), residual, ops);
+  at::Tensor y = layer.forward(x);
+  return residual.defined() ? residual + y : y;
 }
 
 int64_t tensor_bytes(const at::Tensor& t) { return t.numel() * static_cast<int64_t>(t.element_size()); }
@@ -162,11 +162,11 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   const int64_t B = h.size(0), T = h.size(1), D = config_.head_dim;
   const int64_t heads = config_.num_attention_heads, kv_heads = config_.num_key_value_heads;
 
-  at::Tensor x = rms_norm(h, blk.input_norm, config_.rms_norm_eps);
+  at::Tensor x = rms_norm(h, blk.input_norm, config_.rms_norm_eps, ops_);
   at::Tensor q, k, v;
   if (blk.qkv) {
     const int64_t q_out = heads * D, kv_out = kv_heads * D;
-    at::Tensor all = blk.qkv->forward(x);
+    at::Tensor all = apply_linear(*blk.qkv, x, {}, ops_);
     q = all.narrow(-1, 0, q_out), k = all.narrow(-1, q_out, kv_out),
     v = all.narrow(-1, q_out + kv_out, kv_out);
   } else {
@@ -175,24 +175,21 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   q = q.view({B, T, heads, D}).transpose(1, 2);
   k = k.view({B, T, kv_heads, D}).transpose(1, 2);
   v = v.view({B, T, kv_heads, D}).transpose(1, 2);
-  q = apply_rope(q, rope);
-  k = apply_rope(k, rope);
-  cache.keys(layer).index_copy_(2, slots, k);
-  cache.values(layer).index_copy_(2, slots, v);
-  at::Tensor attn =
-      attention(q, cache.keys(layer).narrow(2, 0, span), cache.values(layer).narrow(2, 0, span), allowed);
-  at::Tensor out = add_linear(h, *blk.o, attn.transpose(1, 2).reshape({B, T, heads * D}));
+  q = rope_and_append(q, k, v, rope, cache.keys(layer), cache.values(layer), slots, ops_);
+  at::Tensor attn = attention(q, cache.keys(layer).narrow(2, 0, span), cache.values(layer).narrow(2, 0, span),
+                              allowed, ops_);
+  at::Tensor out = apply_linear(*blk.o, attn.transpose(1, 2).reshape({B, T, heads * D}), h, ops_);
 
-  x = rms_norm(out, blk.post_attention_norm, config_.rms_norm_eps);
+  x = rms_norm(out, blk.post_attention_norm, config_.rms_norm_eps, ops_);
   at::Tensor gate, up;
   if (blk.gate_up) {
     const int64_t I = config_.intermediate_size;
-    at::Tensor both = blk.gate_up->forward(x);
+    at::Tensor both = apply_linear(*blk.gate_up, x, {}, ops_);
     gate = both.narrow(-1, 0, I), up = both.narrow(-1, I, I);
   } else {
     gate = blk.gate->forward(x), up = blk.up->forward(x);
   }
-  return add_linear(out, *blk.down, at::silu(gate) * up);
+  return apply_linear(*blk.down, silu_mul(gate, up, ops_), out, ops_);
 }
 
 at::Tensor LlamaModel::forward(const at::Tensor& tokens, const at::Tensor& positions, KvCache& cache,
@@ -230,7 +227,7 @@ at::Tensor LlamaModel::run(const at::Tensor& tokens, const at::Tensor& positions
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i)
     h = block_forward(i, h, rope, cache, slots, span, allowed);
   if (last_only) h = h.select(1, T - 1);
-  return lm_head_->forward(rms_norm(h, final_norm_, config_.rms_norm_eps));
+  return apply_linear(*lm_head_, rms_norm(h, final_norm_, config_.rms_norm_eps, ops_), {}, ops_);
 }
 
 int64_t LlamaModel::weight_bytes() const {

@@ -14,6 +14,7 @@
 #include "llama_quant/linear.h"
 #include "model/kv_cache.h"
 #include "model/weight_source.h"
+#include "ops/op_impl.h"
 #include "ops/rope.h"
 
 namespace lq {
@@ -56,6 +57,11 @@ class LlamaModel {
   // A cache for `batch` sequences of up to `capacity` tokens on this model's device and dtype.
   KvCache make_cache(int64_t batch, int64_t capacity) const;
 
+  // The framework's fused CUDA kernels (the default) or libtorch's operators for norms, rotary
+  // embeddings, attention and the MLP gate: the latter is the reference path the former is tested against.
+  void set_op_impl(OpImpl impl) { ops_ = impl; }
+  OpImpl op_impl() const { return ops_; }
+
   const LlamaConfig& config() const { return config_; }
   at::Device device() const { return device_; }
   at::ScalarType dtype() const { return dtype_; }
@@ -92,6 +98,7 @@ class LlamaModel {
   std::vector<Block> blocks_;
   std::shared_ptr<Linear> lm_head_;
   bool tied_ = false;
+  OpImpl ops_ = OpImpl::kFused;
 };
 
 }  // namespace lq

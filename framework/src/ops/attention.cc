@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "ops/fused_ops.h"
+
 namespace lq {
 
 at::Tensor expand_kv_heads(const at::Tensor& kv, int64_t heads) {
@@ -28,8 +30,14 @@ at::Tensor naive_attention(const at::Tensor& q, const at::Tensor& k, const at::T
   return at::matmul(probs, values);
 }
 
-at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                     const at::Tensor& allowed) {
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
+                     OpImpl impl) {
+#ifdef LQ_HAVE_CUDA
+  if (q.is_cuda() && impl == OpImpl::kFused && decode_attention_cuda_supports(q, k, v, allowed))
+    return decode_attention_cuda(q, k, v, allowed);
+#else
+  (void)impl;
+#endif
   // Grouped-query attention without copying key/value heads: the rep query heads that share a kv head
   // are stacked as rep * T query rows of that head ([B, kv_heads, rep * T, D]), and each row keeps its
   // own mask row. Expanding k and v instead would read and write the whole cache rep times per layer.

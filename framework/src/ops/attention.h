@@ -3,15 +3,18 @@
 
 #include <ATen/ATen.h>
 
+#include "ops/op_impl.h"
+
 namespace lq {
 
 // q: [B, heads, T, D]; k, v: [B, kv_heads, S, D] with heads a multiple of kv_heads (query head h reads
 // key/value head h / (heads / kv_heads)); allowed: [B, 1, T, S] bool, true where a query may attend to a
 // key. Every query row must allow at least one key. Returns [B, heads, T, D] in q's dtype.
-// Uses at::scaled_dot_product_attention where libtorch has it (>= 2.0), else naive_attention, on the
-// query heads grouped by their key/value head (no copies of k and v).
-at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                     const at::Tensor& allowed);
+// One query token on CUDA (kFused): the decode-attention kernel (ops/decode_attention.cu). Otherwise
+// at::scaled_dot_product_attention where libtorch has it (>= 2.0), else naive_attention, on the query
+// heads grouped by their key/value head (no copies of k and v).
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
+                     OpImpl impl = OpImpl::kFused);
 
 // The explicit formula: softmax(q k^T / sqrt(D) + mask) v with the softmax in fp32, as transformers'
 // eager attention computes it.

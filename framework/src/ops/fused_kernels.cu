@@ -1,32 +1,8 @@
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-
 #include "ops/fused_kernels.h"
+#include "ops/kernel_common.cuh"
 
 namespace lq::kernels {
 namespace {
-
-template <typename T>
-__device__ __forceinline__ float to_f(T v) {
-  return static_cast<float>(v);
-}
-template <typename T>
-__device__ __forceinline__ T from_f(float v) {
-  return static_cast<T>(v);
-}
-template <>
-__device__ __forceinline__ __half from_f<__half>(float v) {
-  return __float2half_rn(v);
-}
-template <>
-__device__ __forceinline__ __nv_bfloat16 from_f<__nv_bfloat16>(float v) {
-  return __float2bfloat16_rn(v);
-}
-// A product of two elements rounded to T, as a libtorch element-wise multiply does it.
-template <typename T>
-__device__ __forceinline__ float mul_round(float a, float b) {
-  return to_f(from_f<T>(a * b));
-}
 
 constexpr int kNormThreads = 256;
 
@@ -56,6 +32,15 @@ __global__ void __launch_bounds__(kNormThreads)
 }
 
 template <typename T>
+__device__ __forceinline__ void rotate_pair(const T* src, T* dst, const T* c, const T* s, int64_t d,
+                                            int64_t half) {
+  const float lo = to_f(src[d]), hi = to_f(src[d + half]);
+  // rotate_half(x) = [-hi, lo]; each product rounds to T, then the sum.
+  dst[d] = from_f<T>(mul_round<T>(lo, to_f(c[d])) + mul_round<T>(-hi, to_f(s[d])));
+  dst[d + half] = from_f<T>(mul_round<T>(hi, to_f(c[d + half])) + mul_round<T>(lo, to_f(s[d + half])));
+}
+
+template <typename T>
 __global__ void rope_kernel(RopeView x, RopeView y, const T* __restrict__ cos, const T* __restrict__ sin,
                             int64_t n, int64_t H, int64_t T_, int64_t D) {
   // One thread per (b, h, t, d < D/2) of the n: it writes d and d + D/2.
@@ -67,23 +52,50 @@ __global__ void rope_kernel(RopeView x, RopeView y, const T* __restrict__ cos, c
   T* dst = static_cast<T*>(y.data) + b * y.stride_b + h * y.stride_h + t * y.stride_t;
   const T* c = cos + (b * T_ + t) * D;
   const T* s = sin + (b * T_ + t) * D;
-  const float lo = to_f(src[d]), hi = to_f(src[d + half]);
-  // rotate_half(x) = [-hi, lo]; each product rounds to T, then the sum.
-  dst[d] = from_f<T>(mul_round<T>(lo, to_f(c[d])) + mul_round<T>(-hi, to_f(s[d])));
-  dst[d + half] = from_f<T>(mul_round<T>(hi, to_f(c[d + half])) + mul_round<T>(lo, to_f(s[d + half])));
+  rotate_pair(src, dst, c, s, d, half);
 }
 
-template <class F>
-cudaError_t dispatch(Dtype dtype, F&& f) {
-  switch (dtype) {
-    case Dtype::kF32:
-      return f(float{});
-    case Dtype::kF16:
-      return f(__half{});
-    case Dtype::kBF16:
-      return f(__nv_bfloat16{});
+template <typename T>
+__global__ void rope_append_kernel(HeadsView q, HeadsView k, HeadsView v, T* __restrict__ q_out,
+                                   CacheView keys, CacheView values, const int64_t* __restrict__ slots,
+                                   const T* __restrict__ cos, const T* __restrict__ sin, int64_t n,
+                                   int64_t T_, int64_t H, int64_t kv, int64_t D) {
+  // One thread per (b, t, head of q|k|v, d < D/2): it writes d and d + D/2.
+  const int64_t half = D / 2, heads = H + 2 * kv;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  const int64_t d = i % half, head = (i / half) % heads, t = (i / half / heads) % T_,
+                b = i / half / heads / T_;
+  if (head < H) {
+    const T* src = static_cast<const T*>(q.data) + b * q.stride_b + t * q.stride_t + head * q.stride_h;
+    const int64_t row = (b * T_ + t) * D;
+    rotate_pair(src, q_out + ((b * T_ + t) * H + head) * D, cos + row, sin + row, d, half);
+    return;
   }
-  return cudaErrorInvalidValue;
+  const int64_t slot = slots[t];
+  if (head < H + kv) {
+    const int64_t h = head - H, row = (b * T_ + t) * D;
+    const T* src = static_cast<const T*>(k.data) + b * k.stride_b + t * k.stride_t + h * k.stride_h;
+    T* dst = static_cast<T*>(keys.data) + b * keys.stride_b + h * keys.stride_h + slot * keys.stride_s;
+    rotate_pair(src, dst, cos + row, sin + row, d, half);
+    return;
+  }
+  const int64_t h = head - H - kv;
+  const T* src = static_cast<const T*>(v.data) + b * v.stride_b + t * v.stride_t + h * v.stride_h;
+  T* dst = static_cast<T*>(values.data) + b * values.stride_b + h * values.stride_h + slot * values.stride_s;
+  dst[d] = src[d];
+  dst[d + half] = src[d + half];
+}
+
+template <typename T>
+__global__ void silu_mul_kernel(const T* __restrict__ gate, int64_t gate_stride, const T* __restrict__ up,
+                                int64_t up_stride, T* __restrict__ out, int64_t rows, int64_t cols) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= rows * cols) return;
+  const int64_t r = i / cols, c = i % cols;
+  const float g = to_f(gate[r * gate_stride + c]);
+  const float silu = to_f(from_f<T>(g / (1.0f + expf(-g))));
+  out[i] = from_f<T>(silu * to_f(up[r * up_stride + c]));
 }
 
 }  // namespace
@@ -110,6 +122,39 @@ cudaError_t rope(const RopeView& x, const RopeView& y, const void* cos, const vo
     using E = decltype(tag);
     rope_kernel<E><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(
         x, y, static_cast<const E*>(cos), static_cast<const E*>(sin), n, H, T, D);
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t rope_append(const HeadsView& q, const HeadsView& k, const HeadsView& v, void* q_out,
+                        const CacheView& keys, const CacheView& values, const int64_t* slots, const void* cos,
+                        const void* sin, int64_t B, int64_t T, int64_t H, int64_t kv_heads, int64_t D,
+                        Dtype dtype, cudaStream_t stream) {
+  if (B <= 0 || T <= 0 || H <= 0 || kv_heads <= 0 || D <= 0 || D % 2 != 0) return cudaErrorInvalidValue;
+  const int64_t n = B * T * (H + 2 * kv_heads) * (D / 2);
+  constexpr int kThreads = 256;
+  const int64_t blocks = (n + kThreads - 1) / kThreads;
+  if (blocks > 0x7fffffff) return cudaErrorInvalidValue;
+  return dispatch(dtype, [&](auto tag) {
+    using E = decltype(tag);
+    rope_append_kernel<E><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(
+        q, k, v, static_cast<E*>(q_out), keys, values, slots, static_cast<const E*>(cos),
+        static_cast<const E*>(sin), n, T, H, kv_heads, D);
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t silu_mul(const void* gate, int64_t gate_row_stride, const void* up, int64_t up_row_stride,
+                     void* out, int64_t rows, int64_t cols, Dtype dtype, cudaStream_t stream) {
+  if (rows <= 0 || cols <= 0) return cudaErrorInvalidValue;
+  constexpr int kThreads = 256;
+  const int64_t blocks = (rows * cols + kThreads - 1) / kThreads;
+  if (blocks > 0x7fffffff) return cudaErrorInvalidValue;
+  return dispatch(dtype, [&](auto tag) {
+    using E = decltype(tag);
+    silu_mul_kernel<E><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(
+        static_cast<const E*>(gate), gate_row_stride, static_cast<const E*>(up), up_row_stride,
+        static_cast<E*>(out), rows, cols);
     return cudaGetLastError();
   });
 }

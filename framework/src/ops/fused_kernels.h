@@ -1,7 +1,8 @@
-// Raw CUDA launchers for the element-wise ops the eager formulas spread over many kernels (RMSNorm:
-// eight, rotary embeddings: five per tensor). Pointers and a stream, no libtorch, so they compile
-// wherever nvcc is; ops/*_gpu.cc hands them libtorch tensors. Each reproduces the rounding of the
-// libtorch formula in ops/*.cc step by step (only RMSNorm's sum of squares is reduced in another order).
+// Raw CUDA launchers for the ops the eager formulas spread over many kernels (RMSNorm: eight, rotary
+// embeddings: five per tensor, SwiGLU's gate: two, decode attention: SDPA's mask handling and kernels).
+// Pointers and a stream, no libtorch, so they compile wherever nvcc is; ops/*_gpu.cc hands them libtorch
+// tensors. Each reproduces the rounding of the libtorch formula in ops/*.cc step by step (only RMSNorm's sum
+// of squares is reduced in another order).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -24,5 +25,53 @@ struct RopeView {
 };
 cudaError_t rope(const RopeView& x, const RopeView& y, const void* cos, const void* sin, int64_t B, int64_t H,
                  int64_t T, int64_t D, Dtype dtype, cudaStream_t stream);
+
+// Rotary embeddings of a step's queries and keys plus the cache append, in one kernel: q, k, v are
+// [B, T, heads, D] views (unit stride in D) of the projections; q_out [B, T, H, D] contiguous gets the
+// rotated queries, and the rotated keys and the values go to keys/values [B, kv_heads, capacity, D] at
+// slot slots[t] (int64, on the device) for token t. Rounds as rope() does.
+struct HeadsView {
+  const void* data;
+  int64_t stride_b, stride_t, stride_h;
+};
+struct CacheView {
+  void* data;
+  int64_t stride_b, stride_h, stride_s;
+};
+cudaError_t rope_append(const HeadsView& q, const HeadsView& k, const HeadsView& v, void* q_out,
+                        const CacheView& keys, const CacheView& values, const int64_t* slots, const void* cos,
+                        const void* sin, int64_t B, int64_t T, int64_t H, int64_t kv_heads, int64_t D,
+                        Dtype dtype, cudaStream_t stream);
+
+// SwiGLU's gate: out[r, i] = dtype(dtype(silu(gate[r, i])) * up[r, i]), rounded as silu() then a multiply
+// in libtorch; gate and up are [rows, cols] with unit column stride and the given row strides, out is
+// contiguous.
+cudaError_t silu_mul(const void* gate, int64_t gate_row_stride, const void* up, int64_t up_row_stride,
+                     void* out, int64_t rows, int64_t cols, Dtype dtype, cudaStream_t stream);
+
+// Attention of one query token per row over a cache (flash-decoding): the S slots are split into
+// `splits` chunks, each chunk's partial softmax state goes to `workspace`, a second kernel merges them.
+// q: [B, H, D] through q.stride_b/stride_h; k, v: [B, kv_heads, S, D] (H a multiple of kv_heads; query
+// head h reads kv head h / (H / kv_heads)); allowed[b * allowed_stride_b + s]: whether slot s may be
+// read (at least one per row); out: [B, H, D] contiguous. Scores and softmax in fp32.
+struct AttentionView {
+  const void* data;
+  int64_t stride_b, stride_h, stride_s;
+};
+// Whether decode_attention() takes this head size and dtype (D / (16 bytes / element size) in {4..32}).
+bool decode_attention_supports(int64_t D, Dtype dtype);
+// The chunk count for B x H queries over S slots on `multiprocessors` SMs, and the workspace it needs.
+int decode_attention_splits(int64_t B, int64_t H, int64_t S, int multiprocessors);
+int64_t decode_attention_workspace_floats(int64_t B, int64_t H, int64_t D, int splits);
+cudaError_t decode_attention(const AttentionView& q, const AttentionView& k, const AttentionView& v,
+                             const bool* allowed, int64_t allowed_stride_b, void* out, float* workspace,
+                             int64_t B, int64_t H, int64_t kv_heads, int64_t S, int64_t D, int splits,
+                             float scale, Dtype dtype, cudaStream_t stream);
+
+// y[N] = W[N, K] x[K] (+ residual[N]) for one row, fp16 or bf16, fp32 sums, rounded once; W row-major and
+// every pointer 16-byte aligned, K a multiple of 8 (gemv_supports).
+bool gemv_supports(int64_t K, Dtype dtype);
+cudaError_t gemv(const void* w, const void* x, const void* residual, void* y, int64_t N, int64_t K,
+                 Dtype dtype, cudaStream_t stream);
 
 }  // namespace lq::kernels

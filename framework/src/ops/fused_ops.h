@@ -1,5 +1,6 @@
-// CUDA versions of rms_norm and apply_rope, one kernel each (ops/fused_kernels.cu); rms_norm() and
-// apply_rope() call them for CUDA tensors. Declared only where libtorch has CUDA.
+// The libtorch-CUDA side of the framework's own kernels (ops/fused_kernels.cu, ops/decode_attention.cu):
+// the ops in rms_norm.h, rope.h, attention.h and swiglu.h call these for CUDA tensors when asked for
+// OpImpl::kFused. Declared only where libtorch has CUDA.
 #pragma once
 
 #ifdef LQ_HAVE_CUDA
@@ -10,6 +11,20 @@ namespace lq {
 
 at::Tensor rms_norm_cuda(const at::Tensor& x, const at::Tensor& weight, double eps);
 at::Tensor apply_rope_cuda(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);
+at::Tensor rope_append_cuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                            const at::Tensor& cos, const at::Tensor& sin, at::Tensor& keys,
+                            at::Tensor& values, const at::Tensor& slots);
+at::Tensor silu_mul_cuda(const at::Tensor& gate, const at::Tensor& up);
+// Whether decode_attention_cuda takes these tensors (one query token, a head size and dtype it has a
+// kernel for, 16-byte aligned rows); else attention() uses SDPA.
+bool decode_attention_cuda_supports(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                    const at::Tensor& allowed);
+at::Tensor decode_attention_cuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                 const at::Tensor& allowed);
+// One row x [..., K] times w [N, K]^T (+ residual [..., N], or undefined) through the GEMV kernel, when
+// gemv_cuda_supports says it takes them (fp16/bf16, contiguous, aligned).
+bool gemv_cuda_supports(const at::Tensor& x, const at::Tensor& w, const at::Tensor& residual);
+at::Tensor gemv_cuda(const at::Tensor& x, const at::Tensor& w, const at::Tensor& residual);
 
 }  // namespace lq
 

@@ -1,8 +1,11 @@
 // libtorch-CUDA glue of ops/fused_kernels.cu: checks layouts, takes the current stream.
+#include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
+#include <cmath>
 #include <string>
+#include <vector>
 
 #include "llama_quant/diagnostics.h"
 #include "ops/fused_kernels.h"
@@ -26,6 +29,16 @@ kernels::Dtype kernel_dtype(at::ScalarType t) {
 
 void check(cudaError_t e, const char* what) {
   if (e != cudaSuccess) throw Error(std::string(what) + ": " + cudaGetErrorString(e));
+}
+
+cudaStream_t stream() { return c10::cuda::getCurrentCUDAStream().stream(); }
+
+bool aligned16(const at::Tensor& t) {
+  const int64_t elems = 16 / static_cast<int64_t>(t.element_size());
+  if (reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 != 0 || t.stride(-1) != 1) return false;
+  for (int64_t d = 0; d + 1 < t.dim(); ++d)
+    if (t.size(d) > 1 && t.stride(d) % elems != 0) return false;
+  return true;
 }
 
 }  // namespace
@@ -58,6 +71,109 @@ at::Tensor apply_rope_cuda(const at::Tensor& x, const at::Tensor& cos, const at:
   check(kernels::rope(xv, yv, c.data_ptr(), s.data_ptr(), x.size(0), x.size(1), x.size(2), x.size(3),
                       kernel_dtype(x.scalar_type()), c10::cuda::getCurrentCUDAStream().stream()),
         "rope kernel");
+  return y;
+}
+
+at::Tensor rope_append_cuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                            const at::Tensor& cos, const at::Tensor& sin, at::Tensor& keys,
+                            at::Tensor& values, const at::Tensor& slots) {
+  c10::cuda::CUDAGuard guard(q.device());
+  const int64_t B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3), kv = k.size(1);
+  TORCH_CHECK(q.dim() == 4 && k.dim() == 4 && v.sizes() == k.sizes() && k.size(0) == B && k.size(2) == T &&
+                  k.size(3) == D && q.stride(3) == 1 && k.stride(3) == 1 && v.stride(3) == 1,
+              "rope_append: q [B, H, T, D], k and v [B, kv, T, D] with unit stride in D");
+  TORCH_CHECK(keys.dim() == 4 && keys.sizes() == values.sizes() && keys.size(0) == B && keys.size(1) == kv &&
+                  keys.size(3) == D && keys.stride(3) == 1 && values.stride(3) == 1,
+              "rope_append: keys and values [B, kv, capacity, D] with unit stride in D");
+  const at::Tensor c = cos.contiguous(), s = sin.contiguous(), sl = slots.contiguous();
+  TORCH_CHECK(c.scalar_type() == q.scalar_type() && c.sizes() == s.sizes() && c.size(0) == B &&
+                  c.size(1) == T && c.size(2) == D && sl.scalar_type() == at::kLong && sl.numel() == T &&
+                  sl.is_cuda(),
+              "rope_append: cos and sin [B, T, D] of q's dtype, slots [T] int64 on the device");
+  TORCH_CHECK(k.scalar_type() == q.scalar_type() && v.scalar_type() == q.scalar_type() &&
+                  keys.scalar_type() == q.scalar_type() && values.scalar_type() == q.scalar_type(),
+              "rope_append: one dtype");
+  at::Tensor out = at::empty({B, T, H, D}, q.options());
+  kernels::HeadsView qv{q.data_ptr(), q.stride(0), q.stride(2), q.stride(1)};
+  kernels::HeadsView kv_{k.data_ptr(), k.stride(0), k.stride(2), k.stride(1)};
+  kernels::HeadsView vv{v.data_ptr(), v.stride(0), v.stride(2), v.stride(1)};
+  kernels::CacheView kc{keys.data_ptr(), keys.stride(0), keys.stride(1), keys.stride(2)};
+  kernels::CacheView vc{values.data_ptr(), values.stride(0), values.stride(1), values.stride(2)};
+  check(kernels::rope_append(qv, kv_, vv, out.data_ptr(), kc, vc, sl.data_ptr<int64_t>(), c.data_ptr(),
+                             s.data_ptr(), B, T, H, kv, D, kernel_dtype(q.scalar_type()), stream()),
+        "rope_append kernel");
+  return out.transpose(1, 2);
+}
+
+at::Tensor silu_mul_cuda(const at::Tensor& gate, const at::Tensor& up) {
+  c10::cuda::CUDAGuard guard(gate.device());
+  TORCH_CHECK(gate.sizes() == up.sizes() && gate.scalar_type() == up.scalar_type(),
+              "silu_mul: gate and up of one shape and dtype");
+  const int64_t cols = gate.size(-1), rows = gate.numel() / cols;
+  // [rows, cols] views where the leading dims merge (a narrow of the fused gate/up product does).
+  const at::Tensor g = gate.reshape({rows, cols}), u = up.reshape({rows, cols});
+  const at::Tensor gc = g.stride(1) == 1 ? g : g.contiguous(), uc = u.stride(1) == 1 ? u : u.contiguous();
+  at::Tensor out = at::empty(gate.sizes(), gate.options());
+  check(kernels::silu_mul(gc.data_ptr(), gc.stride(0), uc.data_ptr(), uc.stride(0), out.data_ptr(), rows,
+                          cols, kernel_dtype(gate.scalar_type()), stream()),
+        "silu_mul kernel");
+  return out;
+}
+
+bool decode_attention_cuda_supports(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                    const at::Tensor& allowed) {
+  if (q.dim() != 4 || q.size(2) != 1 || k.dim() != 4 || v.sizes() != k.sizes() || allowed.dim() != 4)
+    return false;
+  if (k.scalar_type() != q.scalar_type() || v.scalar_type() != q.scalar_type()) return false;
+  if (q.scalar_type() != at::kFloat && q.scalar_type() != at::kHalf && q.scalar_type() != at::kBFloat16)
+    return false;
+  if (!kernels::decode_attention_supports(q.size(3), kernel_dtype(q.scalar_type()))) return false;
+  return aligned16(q) && aligned16(k) && aligned16(v) && allowed.scalar_type() == at::kBool &&
+         allowed.size(0) == q.size(0) && allowed.size(-1) == k.size(2);
+}
+
+at::Tensor decode_attention_cuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                 const at::Tensor& allowed) {
+  c10::cuda::CUDAGuard guard(q.device());
+  TORCH_CHECK(decode_attention_cuda_supports(q, k, v, allowed), "decode_attention: unsupported inputs");
+  const int64_t B = q.size(0), H = q.size(1), D = q.size(3), kv = k.size(1), S = k.size(2);
+  const at::Tensor mask = allowed.reshape({B, S}).contiguous();
+  const int splits =
+      kernels::decode_attention_splits(B, H, S, at::cuda::getCurrentDeviceProperties()->multiProcessorCount);
+  at::Tensor workspace =
+      at::empty({kernels::decode_attention_workspace_floats(B, H, D, splits)}, q.options().dtype(at::kFloat));
+  at::Tensor out = at::empty({B, H, 1, D}, q.options());
+  kernels::AttentionView qv{q.data_ptr(), q.stride(0), q.stride(1), q.stride(2)};
+  kernels::AttentionView kv_{k.data_ptr(), k.stride(0), k.stride(1), k.stride(2)};
+  kernels::AttentionView vv{v.data_ptr(), v.stride(0), v.stride(1), v.stride(2)};
+  check(kernels::decode_attention(qv, kv_, vv, mask.data_ptr<bool>(), S, out.data_ptr(),
+                                  workspace.data_ptr<float>(), B, H, kv, S, D, splits,
+                                  static_cast<float>(1.0 / std::sqrt(static_cast<double>(D))),
+                                  kernel_dtype(q.scalar_type()), stream()),
+        "decode_attention kernel");
+  return out;
+}
+
+bool gemv_cuda_supports(const at::Tensor& x, const at::Tensor& w, const at::Tensor& residual) {
+  if (x.scalar_type() != w.scalar_type() ||
+      (x.scalar_type() != at::kHalf && x.scalar_type() != at::kBFloat16))
+    return false;
+  if (w.dim() != 2 || x.size(-1) != w.size(1) || !w.is_contiguous() || !x.is_contiguous() || !aligned16(w) ||
+      !aligned16(x) || !kernels::gemv_supports(w.size(1), kernel_dtype(w.scalar_type())))
+    return false;
+  return !residual.defined() || (residual.scalar_type() == x.scalar_type() && residual.is_contiguous() &&
+                                 residual.numel() == w.size(0));
+}
+
+at::Tensor gemv_cuda(const at::Tensor& x, const at::Tensor& w, const at::Tensor& residual) {
+  c10::cuda::CUDAGuard guard(x.device());
+  TORCH_CHECK(gemv_cuda_supports(x, w, residual), "gemv: unsupported inputs");
+  std::vector<int64_t> sizes = x.sizes().vec();
+  sizes.back() = w.size(0);
+  at::Tensor y = at::empty(sizes, x.options());
+  check(kernels::gemv(w.data_ptr(), x.data_ptr(), residual.defined() ? residual.data_ptr() : nullptr,
+                      y.data_ptr(), w.size(0), w.size(1), kernel_dtype(w.scalar_type()), stream()),
+        "gemv kernel");
   return y;
 }
 

@@ -4,9 +4,11 @@
 
 namespace lq {
 
-at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps, OpImpl impl) {
 #ifdef LQ_HAVE_CUDA
-  if (x.is_cuda()) return rms_norm_cuda(x, weight, eps);
+  if (x.is_cuda() && impl == OpImpl::kFused) return rms_norm_cuda(x, weight, eps);
+#else
+  (void)impl;
 #endif
   // The order of casts matches transformers' LlamaRMSNorm, so fp16/bf16 results round the same way.
   at::Tensor h = x.to(at::kFloat);

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include "model/model_config.h"
+#include "ops/op_impl.h"
 
 namespace lq {
 
@@ -20,6 +21,14 @@ struct RopeAngles {
 RopeAngles rope_angles(const at::Tensor& positions, const at::Tensor& inv_freq, at::ScalarType dtype);
 
 // x: [B, heads, T, head_dim]; returns x rotated by the angles (which broadcast over heads).
-at::Tensor apply_rope(const at::Tensor& x, const RopeAngles& angles);
+at::Tensor apply_rope(const at::Tensor& x, const RopeAngles& angles, OpImpl impl = OpImpl::kFused);
+
+// A step's attention inputs: q [B, H, T, D], k and v [B, kv_heads, T, D] (views of the projections) go
+// in; the rotated keys and the values are written to keys/values [B, kv_heads, capacity, D] at cache
+// slots `slots` ([T] int64 on the device), and the rotated queries come back. One kernel on CUDA
+// (kFused); apply_rope twice plus two index_copy_ otherwise.
+at::Tensor rope_and_append(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const RopeAngles& angles, at::Tensor& keys, at::Tensor& values,
+                           const at::Tensor& slots, OpImpl impl = OpImpl::kFused);
 
 }  // namespace lq

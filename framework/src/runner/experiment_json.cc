@@ -78,6 +78,7 @@ Experiment experiment_from_json(const json& j, const std::string& file) {
   e.generation.prefix_reuse = get<bool>(g, "prefix_reuse", where);
   e.generation.prefix_cache_mb = get<int64_t>(g, "prefix_cache_mb", where);
   e.generation.cuda_graphs = get<bool>(g, "cuda_graphs", where);
+  e.generation.fused_kernels = get<bool>(g, "fused_kernels", where);
   e.seed = get<uint64_t>(j, "seed", where);
   e.output_dir = get<std::string>(j, "output_dir", where);
   e.timeout_s = get_optional<double>(j, "timeout_s", where);

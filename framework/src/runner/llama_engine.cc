@@ -3,6 +3,7 @@
 #include "generation/llama_generator.h"
 #include "model/llama_model.h"
 #include "model/model_files.h"
+#include "ops/op_impl.h"
 #include "runner/model_engine.h"
 #include "tokenizer/open_tokenizer.h"
 
@@ -52,11 +53,14 @@ class LlamaEngine final : public ModelEngine, public BenchTarget {
     }
     options_.max_batch = e.generation.max_batch;
     options_.cuda_graphs = e.generation.cuda_graphs;
+    op_impl_ = e.generation.fused_kernels ? OpImpl::kFused : OpImpl::kLibtorch;
     options_.prefix_cache_bytes = e.generation.prefix_reuse ? e.generation.prefix_cache_mb << 20 : 0;
   }
 
   void quantize(QuantBackend& backend) override {
-    model_ = LlamaModel::load(*files_, device_, dtype_, &backend);
+    std::unique_ptr<LlamaModel> model = LlamaModel::load(*files_, device_, dtype_, &backend);
+    model->set_op_impl(op_impl_);
+    model_ = std::move(model);
     generator_ = std::make_unique<LlamaGenerator>(model_, files_->tokenizer, options_);
   }
 
@@ -72,7 +76,8 @@ class LlamaEngine final : public ModelEngine, public BenchTarget {
              {{"max_batch", options_.max_batch},
               {"prefill_chunk", options_.prefill_chunk},
               {"prefix_cache_bytes", options_.prefix_cache_bytes},
-              {"cuda_graphs", options_.cuda_graphs}}}};
+              {"cuda_graphs", options_.cuda_graphs},
+              {"fused_kernels", op_impl_ == OpImpl::kFused}}}};
   }
   Generator& generator() override {
     if (!files_->tokenizer)
@@ -103,6 +108,7 @@ class LlamaEngine final : public ModelEngine, public BenchTarget {
   std::unique_ptr<ModelFiles> files_;
   std::string tokenizer_source_;  // where the tokenizer came from; empty when there is none
   GeneratorOptions options_;
+  OpImpl op_impl_ = OpImpl::kFused;
   std::shared_ptr<LlamaModel> model_;
   std::unique_ptr<LlamaGenerator> generator_;
 };

@@ -1,0 +1,171 @@
+// Decode attention (one query token per row) as flash-decoding: SDPA runs a decode step as a few CTAs
+// per head over the whole cache plus mask kernels; here every (row, query head) splits the slots into
+// chunks over enough CTAs to cover the SMs, each CTA keeps an online softmax per group of lanes, merges
+// its groups in shared memory and leaves (max, sum, weighted values) for its chunk; a second kernel
+// merges the chunks. A group of kLanes lanes reads one 16-byte unit of a key row each (D = kLanes x
+// 16 bytes / element size), so a key costs one load per lane and a shuffle reduction. The rep query
+// heads of a kv head read its keys in separate CTAs, from L2 after the first.
+#include <cmath>
+
+#include "ops/fused_kernels.h"
+#include "ops/kernel_common.cuh"
+
+namespace lq::kernels {
+namespace {
+
+constexpr int kThreads = 128;
+
+// exp(a - b) where a may be -inf (a chunk or group that saw no allowed slot) and b is finite.
+__device__ __forceinline__ float weight(float a, float b) { return a == -INFINITY ? 0.0f : expf(a - b); }
+
+template <typename T, int kLanes>
+__global__ void __launch_bounds__(kThreads)
+    partial_kernel(AttentionView q, AttentionView k, AttentionView v, const bool* __restrict__ allowed,
+                   int64_t allowed_stride_b, T* __restrict__ out, float* __restrict__ workspace, int64_t H,
+                   int64_t rep, int64_t S, int64_t chunk, float scale) {
+  constexpr int kElems = 16 / sizeof(T), kD = kLanes * kElems, kGroups = kThreads / kLanes;
+  const int split = blockIdx.x, splits = gridDim.x;
+  const int64_t h = blockIdx.y, b = blockIdx.z, kv_head = h / rep;
+  const int lane = threadIdx.x % kLanes, group = threadIdx.x / kLanes;
+  // The lanes of this group within its warp: shuffles name only them, as groups diverge on the mask.
+  const unsigned group_mask =
+      kLanes == 32 ? 0xffffffffu : ((1u << kLanes) - 1) << ((threadIdx.x % 32) / kLanes * kLanes);
+
+  float qv[kElems];
+  unit_to_floats<T>(*reinterpret_cast<const uint4*>(static_cast<const T*>(q.data) + b * q.stride_b +
+                                                    h * q.stride_h + lane * kElems),
+                    qv);
+  const T* keys = static_cast<const T*>(k.data) + b * k.stride_b + kv_head * k.stride_h + lane * kElems;
+  const T* values = static_cast<const T*>(v.data) + b * v.stride_b + kv_head * v.stride_h + lane * kElems;
+  const bool* mask = allowed + b * allowed_stride_b;
+  const int64_t first = split * chunk, last = min(S, first + chunk);
+
+  float m = -INFINITY, l = 0.0f, acc[kElems] = {};
+  for (int64_t s = first + group; s < last; s += kGroups) {
+    if (!mask[s]) continue;
+    float kv[kElems], vv[kElems];
+    unit_to_floats<T>(*reinterpret_cast<const uint4*>(keys + s * k.stride_s), kv);
+    unit_to_floats<T>(*reinterpret_cast<const uint4*>(values + s * v.stride_s), vv);
+    float dot = 0.0f;
+#pragma unroll
+    for (int e = 0; e < kElems; ++e) dot = fmaf(qv[e], kv[e], dot);
+#pragma unroll
+    for (int off = kLanes / 2; off > 0; off /= 2) dot += __shfl_xor_sync(group_mask, dot, off);
+    const float score = dot * scale, m_new = fmaxf(m, score);
+    const float correction = weight(m, m_new), p = expf(score - m_new);
+    l = fmaf(l, correction, p);
+#pragma unroll
+    for (int e = 0; e < kElems; ++e) acc[e] = fmaf(acc[e], correction, p * vv[e]);
+    m = m_new;
+  }
+
+  __shared__ float group_max[kGroups], group_sum[kGroups], group_acc[kGroups][kD];
+  if (lane == 0) group_max[group] = m, group_sum[group] = l;
+#pragma unroll
+  for (int e = 0; e < kElems; ++e) group_acc[group][lane * kElems + e] = acc[e];
+  __syncthreads();
+  for (int d = threadIdx.x; d < kD; d += kThreads) {
+    float top = -INFINITY;
+    for (int g = 0; g < kGroups; ++g) top = fmaxf(top, group_max[g]);
+    float sum = 0.0f, total = 0.0f;
+    if (top != -INFINITY)
+      for (int g = 0; g < kGroups; ++g) {
+        const float w = weight(group_max[g], top);
+        sum = fmaf(group_sum[g], w, sum);
+        total = fmaf(group_acc[g][d], w, total);
+      }
+    const int64_t row = b * H + h;
+    if (splits == 1) {
+      out[row * kD + d] = from_f<T>(total / sum);
+    } else {
+      float* part = workspace + (row * splits + split) * (kD + 2);
+      part[2 + d] = total;
+      if (d == 0) part[0] = top, part[1] = sum;
+    }
+  }
+}
+
+template <typename T>
+__global__ void merge_kernel(const float* __restrict__ workspace, T* __restrict__ out, int D, int splits) {
+  const int64_t row = blockIdx.x;
+  const float* parts = workspace + row * splits * (D + 2);
+  for (int d = threadIdx.x; d < D; d += blockDim.x) {
+    float top = -INFINITY;
+    for (int s = 0; s < splits; ++s) top = fmaxf(top, parts[s * (D + 2)]);
+    float sum = 0.0f, total = 0.0f;
+    for (int s = 0; s < splits; ++s) {
+      const float w = weight(parts[s * (D + 2)], top);
+      sum = fmaf(parts[s * (D + 2) + 1], w, sum);
+      total = fmaf(parts[s * (D + 2) + 2 + d], w, total);
+    }
+    out[row * D + d] = from_f<T>(total / sum);
+  }
+}
+
+int element_size(Dtype dtype) { return dtype == Dtype::kF32 ? 4 : 2; }
+
+template <typename T, int kLanes>
+cudaError_t launch(const AttentionView& q, const AttentionView& k, const AttentionView& v,
+                   const bool* allowed, int64_t allowed_stride_b, T* out, float* workspace, int64_t B,
+                   int64_t H, int64_t rep, int64_t S, int splits, float scale, cudaStream_t stream) {
+  const int64_t chunk = (S + splits - 1) / splits;
+  const dim3 grid(static_cast<unsigned>(splits), static_cast<unsigned>(H), static_cast<unsigned>(B));
+  partial_kernel<T, kLanes><<<grid, kThreads, 0, stream>>>(q, k, v, allowed, allowed_stride_b, out, workspace,
+                                                           H, rep, S, chunk, scale);
+  if (splits > 1) {
+    constexpr int kD = kLanes * 16 / static_cast<int>(sizeof(T));
+    merge_kernel<T><<<static_cast<unsigned>(B * H), kD, 0, stream>>>(workspace, out, kD, splits);
+  }
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+bool decode_attention_supports(int64_t D, Dtype dtype) {
+  const int64_t elems = 16 / element_size(dtype);
+  if (D % elems != 0) return false;
+  const int64_t lanes = D / elems;
+  return lanes == 4 || lanes == 8 || lanes == 16 || lanes == 32;
+}
+
+int decode_attention_splits(int64_t B, int64_t H, int64_t S, int multiprocessors) {
+  // Two CTAs per SM over all (row, head) pairs, chunks of at least 32 slots.
+  const int64_t pairs = B * H, wanted = (2 * static_cast<int64_t>(multiprocessors) + pairs - 1) / pairs;
+  const int64_t most = S / 32 > 1 ? S / 32 : 1;
+  return static_cast<int>(wanted < most ? (wanted < 1024 ? wanted : 1024) : (most < 1024 ? most : 1024));
+}
+
+int64_t decode_attention_workspace_floats(int64_t B, int64_t H, int64_t D, int splits) {
+  return splits > 1 ? B * H * splits * (D + 2) : 0;
+}
+
+cudaError_t decode_attention(const AttentionView& q, const AttentionView& k, const AttentionView& v,
+                             const bool* allowed, int64_t allowed_stride_b, void* out, float* workspace,
+                             int64_t B, int64_t H, int64_t kv_heads, int64_t S, int64_t D, int splits,
+                             float scale, Dtype dtype, cudaStream_t stream) {
+  if (B <= 0 || H <= 0 || kv_heads <= 0 || H % kv_heads != 0 || S <= 0 || splits < 1 ||
+      !decode_attention_supports(D, dtype) || B > 65535 || H > 65535 || (splits > 1 && !workspace))
+    return cudaErrorInvalidValue;
+  const int lanes = static_cast<int>(D / (16 / element_size(dtype)));
+  const int64_t rep = H / kv_heads;
+  return dispatch(dtype, [&](auto tag) {
+    using E = decltype(tag);
+    E* o = static_cast<E*>(out);
+    switch (lanes) {
+      case 4:
+        return launch<E, 4>(q, k, v, allowed, allowed_stride_b, o, workspace, B, H, rep, S, splits, scale,
+                            stream);
+      case 8:
+        return launch<E, 8>(q, k, v, allowed, allowed_stride_b, o, workspace, B, H, rep, S, splits, scale,
+                            stream);
+      case 16:
+        return launch<E, 16>(q, k, v, allowed, allowed_stride_b, o, workspace, B, H, rep, S, splits, scale,
+                             stream);
+      default:
+        return launch<E, 32>(q, k, v, allowed, allowed_stride_b, o, workspace, B, H, rep, S, splits, scale,
+                             stream);
+    }
+  });
+}
+
+}  // namespace lq::kernels

@@ -1,0 +1,74 @@
+// Device helpers shared by the framework's raw CUDA kernels (ops/*.cu): float conversions that round
+// as libtorch's element-wise ops do, and the dtype dispatch of a launcher.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include "ops/fused_kernels.h"
+
+namespace lq::kernels {
+
+template <typename T>
+__device__ __forceinline__ float to_f(T v) {
+  return static_cast<float>(v);
+}
+template <typename T>
+__device__ __forceinline__ T from_f(float v) {
+  return static_cast<T>(v);
+}
+template <>
+__device__ __forceinline__ __half from_f<__half>(float v) {
+  return __float2half_rn(v);
+}
+template <>
+__device__ __forceinline__ __nv_bfloat16 from_f<__nv_bfloat16>(float v) {
+  return __float2bfloat16_rn(v);
+}
+// A product of two elements rounded to T, as a libtorch element-wise multiply does it.
+template <typename T>
+__device__ __forceinline__ float mul_round(float a, float b) {
+  return to_f(from_f<T>(a * b));
+}
+
+// The 16 / sizeof(T) elements held in one 16-byte unit, as floats.
+template <typename T>
+__device__ __forceinline__ void unit_to_floats(const uint4& u, float* out);
+template <>
+__device__ __forceinline__ void unit_to_floats<float>(const uint4& u, float* out) {
+  out[0] = __uint_as_float(u.x), out[1] = __uint_as_float(u.y), out[2] = __uint_as_float(u.z),
+  out[3] = __uint_as_float(u.w);
+}
+template <>
+__device__ __forceinline__ void unit_to_floats<__half>(const uint4& u, float* out) {
+  const __half2* h = reinterpret_cast<const __half2*>(&u);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 f = __half22float2(h[i]);
+    out[2 * i] = f.x, out[2 * i + 1] = f.y;
+  }
+}
+template <>
+__device__ __forceinline__ void unit_to_floats<__nv_bfloat16>(const uint4& u, float* out) {
+  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&u);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 f = __bfloat1622float2(h[i]);
+    out[2 * i] = f.x, out[2 * i + 1] = f.y;
+  }
+}
+
+template <class F>
+cudaError_t dispatch(Dtype dtype, F&& f) {
+  switch (dtype) {
+    case Dtype::kF32:
+      return f(float{});
+    case Dtype::kF16:
+      return f(__half{});
+    case Dtype::kBF16:
+      return f(__nv_bfloat16{});
+  }
+  return cudaErrorInvalidValue;
+}
+
+}  // namespace lq::kernels

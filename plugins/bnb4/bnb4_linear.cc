@@ -31,6 +31,26 @@ Packed4bit QuantizedWeight::view() const {
   return v;
 }
 
+QuantizeTarget quantize_target(const at::Tensor& w, const Config& config) {
+  QuantizeTarget t;
+  t.q.rows = w.size(0);
+  t.q.cols = w.size(1);
+  t.q.blocksize = config.blocksize;
+  t.q.type = config.quant_type;
+  t.n = w.numel();
+  t.blocks = num_blocks(t.n, config.blocksize);
+  const auto u8 = w.options().dtype(at::kByte), f32 = w.options().dtype(at::kFloat);
+  t.q.packed = at::empty({packed_bytes(t.n)}, u8);
+  t.absmax = at::empty({t.blocks}, f32);
+  if (!config.double_quant) {
+    t.q.absmax = t.absmax;
+    return t;
+  }
+  t.q.codes = at::empty({t.blocks}, u8);
+  t.q.absmax2 = at::empty({num_blocks(t.blocks, kNestedBlocksize)}, f32);
+  return t;
+}
+
 ElemType elem_type_of(at::ScalarType t, const std::string& what) {
   if (t == at::kFloat) return ElemType::kF32;
   if (t == at::kHalf) return ElemType::kF16;
@@ -42,28 +62,15 @@ namespace {
 
 QuantizedWeight quantize_weight_cpu(const at::Tensor& weight, const Config& config) {
   const at::Tensor w = weight.contiguous();
-  const ElemType type = elem_type_of(w.scalar_type(), "weight");
-  QuantizedWeight q;
-  q.rows = w.size(0);
-  q.cols = w.size(1);
-  q.blocksize = config.blocksize;
-  q.type = config.quant_type;
-  const int64_t n = w.numel(), blocks = num_blocks(n, config.blocksize);
-  const auto u8 = at::TensorOptions().dtype(at::kByte), f32 = at::TensorOptions().dtype(at::kFloat);
-  q.packed = at::empty({packed_bytes(n)}, u8);
-  at::Tensor absmax = at::empty({blocks}, f32);
-  quantize_4bit_cpu(w.data_ptr(), type, n, config.blocksize, config.quant_type, q.packed.data_ptr<uint8_t>(),
-                    absmax.data_ptr<float>());
-  if (!config.double_quant) {
-    q.absmax = absmax;
-    return q;
+  QuantizeTarget t = quantize_target(w, config);
+  quantize_4bit_cpu(w.data_ptr(), elem_type_of(w.scalar_type(), "weight"), t.n, config.blocksize,
+                    config.quant_type, t.q.packed.data_ptr<uint8_t>(), t.absmax.data_ptr<float>());
+  if (config.double_quant) {
+    t.q.offset = absmax_mean(t.absmax.data_ptr<float>(), t.blocks);
+    double_quant_cpu(t.absmax.data_ptr<float>(), t.blocks, t.q.offset, t.q.codes.data_ptr<uint8_t>(),
+                     t.q.absmax2.data_ptr<float>());
   }
-  q.offset = absmax_mean(absmax.data_ptr<float>(), blocks);
-  q.codes = at::empty({blocks}, u8);
-  q.absmax2 = at::empty({num_blocks(blocks, kNestedBlocksize)}, f32);
-  double_quant_cpu(absmax.data_ptr<float>(), blocks, q.offset, q.codes.data_ptr<uint8_t>(),
-                   q.absmax2.data_ptr<float>());
-  return q;
+  return t.q;
 }
 
 // Few rows (decode): decode W on the fly instead of writing and re-reading a dense copy per call. Same

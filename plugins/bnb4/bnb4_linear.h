@@ -27,6 +27,16 @@ struct QuantizedWeight {
 
 ElemType elem_type_of(at::ScalarType t, const std::string& what);
 
+// A quantized weight's shape, format and buffers, allocated on the device of `w` (a contiguous [rows, cols]
+// weight) for a quantize implementation to fill: the packed codes and the first-level float32 absmax
+// (which is q.absmax itself unless double_quant, where q's nested codes and absmax2 are allocated too).
+struct QuantizeTarget {
+  QuantizedWeight q;
+  at::Tensor absmax;
+  int64_t n = 0, blocks = 0;  // weights and first-level blocks
+};
+QuantizeTarget quantize_target(const at::Tensor& w, const Config& config);
+
 // Quantizes a 2-D float16/bfloat16/float32 weight on its own device.
 QuantizedWeight quantize_weight(const at::Tensor& weight, const Config& config);
 

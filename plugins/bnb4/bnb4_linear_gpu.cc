@@ -31,33 +31,20 @@ cudaStream_t stream() { return at::cuda::getCurrentCUDAStream().stream(); }
 QuantizedWeight quantize_weight_cuda(const at::Tensor& weight, const Config& config) {
   c10::cuda::CUDAGuard guard(weight.device());
   const at::Tensor w = aligned(weight);
-  QuantizedWeight q;
-  q.rows = w.size(0);
-  q.cols = w.size(1);
-  q.blocksize = config.blocksize;
-  q.type = config.quant_type;
-  const int64_t n = w.numel(), blocks = num_blocks(n, config.blocksize);
-  const auto u8 = w.options().dtype(at::kByte), f32 = w.options().dtype(at::kFloat);
-  q.packed = at::empty({packed_bytes(n)}, u8);
-  at::Tensor absmax = at::empty({blocks}, f32);
-  check(
-      quantize_4bit_cuda(w.data_ptr(), elem_type_of(w.scalar_type(), "weight"), n, config.blocksize,
-                         config.quant_type, q.packed.data_ptr<uint8_t>(), absmax.data_ptr<float>(), stream()),
-      "quantize");
-  if (!config.double_quant) {
-    q.absmax = absmax;
-    return q;
-  }
+  QuantizeTarget t = quantize_target(w, config);
+  check(quantize_4bit_cuda(w.data_ptr(), elem_type_of(w.scalar_type(), "weight"), t.n, config.blocksize,
+                           config.quant_type, t.q.packed.data_ptr<uint8_t>(), t.absmax.data_ptr<float>(),
+                           stream()),
+        "quantize");
+  if (!config.double_quant) return t.q;
   // bitsandbytes: offset = absmax.mean() (torch, float32, on the device), then absmax - offset.
-  const at::Tensor offset = absmax.mean();
-  const at::Tensor centred = (absmax - offset).contiguous();
-  q.offset = offset.item<float>();
-  q.codes = at::empty({blocks}, u8);
-  q.absmax2 = at::empty({num_blocks(blocks, kNestedBlocksize)}, f32);
-  check(quantize_nested_cuda(centred.data_ptr<float>(), blocks, q.codes.data_ptr<uint8_t>(),
-                             q.absmax2.data_ptr<float>(), stream()),
+  const at::Tensor offset = t.absmax.mean();
+  const at::Tensor centred = (t.absmax - offset).contiguous();
+  t.q.offset = offset.item<float>();
+  check(quantize_nested_cuda(centred.data_ptr<float>(), t.blocks, t.q.codes.data_ptr<uint8_t>(),
+                             t.q.absmax2.data_ptr<float>(), stream()),
         "double quant");
-  return q;
+  return t.q;
 }
 
 at::Tensor dequantize_cuda(const QuantizedWeight& w, at::ScalarType dtype) {

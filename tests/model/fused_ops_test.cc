@@ -1,7 +1,7 @@
-// The framework's CUDA kernels against the formulas, in fp32, fp16 and bf16: rms_norm and apply_rope
-// against the CPU in fp32, on rows of odd width and on transposed (non-contiguous) query/key views as the
-// model passes them; rope_and_append, silu_mul, the one-row dense product and decode attention against
-// libtorch's operators on the same device (OpImpl::kLibtorch), on fresh random inputs.
+// The framework's CUDA kernels against the formulas, in fp32, fp16 and bf16: rms_norm and the rotary
+// embeddings against the CPU in fp32, on rows of odd width and on transposed (non-contiguous) query/key
+// views as the model passes them; rope_and_append, silu_mul, the one-row dense product and decode attention
+// against libtorch's operators on the same device (OpImpl::kLibtorch), on fresh random inputs.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -54,9 +54,13 @@ TEST_P(FusedOps, RopeMatchesTheFormulaOnTransposedViews) {
   at::Tensor want = apply_rope(x.to(at::kFloat).transpose(1, 2), cpu);
   RopeAngles gpu = rope_angles(positions.cuda(), inv_freq.cuda(), GetParam());
   at::Tensor xg = x.cuda().transpose(1, 2);  // [B, H, T, D] view of [B, T, H, D], as q and k are
-  at::Tensor got = apply_rope(xg, gpu);
+  // The fused kernel rotates the queries and the keys it appends (here both x, H kv heads) alike.
+  at::Tensor keys = at::zeros({B, H, T, D}, xg.options()), values = at::zeros({B, H, T, D}, xg.options());
+  at::Tensor slots = at::arange(T, at::TensorOptions().dtype(at::kLong).device(at::kCUDA));
+  at::Tensor got = rope_and_append(xg, xg, xg, gpu, keys, values, slots, OpImpl::kFused);
   EXPECT_EQ(got.sizes(), xg.sizes());
   EXPECT_LT(max_rel_diff(got, want), tolerance());
+  EXPECT_LT(max_rel_diff(keys, want), tolerance());
 }
 
 TEST_P(FusedOps, RopeAndAppendMatchesLibtorch) {

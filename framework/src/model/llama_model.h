@@ -60,7 +60,6 @@ class LlamaModel {
   // The framework's fused CUDA kernels (the default) or libtorch's operators for norms, rotary
   // embeddings, attention and the MLP gate: the latter is the reference path the former is tested against.
   void set_op_impl(OpImpl impl) { ops_ = impl; }
-  OpImpl op_impl() const { return ops_; }
 
   const LlamaConfig& config() const { return config_; }
   at::Device device() const { return device_; }

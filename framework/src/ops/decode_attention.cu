@@ -5,6 +5,7 @@
 // merges the chunks. A group of kLanes lanes reads one 16-byte unit of a key row each (D = kLanes x
 // 16 bytes / element size), so a key costs one load per lane and a shuffle reduction. The rep query
 // heads of a kv head read its keys in separate CTAs, from L2 after the first.
+#include <algorithm>
 #include <cmath>
 
 #include "ops/fused_kernels.h"
@@ -131,8 +132,8 @@ bool decode_attention_supports(int64_t D, Dtype dtype) {
 int decode_attention_splits(int64_t B, int64_t H, int64_t S, int multiprocessors) {
   // Two CTAs per SM over all (row, head) pairs, chunks of at least 32 slots.
   const int64_t pairs = B * H, wanted = (2 * static_cast<int64_t>(multiprocessors) + pairs - 1) / pairs;
-  const int64_t most = S / 32 > 1 ? S / 32 : 1;
-  return static_cast<int>(wanted < most ? (wanted < 1024 ? wanted : 1024) : (most < 1024 ? most : 1024));
+  const int64_t most = std::max<int64_t>(1, S / 32);
+  return static_cast<int>(std::min<int64_t>({wanted, most, 1024}));
 }
 
 int64_t decode_attention_workspace_floats(int64_t B, int64_t H, int64_t D, int splits) {

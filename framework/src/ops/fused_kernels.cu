@@ -5,6 +5,13 @@ namespace lq::kernels {
 namespace {
 
 constexpr int kNormThreads = 256;
+constexpr int kThreads = 256;  // element-wise kernels: one thread per element (or pair)
+
+// Blocks of kThreads for n threads, or 0 where n is empty or too large for a one-dimensional grid.
+unsigned blocks_for(int64_t n) {
+  const int64_t blocks = (n + kThreads - 1) / kThreads;
+  return n > 0 && blocks <= 0x7fffffff ? static_cast<unsigned>(blocks) : 0;
+}
 
 template <typename T>
 __global__ void __launch_bounds__(kNormThreads)
@@ -38,21 +45,6 @@ __device__ __forceinline__ void rotate_pair(const T* src, T* dst, const T* c, co
   // rotate_half(x) = [-hi, lo]; each product rounds to T, then the sum.
   dst[d] = from_f<T>(mul_round<T>(lo, to_f(c[d])) + mul_round<T>(-hi, to_f(s[d])));
   dst[d + half] = from_f<T>(mul_round<T>(hi, to_f(c[d + half])) + mul_round<T>(lo, to_f(s[d + half])));
-}
-
-template <typename T>
-__global__ void rope_kernel(RopeView x, RopeView y, const T* __restrict__ cos, const T* __restrict__ sin,
-                            int64_t n, int64_t H, int64_t T_, int64_t D) {
-  // One thread per (b, h, t, d < D/2) of the n: it writes d and d + D/2.
-  const int64_t half = D / 2;
-  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= n) return;
-  const int64_t d = i % half, t = (i / half) % T_, h = (i / half / T_) % H, b = i / half / T_ / H;
-  const T* src = static_cast<const T*>(x.data) + b * x.stride_b + h * x.stride_h + t * x.stride_t;
-  T* dst = static_cast<T*>(y.data) + b * y.stride_b + h * y.stride_h + t * y.stride_t;
-  const T* c = cos + (b * T_ + t) * D;
-  const T* s = sin + (b * T_ + t) * D;
-  rotate_pair(src, dst, c, s, d, half);
 }
 
 template <typename T>
@@ -111,50 +103,32 @@ cudaError_t rms_norm(const void* x, const void* w, void* y, int64_t rows, int64_
   });
 }
 
-cudaError_t rope(const RopeView& x, const RopeView& y, const void* cos, const void* sin, int64_t B, int64_t H,
-                 int64_t T, int64_t D, Dtype dtype, cudaStream_t stream) {
-  if (B <= 0 || H <= 0 || T <= 0 || D <= 0 || D % 2 != 0) return cudaErrorInvalidValue;
-  const int64_t n = B * H * T * (D / 2);
-  constexpr int kThreads = 256;
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  if (blocks > 0x7fffffff) return cudaErrorInvalidValue;
-  return dispatch(dtype, [&](auto tag) {
-    using E = decltype(tag);
-    rope_kernel<E><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(
-        x, y, static_cast<const E*>(cos), static_cast<const E*>(sin), n, H, T, D);
-    return cudaGetLastError();
-  });
-}
-
 cudaError_t rope_append(const HeadsView& q, const HeadsView& k, const HeadsView& v, void* q_out,
                         const CacheView& keys, const CacheView& values, const int64_t* slots, const void* cos,
                         const void* sin, int64_t B, int64_t T, int64_t H, int64_t kv_heads, int64_t D,
                         Dtype dtype, cudaStream_t stream) {
   if (B <= 0 || T <= 0 || H <= 0 || kv_heads <= 0 || D <= 0 || D % 2 != 0) return cudaErrorInvalidValue;
   const int64_t n = B * T * (H + 2 * kv_heads) * (D / 2);
-  constexpr int kThreads = 256;
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  if (blocks > 0x7fffffff) return cudaErrorInvalidValue;
+  const unsigned blocks = blocks_for(n);
+  if (blocks == 0) return cudaErrorInvalidValue;
   return dispatch(dtype, [&](auto tag) {
     using E = decltype(tag);
-    rope_append_kernel<E><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(
-        q, k, v, static_cast<E*>(q_out), keys, values, slots, static_cast<const E*>(cos),
-        static_cast<const E*>(sin), n, T, H, kv_heads, D);
+    rope_append_kernel<E><<<blocks, kThreads, 0, stream>>>(q, k, v, static_cast<E*>(q_out), keys, values,
+                                                           slots, static_cast<const E*>(cos),
+                                                           static_cast<const E*>(sin), n, T, H, kv_heads, D);
     return cudaGetLastError();
   });
 }
 
 cudaError_t silu_mul(const void* gate, int64_t gate_row_stride, const void* up, int64_t up_row_stride,
                      void* out, int64_t rows, int64_t cols, Dtype dtype, cudaStream_t stream) {
-  if (rows <= 0 || cols <= 0) return cudaErrorInvalidValue;
-  constexpr int kThreads = 256;
-  const int64_t blocks = (rows * cols + kThreads - 1) / kThreads;
-  if (blocks > 0x7fffffff) return cudaErrorInvalidValue;
+  const unsigned blocks = rows > 0 && cols > 0 ? blocks_for(rows * cols) : 0;
+  if (blocks == 0) return cudaErrorInvalidValue;
   return dispatch(dtype, [&](auto tag) {
     using E = decltype(tag);
-    silu_mul_kernel<E><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(
-        static_cast<const E*>(gate), gate_row_stride, static_cast<const E*>(up), up_row_stride,
-        static_cast<E*>(out), rows, cols);
+    silu_mul_kernel<E><<<blocks, kThreads, 0, stream>>>(static_cast<const E*>(gate), gate_row_stride,
+                                                        static_cast<const E*>(up), up_row_stride,
+                                                        static_cast<E*>(out), rows, cols);
     return cudaGetLastError();
   });
 }

@@ -1,5 +1,6 @@
 // Raw CUDA launchers for the ops the eager formulas spread over many kernels (RMSNorm: eight, rotary
-// embeddings: five per tensor, SwiGLU's gate: two, decode attention: SDPA's mask handling and kernels).
+// embeddings and the cache append: twelve, SwiGLU's gate: two, decode attention: SDPA's mask handling and
+// kernels, the one-row product: cuBLAS's GEMM).
 // Pointers and a stream, no libtorch, so they compile wherever nvcc is; ops/*_gpu.cc hands them libtorch
 // tensors. Each reproduces the rounding of the libtorch formula in ops/*.cc step by step (only RMSNorm's sum
 // of squares is reduced in another order).
@@ -17,19 +18,11 @@ enum class Dtype { kF32, kF16, kBF16 };
 cudaError_t rms_norm(const void* x, const void* w, void* y, int64_t rows, int64_t cols, float eps,
                      Dtype dtype, cudaStream_t stream);
 
-// Rotary embeddings on x [B, H, T, D] (any strides, unit stride in D) into y of the same shape and
-// strides: y = dtype(x * cos) + dtype(rotate_half(x) * sin), cos and sin contiguous [B, T, D].
-struct RopeView {
-  void* data;
-  int64_t stride_b, stride_h, stride_t;
-};
-cudaError_t rope(const RopeView& x, const RopeView& y, const void* cos, const void* sin, int64_t B, int64_t H,
-                 int64_t T, int64_t D, Dtype dtype, cudaStream_t stream);
-
 // Rotary embeddings of a step's queries and keys plus the cache append, in one kernel: q, k, v are
 // [B, T, heads, D] views (unit stride in D) of the projections; q_out [B, T, H, D] contiguous gets the
 // rotated queries, and the rotated keys and the values go to keys/values [B, kv_heads, capacity, D] at
-// slot slots[t] (int64, on the device) for token t. Rounds as rope() does.
+// slot slots[t] (int64, on the device) for token t. Each product rounds to the dtype, then their sum, as
+// the formula apply_rope() does in libtorch.
 struct HeadsView {
   const void* data;
   int64_t stride_b, stride_t, stride_h;

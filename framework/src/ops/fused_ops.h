@@ -1,6 +1,6 @@
-// The libtorch-CUDA side of the framework's own kernels (ops/fused_kernels.cu, ops/decode_attention.cu):
-// the ops in rms_norm.h, rope.h, attention.h and swiglu.h call these for CUDA tensors when asked for
-// OpImpl::kFused. Declared only where libtorch has CUDA.
+// The libtorch-CUDA side of the framework's own kernels (ops/fused_kernels.cu, decode_attention.cu,
+// gemv.cu): the ops in rms_norm.h, rope.h, attention.h, swiglu.h and dense.h call these for CUDA tensors
+// when asked for OpImpl::kFused. Declared only where libtorch has CUDA.
 #pragma once
 
 #ifdef LQ_HAVE_CUDA
@@ -10,7 +10,6 @@
 namespace lq {
 
 at::Tensor rms_norm_cuda(const at::Tensor& x, const at::Tensor& weight, double eps);
-at::Tensor apply_rope_cuda(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);
 at::Tensor rope_append_cuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                             const at::Tensor& cos, const at::Tensor& sin, at::Tensor& keys,
                             at::Tensor& values, const at::Tensor& slots);

@@ -51,12 +51,7 @@ RopeAngles rope_angles(const at::Tensor& positions, const at::Tensor& inv_freq, 
   return {emb.cos().to(dtype), emb.sin().to(dtype)};
 }
 
-at::Tensor apply_rope(const at::Tensor& x, const RopeAngles& angles, OpImpl impl) {
-#ifdef LQ_HAVE_CUDA
-  if (x.is_cuda() && impl == OpImpl::kFused) return apply_rope_cuda(x, angles.cos, angles.sin);
-#else
-  (void)impl;
-#endif
+at::Tensor apply_rope(const at::Tensor& x, const RopeAngles& angles) {
   const int64_t half = x.size(-1) / 2;
   at::Tensor rotated = at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
   return x * angles.cos.unsqueeze(1) + rotated * angles.sin.unsqueeze(1);
@@ -68,10 +63,12 @@ at::Tensor rope_and_append(const at::Tensor& q, const at::Tensor& k, const at::T
 #ifdef LQ_HAVE_CUDA
   if (q.is_cuda() && impl == OpImpl::kFused)
     return rope_append_cuda(q, k, v, angles.cos, angles.sin, keys, values, slots);
+#else
+  (void)impl;
 #endif
-  keys.index_copy_(2, slots, apply_rope(k, angles, impl));
+  keys.index_copy_(2, slots, apply_rope(k, angles));
   values.index_copy_(2, slots, v);
-  return apply_rope(q, angles, impl);
+  return apply_rope(q, angles);
 }
 
 }  // namespace lq

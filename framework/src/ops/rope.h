@@ -20,8 +20,9 @@ struct RopeAngles {
 };
 RopeAngles rope_angles(const at::Tensor& positions, const at::Tensor& inv_freq, at::ScalarType dtype);
 
-// x: [B, heads, T, head_dim]; returns x rotated by the angles (which broadcast over heads).
-at::Tensor apply_rope(const at::Tensor& x, const RopeAngles& angles, OpImpl impl = OpImpl::kFused);
+// x: [B, heads, T, head_dim]; returns x rotated by the angles (which broadcast over heads), as libtorch
+// operators (the formula; the fused form is rope_and_append's).
+at::Tensor apply_rope(const at::Tensor& x, const RopeAngles& angles);
 
 // A step's attention inputs: q [B, H, T, D], k and v [B, kv_heads, T, D] (views of the projections) go
 // in; the rotated keys and the values are written to keys/values [B, kv_heads, capacity, D] at cache

@@ -3,6 +3,7 @@
 #include <llama_quant/sdk.h>
 
 #include "bnb4_config.h"
+#include "bnb4_group.h"
 #include "bnb4_linear.h"
 
 namespace bnb4 {
@@ -36,6 +37,11 @@ class Bnb4Backend final : public lq::QuantBackend {
     } catch (const lq::Error& e) {
       throw lq::Error("bnb4 backend: layer '" + name + "': " + e.what());
     }
+  }
+
+  // q/k/v and gate/up as one tensor-core launch each on CUDA (Bnb4Group); apart on the CPU.
+  std::shared_ptr<lq::Linear> fuse(const std::vector<std::shared_ptr<lq::Linear>>& parts) const override {
+    return Bnb4Group::of(parts);
   }
 
   lq::json settings() const override { return config_.to_json(); }

@@ -2,13 +2,20 @@
 // (LQ_BNB4_HAVE_CUDA): it hands device tensors to the raw kernels of numerics/*_gpu.cu.
 #pragma once
 
+#include <vector>
+
 #include "bnb4_linear.h"
 
 namespace bnb4 {
 
 QuantizedWeight quantize_weight_cuda(const at::Tensor& weight, const Config& config);
 at::Tensor dequantize_cuda(const QuantizedWeight& w, at::ScalarType dtype);
-// Picks by batch: M == 1 matrix-vector kernel, M <= 16 small-batch kernel, else dequantize + cuBLAS.
-at::Tensor forward_cuda(const QuantizedWeight& w, const at::Tensor& x);
+// x [..., K] times the weights `ws` (all [*, K], one code type and absmax form), outputs side by side
+// [..., sum of rows], plus `residual` (that shape) when defined. Picks by batch M and dtype: M = 1 one
+// matrix-vector launch for the whole group, residual included; M = 2..16 in float16 / bfloat16 one
+// tensor-core launch likewise; float32 at M = 2..16 the tiled kernel per weight; larger M dequantize +
+// cuBLAS per weight.
+at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& x,
+                        const at::Tensor& residual);
 
 }  // namespace bnb4

@@ -140,7 +140,7 @@ at::Tensor Bnb4Linear::dequantize(at::ScalarType dtype) const {
   return out;
 }
 
-at::Tensor Bnb4Linear::forward(const at::Tensor& x) const {
+void Bnb4Linear::check_input(const at::Tensor& x) const {
   if (x.scalar_type() != compute_dtype_)
     throw lq::Error(name_ + ": bnb4 layer computes in " + std::string(at::toString(compute_dtype_)) +
                     " but received " + std::string(at::toString(x.scalar_type())) + " activations");
@@ -150,8 +150,12 @@ at::Tensor Bnb4Linear::forward(const at::Tensor& x) const {
   if (x.device() != w_.packed.device())
     throw lq::Error(name_ + ": activations on " + x.device().str() + " but the weight is on " +
                     w_.packed.device().str());
+}
+
+at::Tensor Bnb4Linear::forward(const at::Tensor& x) const {
+  check_input(x);
 #ifdef LQ_BNB4_HAVE_CUDA
-  if (x.is_cuda()) return forward_cuda(w_, x);
+  if (x.is_cuda()) return forward_cuda({&w_}, x, {});
 #endif
   const int64_t M = x.numel() / w_.cols;
   if (M <= kFastCpuMaxRows) return forward_fused_cpu(w_, name_, x, M);
@@ -159,6 +163,21 @@ at::Tensor Bnb4Linear::forward(const at::Tensor& x) const {
   // libtorch before 2.x has no float16 matmul on the CPU: multiply the same values in float32.
   if (x.scalar_type() == at::kHalf) return at::matmul(x.to(at::kFloat), w.to(at::kFloat).t()).to(at::kHalf);
   return at::matmul(x, w.t());
+}
+
+at::Tensor Bnb4Linear::forward_add(const at::Tensor& x, const at::Tensor& residual) const {
+  check_input(x);
+  std::vector<int64_t> out_sizes = x.sizes().vec();
+  out_sizes.back() = w_.rows;
+  if (residual.sizes() != at::IntArrayRef(out_sizes) || residual.scalar_type() != x.scalar_type() ||
+      residual.device() != x.device())
+    throw lq::Error(name_ + ": residual " + std::string(c10::str(residual.sizes())) + " " +
+                    at::toString(residual.scalar_type()) + " does not match the output " +
+                    std::string(c10::str(at::IntArrayRef(out_sizes))) + " " + at::toString(x.scalar_type()));
+#ifdef LQ_BNB4_HAVE_CUDA
+  if (x.is_cuda()) return forward_cuda({&w_}, x, residual);
+#endif
+  return residual + forward(x);
 }
 
 }  // namespace bnb4

@@ -45,6 +45,8 @@ class Bnb4Linear final : public lq::Linear {
   Bnb4Linear(std::string name, QuantizedWeight weight, at::ScalarType compute_dtype);
 
   at::Tensor forward(const at::Tensor& x) const override;
+  // On CUDA the residual is added in the product's epilogue (batches the fused kernels take).
+  at::Tensor forward_add(const at::Tensor& x, const at::Tensor& residual) const override;
   int64_t in_features() const override { return w_.cols; }
   int64_t out_features() const override { return w_.rows; }
   // Packed codes + absmax (float32), or packed codes + 8-bit codes + float32 absmax2 + offset; plus
@@ -54,6 +56,10 @@ class Bnb4Linear final : public lq::Linear {
   std::string describe() const override;
 
   const QuantizedWeight& weight() const { return w_; }
+  at::ScalarType compute_dtype() const { return compute_dtype_; }
+  const std::string& name() const { return name_; }
+  // Throws lq::Error unless x is [..., in_features] in the compute dtype on the weight's device.
+  void check_input(const at::Tensor& x) const;
   // The dequantized weight [out, in] in `dtype` (bitsandbytes dequantize_4bit).
   at::Tensor dequantize(at::ScalarType dtype) const;
 

@@ -55,21 +55,45 @@ at::Tensor dequantize_cuda(const QuantizedWeight& w, at::ScalarType dtype) {
   return out;
 }
 
-at::Tensor forward_cuda(const QuantizedWeight& w, const at::Tensor& x) {
+at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& x,
+                        const at::Tensor& residual) {
   c10::cuda::CUDAGuard guard(x.device());
-  const int64_t K = w.cols, N = w.rows, M = x.numel() / K;
+  const int64_t K = ws[0]->cols, M = x.numel() / K;
+  int64_t total = 0;
+  for (const QuantizedWeight* w : ws) total += w->rows;
   std::vector<int64_t> out_sizes = x.sizes().vec();
-  out_sizes.back() = N;
+  out_sizes.back() = total;
   const at::Tensor x2 = aligned(x.reshape({M, K}));
-  if (fused_matmul_supported(M, K)) {
-    at::Tensor y = at::empty({M, N}, x.options());
-    check(matmul_4bit_cuda(x2.data_ptr(), elem_type_of(x.scalar_type(), "activations"), M, K, w.view(), N,
-                           y.data_ptr(), stream()),
+  const ElemType type = elem_type_of(x.scalar_type(), "activations");
+  if ((M == 1 || type != ElemType::kF32) && fused_matmul_supported(M, K) &&
+      ws.size() <= static_cast<size_t>(kMaxGroup)) {
+    WeightGroup group;
+    for (const QuantizedWeight* w : ws) {
+      group.w[group.count] = w->view();
+      group.rows[group.count++] = w->rows;
+    }
+    const at::Tensor r = residual.defined() ? residual.reshape({M, total}).contiguous() : at::Tensor();
+    at::Tensor y = at::empty({M, total}, x.options());
+    const void* rp = r.defined() ? r.data_ptr() : nullptr;
+    check(M == 1 ? matvec_4bit_cuda(x2.data_ptr(), type, K, group, rp, y.data_ptr(), stream())
+                 : matmul_4bit_mma_cuda(x2.data_ptr(), type, M, K, group, rp, y.data_ptr(), stream()),
           "matmul");
     return y.view(out_sizes);
   }
-  // Large batches: dequantize once, then cuBLAS through libtorch.
-  return at::matmul(x2, dequantize_cuda(w, x.scalar_type()).t()).view(out_sizes);
+  std::vector<at::Tensor> outs;
+  for (const QuantizedWeight* w : ws) {
+    if (fused_matmul_supported(M, K)) {
+      at::Tensor y = at::empty({M, w->rows}, x.options());
+      check(matmul_4bit_cuda(x2.data_ptr(), type, M, K, w->view(), w->rows, y.data_ptr(), stream()),
+            "matmul");
+      outs.push_back(y);
+    } else {  // large batches: dequantize once, then cuBLAS through libtorch
+      outs.push_back(at::matmul(x2, dequantize_cuda(*w, x.scalar_type()).t()));
+    }
+  }
+  at::Tensor y = outs.size() == 1 ? outs[0] : at::cat(outs, 1);
+  if (residual.defined()) y = y + residual.reshape({M, total});
+  return y.view(out_sizes);
 }
 
 }  // namespace bnb4

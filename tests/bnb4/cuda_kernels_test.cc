@@ -1,13 +1,15 @@
 // CUDA kernels against the CPU reference on fresh random inputs each run, with poisoned outputs and
 // guard bytes (inputs are allocated to their exact size, so compute-sanitizer sees any over-read).
 // Quantization is compared bit for bit given the GPU's own reciprocals (rcp.approx), as is
-// dequantization; the fused matmul (matrix-vector kernel at M = 1, tiled kernel for 2..16) output by
-// output within the rounding of its type plus a float32 accumulation bound, and overall to 1e-3
-// relative error in fp16. Skips without a GPU.
+// dequantization; the fused matmul (matrix-vector kernel at M = 1, tensor-core kernel for float16 /
+// bfloat16 at M = 2..16, each alone or as a group with a residual; tiled kernel for float32) output by output
+// within the rounding of its type plus a float32 accumulation bound, and overall to 1e-3 relative error in
+// fp16. Skips without a GPU.
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -218,10 +220,21 @@ TEST(Bnb4Cuda, DequantizeIsBitExact) {
 }
 
 // Which fused entry point a check calls.
-enum class Entry { kDispatch, kMatvec, kTiled };
+enum class Entry { kDispatch, kMatvec, kMma, kTiled };
 
 const char* entry_name(Entry e) {
-  return e == Entry::kDispatch ? "dispatch" : e == Entry::kMatvec ? "matvec" : "tiled";
+  return e == Entry::kDispatch ? "dispatch"
+         : e == Entry::kMatvec ? "matvec"
+         : e == Entry::kMma    ? "mma"
+                               : "tiled";
+}
+
+WeightGroup group_of_one(const Packed4bit& w, int64_t rows) {
+  WeightGroup group;
+  group.w[0] = w;
+  group.rows[0] = rows;
+  group.count = 1;
+  return group;
 }
 
 // A random N x K weight quantized on the host, its copy on the device, and its decoded float32 values.
@@ -241,62 +254,96 @@ struct TestWeight {
   }
 };
 
+// Fresh random activations of `type` (raw) and their float values.
+struct TestInput {
+  std::vector<uint8_t> raw;
+  std::vector<float> values;
+  TestInput(ElemType type, int64_t n, float sd) : raw(static_cast<size_t>(n * elem_size(type))), values(n) {
+    std::normal_distribution<float> dist(0.0f, sd);
+    for (int64_t i = 0; i < n; ++i) {
+      store_from_float(raw.data(), type, i, dist(rng()));
+      values[i] = load_as_float(raw.data(), type, i);
+    }
+  }
+};
+
+// The reference for the outputs [m, col0 + n) of y (row length `width`) = x W^T (+ residual), with
+// sum_k |x_k w_k| per output for the bounds.
+void reference(const TestWeight& w, const TestInput& x, int64_t m, int64_t n, int64_t k, int64_t col0,
+               int64_t width, const TestInput* residual, std::vector<double>& ref,
+               std::vector<double>& abs_sum) {
+  std::vector<float> part(static_cast<size_t>(m * n));
+  matmul_4bit_cpu(x.values.data(), m, k, w.host_view, n, part.data());
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t c = 0; c < n; ++c) {
+      const int64_t at = r * width + col0 + c;
+      double s = 0;
+      for (int64_t e = 0; e < k; ++e)
+        s += std::fabs(static_cast<double>(x.values[r * k + e]) * w.values[c * k + e]);
+      ref[at] = part[r * n + c] + (residual ? residual->values[at] : 0.0);
+      abs_sum[at] = s;
+    }
+}
+
+// Each output within the rounding of its type (relative 2^-11 fp16, 2^-8 bf16), plus, for the tensor-core
+// kernel, the rounding of the 16 code values to the activation type (same relative size) times
+// sum_k |x_k w_k|, plus a float32 accumulation bound 2^-24 (K / 32 + 64) sum_k |x_k w_k|: tight enough to
+// catch one chunk or block scale gone wrong. With many outputs also the relative L2 error: 1e-5 fp32,
+// 1e-3 fp16, 8e-3 bf16, over at least 32 nonzero references (a zero block can leave one output, whose
+// own cancellation says nothing about the kernel).
+void expect_close(const std::vector<uint8_t>& y, ElemType type, bool rounded_codes, int64_t k,
+                  const std::vector<double>& ref, const std::vector<double>& abs_sum) {
+  const double out_rel = type == ElemType::kF32 ? 0 : type == ElemType::kF16 ? 0x1p-11 : 0x1p-8;
+  const double acc_rel = 0x1p-24 * static_cast<double>(k / 32 + 64) + (rounded_codes ? out_rel : 0.0);
+  double err = 0, norm = 0;
+  int bad = 0, nonzero = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    nonzero += ref[i] != 0;
+    const double v = load_as_float(y.data(), type, static_cast<int64_t>(i));
+    ASSERT_FALSE(std::isnan(v)) << "output " << i << " not written";
+    const double bound = out_rel * std::fabs(ref[i]) + acc_rel * abs_sum[i] + 0x1p-24;
+    if (std::fabs(v - ref[i]) > bound && bad++ < 5)
+      ADD_FAILURE() << "output " << i << ": " << v << " vs reference " << ref[i] << ", bound " << bound;
+    err += (v - ref[i]) * (v - ref[i]);
+    norm += ref[i] * ref[i];
+  }
+  EXPECT_EQ(bad, 0) << "outputs out of bounds";
+  if (nonzero >= 32) {
+    const double tol = type == ElemType::kF32 ? 1e-5 : type == ElemType::kF16 ? 1e-3 : 8e-3;
+    EXPECT_LT(std::sqrt(err / norm), tol);
+  }
+}
+
 // Runs y = x W^T for fresh random x of `type` through `entry` and compares it with matmul_4bit_cpu.
-// Each output: within the rounding of its type (relative 2^-11 fp16, 2^-8 bf16) plus a float32
-// accumulation bound, 2^-24 (K / 32 + 64) sum_k |x_k w_k|, tight enough to catch one chunk or block
-// scale gone wrong. With many outputs also the relative L2 error: 1e-5 fp32, 1e-3 fp16, 8e-3 bf16.
 void check_fused_matmul(const TestWeight& w, ElemType type, int64_t m, int64_t n, int64_t k, Entry entry) {
   SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(w.host_view.type) + " bs " +
                std::to_string(w.host_view.blocksize) + (w.host_view.nested() ? " dq" : "") + " M " +
                std::to_string(m) + " N " + std::to_string(n) + " K " + std::to_string(k) + " " +
                entry_name(entry));
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<uint8_t> x(static_cast<size_t>(m * k * elem_size(type)));
-  std::vector<float> xf(static_cast<size_t>(m * k));
-  for (int64_t i = 0; i < m * k; ++i) {
-    store_from_float(x.data(), type, i, dist(rng()));
-    xf[i] = load_as_float(x.data(), type, i);
-  }
-  DeviceBuffer dx(x.data(), x.size()), dy(static_cast<size_t>(m * n * elem_size(type)));
+  const TestInput x(type, m * k, 1.0f);
+  DeviceBuffer dx(x.raw.data(), x.raw.size()), dy(static_cast<size_t>(m * n * elem_size(type)));
   switch (entry) {
     case Entry::kDispatch:
       CUDA_OK(matmul_4bit_cuda(dx.get(), type, m, k, w.device_view, n, dy.get(), nullptr));
       break;
     case Entry::kMatvec:
       ASSERT_EQ(m, 1);
-      CUDA_OK(matvec_4bit_cuda(dx.get(), type, k, w.device_view, n, dy.get(), nullptr));
+      CUDA_OK(
+          matvec_4bit_cuda(dx.get(), type, k, group_of_one(w.device_view, n), nullptr, dy.get(), nullptr));
+      break;
+    case Entry::kMma:
+      CUDA_OK(matmul_4bit_mma_cuda(dx.get(), type, m, k, group_of_one(w.device_view, n), nullptr, dy.get(),
+                                   nullptr));
       break;
     case Entry::kTiled:
       CUDA_OK(matmul_4bit_tiled_cuda(dx.get(), type, m, k, w.device_view, n, dy.get(), nullptr));
       break;
   }
   CUDA_OK(cudaDeviceSynchronize());
-  std::vector<float> ref(static_cast<size_t>(m * n));
-  matmul_4bit_cpu(xf.data(), m, k, w.host_view, n, ref.data());
-  const auto y = dy.contents<uint8_t>();
-  const double out_rel = type == ElemType::kF32 ? 0 : type == ElemType::kF16 ? 0x1p-11 : 0x1p-8;
-  const double acc_rel = 0x1p-24 * static_cast<double>(k / 32 + 64);
-  double err = 0, norm = 0;
-  int bad = 0;
-  for (int64_t i = 0; i < m * n; ++i) {
-    const double v = load_as_float(y.data(), type, i);
-    ASSERT_FALSE(std::isnan(v)) << "output " << i << " not written";
-    double abs_sum = 0;
-    const float* xr = xf.data() + (i / n) * k;
-    const float* wr = w.values.data() + (i % n) * k;
-    for (int64_t e = 0; e < k; ++e) abs_sum += std::fabs(static_cast<double>(xr[e]) * wr[e]);
-    const double bound = out_rel * std::fabs(ref[i]) + acc_rel * abs_sum + 0x1p-24;
-    if (std::fabs(v - ref[i]) > bound && bad++ < 5)
-      ADD_FAILURE() << "output " << i << " (row " << i / n << ", column " << i % n << "): " << v
-                    << " vs reference " << ref[i] << ", bound " << bound;
-    err += (v - ref[i]) * (v - ref[i]);
-    norm += static_cast<double>(ref[i]) * ref[i];
-  }
-  EXPECT_EQ(bad, 0) << "outputs out of bounds";
-  if (m * n >= 32) {
-    const double tol = type == ElemType::kF32 ? 1e-5 : type == ElemType::kF16 ? 1e-3 : 8e-3;
-    EXPECT_LT(std::sqrt(err / norm), tol);
-  }
+  std::vector<double> ref(static_cast<size_t>(m * n)), abs_sum(ref.size());
+  reference(w, x, m, n, k, 0, n, nullptr, ref, abs_sum);
+  const bool mma = entry == Entry::kMma || (entry == Entry::kDispatch && m > 1 && type != ElemType::kF32);
+  expect_close(dy.contents<uint8_t>(), type, mma, k, ref, abs_sum);
 }
 
 const int kBlocksizes[] = {32, 64, 128, 256, 512, 1024, 2048, 4096};
@@ -315,12 +362,12 @@ TEST(Bnb4Cuda, FusedMatmulMatchesTheReference) {
       }
 }
 
-// The matrix-vector kernel on every blocksize, both codes, both absmax forms and all activation types,
-// over small shapes that exercise each thread layout: one chunk per row (K = 32), odd chunk counts
-// that leave threads of a group idle (K = 96, 160), groups within a warp and across warps, a single
-// row and row counts that leave a CTA partly empty; blocks straddling rows where K is not a multiple
-// of the blocksize.
-TEST(Bnb4Cuda, MatvecMatchesTheReferenceOnEveryLayout) {
+// The matrix-vector kernel (all activation types) and the tensor-core kernel (float16 / bfloat16 at
+// batches of 1, 3 and 16 rows) on every blocksize, both codes and both absmax forms, over small shapes
+// that exercise each layout: one chunk per row (K = 32), chunk counts that leave threads or lanes idle
+// (K = 96, 160), K split over few and many threads or warps, a single row and row counts that leave a
+// CTA or tile partly empty; blocks straddling rows where K is not a multiple of the blocksize.
+TEST(Bnb4Cuda, FusedKernelsMatchTheReferenceOnEveryLayout) {
   SKIP_WITHOUT_GPU();
   for (int bs : kBlocksizes)
     for (QuantType qt : kQuantTypes)
@@ -329,13 +376,15 @@ TEST(Bnb4Cuda, MatvecMatchesTheReferenceOnEveryLayout) {
           for (int64_t k : {32, 96, 160, 512, 1024, 4096}) {
             const TestWeight w(n, k, bs, qt, dq);
             for (ElemType type : kTypes) check_fused_matmul(w, type, 1, n, k, Entry::kMatvec);
+            for (ElemType type : {ElemType::kF16, ElemType::kBF16})
+              for (int64_t m : {1, 3, 16}) check_fused_matmul(w, type, m, n, k, Entry::kMma);
           }
 }
 
-// Layer-sized shapes (N x K over 1, 3, 2048, 8192 x 64, 512, 2048, 8192), which between them pick
-// every rows-per-thread choice; each with both absmax forms and in all three activation types, the
-// code and blocksize varying from shape to shape, NF4 blocksize 64 (the production case) on the
-// largest ones.
+// Layer-sized shapes (N x K over 1, 3, 2048, 8192 x 64, 512, 2048, 8192) at M = 1, which between them
+// pick every rows-per-thread choice of the matrix-vector kernel; each with both absmax forms and in all
+// three activation types, the code and blocksize varying from shape to shape, NF4 blocksize 64 (the
+// production case) on the largest ones.
 TEST(Bnb4Cuda, MatvecMatchesTheReferenceOnLayerShapes) {
   SKIP_WITHOUT_GPU();
   int i = 0;
@@ -361,6 +410,50 @@ TEST(Bnb4Cuda, TiledKernelAtOneRowMatchesTheReference) {
   }
 }
 
+// A group of weights of different row counts (partial CTAs and tiles at each boundary) and blocksizes,
+// both absmax forms, with and without a residual, through the matrix-vector kernel (M = 1) and the
+// tensor-core kernel (M = 1 and 7): every output column lands in its own weight's place.
+TEST(Bnb4Cuda, GroupWithResidualMatchesTheReference) {
+  SKIP_WITHOUT_GPU();
+  const int64_t k = 512;
+  const int64_t rows[] = {40, 16, 9};
+  for (bool dq : {false, true})
+    for (ElemType type : {ElemType::kF16, ElemType::kBF16})
+      for (Entry entry : {Entry::kMatvec, Entry::kMma})
+        for (int64_t m : {1, 7})
+          for (bool with_residual : {false, true}) {
+            if (entry == Entry::kMatvec && m > 1) continue;
+            SCOPED_TRACE(std::string(elem_type_name(type)) + (dq ? " dq" : "") + " M " + std::to_string(m) +
+                         (with_residual ? " residual " : " ") + entry_name(entry));
+            std::vector<std::unique_ptr<TestWeight>> ws;
+            WeightGroup group;
+            int64_t width = 0;
+            for (int i = 0; i < 3; ++i) {
+              ws.push_back(std::make_unique<TestWeight>(rows[i], k, i == 1 ? 128 : 64, QuantType::kNF4, dq));
+              group.w[i] = ws.back()->device_view;
+              group.rows[i] = rows[i];
+              width += rows[i];
+            }
+            group.count = 3;
+            const TestInput x(type, m * k, 1.0f), residual(type, m * width, 4.0f);
+            DeviceBuffer dx(x.raw.data(), x.raw.size()), dr(residual.raw.data(), residual.raw.size());
+            DeviceBuffer dy(static_cast<size_t>(m * width * elem_size(type)));
+            const void* r = with_residual ? dr.get() : nullptr;
+            CUDA_OK(entry == Entry::kMatvec
+                        ? matvec_4bit_cuda(dx.get(), type, k, group, r, dy.get(), nullptr)
+                        : matmul_4bit_mma_cuda(dx.get(), type, m, k, group, r, dy.get(), nullptr));
+            CUDA_OK(cudaDeviceSynchronize());
+            std::vector<double> ref(static_cast<size_t>(m * width)), abs_sum(ref.size());
+            int64_t col0 = 0;
+            for (int i = 0; i < 3; ++i) {
+              reference(*ws[i], x, m, rows[i], k, col0, width, with_residual ? &residual : nullptr, ref,
+                        abs_sum);
+              col0 += rows[i];
+            }
+            expect_close(dy.contents<uint8_t>(), type, entry == Entry::kMma, k, ref, abs_sum);
+          }
+}
+
 TEST(Bnb4Cuda, RejectsBadArguments) {
   SKIP_WITHOUT_GPU();
   DeviceBuffer buf(4096);
@@ -375,23 +468,46 @@ TEST(Bnb4Cuda, RejectsBadArguments) {
             cudaErrorInvalidValue);
   EXPECT_EQ(matmul_4bit_cuda(buf.get(), ElemType::kF16, 17, 96, w, 33, buf.get(), nullptr),
             cudaErrorInvalidValue);
-  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 100, w, 33, buf.get(), nullptr),
-            cudaErrorInvalidValue);
+  auto mma = [&](const void* x, ElemType type, int64_t m, int64_t k, int64_t n) {
+    return matmul_4bit_mma_cuda(x, type, m, k, group_of_one(w, n), nullptr, buf.get(), nullptr);
+  };
+  auto matvec = [&](const void* x, int64_t k, int64_t n) {
+    return matvec_4bit_cuda(x, ElemType::kF16, k, group_of_one(w, n), nullptr, buf.get(), nullptr);
+  };
+  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 1, 100, 33), cudaErrorInvalidValue);
+  EXPECT_EQ(matvec(buf.get(), 100, 33), cudaErrorInvalidValue);
   w.n = 0;
-  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 0, w, 33, buf.get(), nullptr), cudaErrorInvalidValue);
-  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 96, w, 0, buf.get(), nullptr), cudaErrorInvalidValue);
+  EXPECT_EQ(matvec(buf.get(), 0, 33), cudaErrorInvalidValue);
+  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 1, 0, 33), cudaErrorInvalidValue);
+  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 1, 96, 0), cudaErrorInvalidValue);
   w.n = 96 * 33;
-  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 96, w, 32, buf.get(), nullptr),
+  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 1, 96, 32), cudaErrorInvalidValue);
+  EXPECT_EQ(matvec(buf.get(), 96, 32), cudaErrorInvalidValue);
+  EXPECT_EQ(mma(buf.get(), ElemType::kF32, 1, 96, 33),
+            cudaErrorInvalidValue);  // float32 runs the tiled kernel
+  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 17, 96, 33), cudaErrorInvalidValue);
+  WeightGroup empty;
+  EXPECT_EQ(matmul_4bit_mma_cuda(buf.get(), ElemType::kF16, 1, 96, empty, nullptr, buf.get(), nullptr),
+            cudaErrorInvalidValue);
+  WeightGroup mixed;
+  mixed.w[0] = mixed.w[1] = w;
+  mixed.w[1].type = QuantType::kFP4;
+  mixed.rows[0] = mixed.rows[1] = 33;
+  mixed.count = 2;
+  EXPECT_EQ(matmul_4bit_mma_cuda(buf.get(), ElemType::kF16, 1, 96, mixed, nullptr, buf.get(), nullptr),
+            cudaErrorInvalidValue);
+  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 96, mixed, nullptr, buf.get(), nullptr),
+            cudaErrorInvalidValue);
+  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 96, empty, nullptr, buf.get(), nullptr),
             cudaErrorInvalidValue);
   w.blocksize = 48;
-  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 96, w, 33, buf.get(), nullptr),
-            cudaErrorInvalidValue);
+  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 1, 96, 33), cudaErrorInvalidValue);
   w.blocksize = 64;
-  EXPECT_EQ(matvec_4bit_cuda(buf.get<uint8_t>() + 2, ElemType::kF16, 96, w, 33, buf.get(), nullptr),
-            cudaErrorMisalignedAddress);
+  EXPECT_EQ(mma(buf.get<uint8_t>() + 2, ElemType::kF16, 1, 96, 33), cudaErrorMisalignedAddress);
+  EXPECT_EQ(matvec(buf.get<uint8_t>() + 2, 96, 33), cudaErrorMisalignedAddress);
   w.packed = buf.get<uint8_t>() + 8;
-  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 96, w, 33, buf.get(), nullptr),
-            cudaErrorMisalignedAddress);
+  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 1, 96, 33), cudaErrorMisalignedAddress);
+  EXPECT_EQ(matvec(buf.get(), 96, 33), cudaErrorMisalignedAddress);
   EXPECT_EQ(matmul_4bit_tiled_cuda(buf.get(), ElemType::kF16, 2, 96, w, 33, buf.get(), nullptr),
             cudaErrorMisalignedAddress);
 }

@@ -212,6 +212,102 @@ TEST(LlamaModel, FusedDenseProjectionsEqualSeparateOnes) {
   EXPECT_EQ(mixed->format_summary(), "8 x dense Float; 6 x test-half; 1 x dense Float (lm_head)");
 }
 
+// A backend's layer that counts its calls, and a group of such layers (outputs side by side) that its
+// fuse() returns for every q/k/v and gate/up: the model must run the groups and forward_add() on the fused
+// path, each part on its own with the residual added apart on the reference path, report the parts'
+// formats and bytes either way, and compute the same logits.
+struct CallCounts {
+  int forward = 0, forward_add = 0, group = 0;
+};
+
+class CountingLinear : public Linear {
+ public:
+  CountingLinear(at::Tensor w, CallCounts& calls) : w_(std::move(w)), calls_(calls) {}
+  at::Tensor forward(const at::Tensor& x) const override {
+    ++calls_.forward;
+    return at::matmul(x, w_.t());
+  }
+  at::Tensor forward_add(const at::Tensor& x, const at::Tensor& residual) const override {
+    ++calls_.forward_add;
+    return at::matmul(x, w_.t()) + residual;
+  }
+  int64_t in_features() const override { return w_.size(1); }
+  int64_t out_features() const override { return w_.size(0); }
+  int64_t bytes() const override { return 3; }
+  std::string describe() const override { return "counting"; }
+  const at::Tensor& weight() const { return w_; }
+
+ private:
+  at::Tensor w_;
+  CallCounts& calls_;
+};
+
+class CountingGroup : public Linear {
+ public:
+  CountingGroup(std::vector<std::shared_ptr<const CountingLinear>> parts, CallCounts& calls)
+      : parts_(std::move(parts)), calls_(calls) {}
+  at::Tensor forward(const at::Tensor& x) const override {
+    ++calls_.group;
+    std::vector<at::Tensor> ws;
+    for (const auto& p : parts_) ws.push_back(p->weight());
+    return at::matmul(x, at::cat(ws, 0).t());
+  }
+  int64_t in_features() const override { return parts_[0]->in_features(); }
+  int64_t out_features() const override {
+    int64_t n = 0;
+    for (const auto& p : parts_) n += p->out_features();
+    return n;
+  }
+  int64_t bytes() const override { return 0; }
+  std::string describe() const override { return "counting group"; }
+
+ private:
+  std::vector<std::shared_ptr<const CountingLinear>> parts_;
+  CallCounts& calls_;
+};
+
+class FusingBackend : public QuantBackend {
+ public:
+  CallCounts calls;
+  int fuse_requests = 0;
+  void configure(const Params&, Diagnostics&) override {}
+  bool wants(const std::string& name) const override { return name != "lm_head"; }
+  std::shared_ptr<Linear> quantize(const std::string&, const at::Tensor& weight,
+                                   const QuantizeContext&) override {
+    return std::make_shared<CountingLinear>(weight, calls);
+  }
+  std::shared_ptr<Linear> fuse(const std::vector<std::shared_ptr<Linear>>& parts) const override {
+    ++const_cast<FusingBackend*>(this)->fuse_requests;
+    std::vector<std::shared_ptr<const CountingLinear>> layers;
+    for (const auto& p : parts) layers.push_back(std::dynamic_pointer_cast<const CountingLinear>(p));
+    return std::make_shared<CountingGroup>(layers, const_cast<FusingBackend*>(this)->calls);
+  }
+  json settings() const override { return json::object(); }
+};
+
+TEST(LlamaModel, BackendGroupsAndResidualEpiloguesRunOnTheFusedPathOnly) {
+  LlamaConfig c = test::tiny_config(false);
+  auto w = test::random_weights(c, 18);
+  FusingBackend backend;
+  auto dense = LlamaModel::load(c, *w, at::kCPU, at::kFloat);
+  auto m = LlamaModel::load(c, *w, at::kCPU, at::kFloat, &backend);
+  EXPECT_EQ(backend.fuse_requests, 2 * 2);  // q/k/v and gate/up of each of the 2 blocks
+  EXPECT_EQ(m->format_summary(), "14 x counting; 1 x dense Float (lm_head)");
+  const at::Tensor want = run_full(*dense, kIds);
+  const at::Tensor fused = run_full(*m, kIds);
+  EXPECT_EQ(backend.calls.group, 2 * 2);
+  EXPECT_EQ(backend.calls.forward_add, 2 * 2);  // o_proj and down_proj
+  EXPECT_EQ(backend.calls.forward, 0);
+  EXPECT_LT((fused - want).abs().max().item<double>(), 1e-5 * want.abs().max().item<double>());
+  backend.calls = {};
+  m->set_op_impl(OpImpl::kLibtorch);
+  const at::Tensor reference = run_full(*m, kIds);
+  EXPECT_EQ(backend.calls.group, 0);
+  EXPECT_EQ(backend.calls.forward_add, 0);
+  EXPECT_EQ(backend.calls.forward, 2 * 7);
+  EXPECT_LT((reference - want).abs().max().item<double>(), 1e-5 * want.abs().max().item<double>());
+}
+
 TEST(LlamaModel, BadWeightsAndConfigsAreClearErrors) {
   LlamaConfig c = test::tiny_config(false);
   auto w = test::random_weights(c, 16);

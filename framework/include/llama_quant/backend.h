@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "llama_quant/api.h"
 #include "llama_quant/linear.h"
@@ -38,6 +39,16 @@ class LQ_SDK_API QuantBackend {
   // dtype the model was loaded in. Throw lq::Error for input the backend cannot handle.
   virtual std::shared_ptr<Linear> quantize(const std::string& name, const at::Tensor& weight,
                                            const QuantizeContext& ctx) = 0;
+
+  // One layer that computes `parts` side by side: its output is their outputs concatenated along the
+  // last dimension. The engine offers the projections that share an input (q/k/v, gate/up of a block),
+  // each already built by this backend's quantize(), so that decode runs one kernel instead of several.
+  // Return null to keep them separate (the default). The parts stay owned by the model and are still
+  // what it reports sizes and formats of, so the fused layer must not hold a copy of their storage.
+  virtual std::shared_ptr<Linear> fuse(const std::vector<std::shared_ptr<Linear>>& parts) const {
+    (void)parts;
+    return nullptr;
+  }
 
   // The effective settings after configure(), recorded in the result (e.g. {"quant_type":"nf4",...}).
   virtual json settings() const = 0;

@@ -20,6 +20,12 @@ class LQ_SDK_API Linear {
   // x: [..., in_features] in the model's activation dtype, on device(). Returns [..., out_features]
   // in the same dtype. Must not modify x.
   virtual at::Tensor forward(const at::Tensor& x) const = 0;
+  // residual + forward(x), residual [..., out_features] like the output. The engine calls this where a
+  // block adds its residual (o_proj, down_proj), so that a layer can add it in its product's epilogue
+  // instead of in a separate pass over the output.
+  virtual at::Tensor forward_add(const at::Tensor& x, const at::Tensor& residual) const {
+    return residual + forward(x);
+  }
 
   virtual int64_t in_features() const = 0;
   virtual int64_t out_features() const = 0;

@@ -30,37 +30,6 @@ void check_config(const LlamaConfig& c) {
   need(!c.attention_bias && !c.mlp_bias, "attention_bias / mlp_bias are not supported (Llama has no biases)");
 }
 
-// Reads one linear weight and turns it into the layer the model keeps.
-class LayerBuilder {
- public:
-  LayerBuilder(const WeightSource& w, at::Device device, at::ScalarType dtype, QuantBackend* backend)
-      : w_(w), backend_(backend), ctx_{device, dtype} {}
-
-  at::Tensor tensor(const std::string& name, const std::vector<int64_t>& shape) const {
-    return w_.load(name, ctx_.activation_dtype, shape).to(ctx_.device).contiguous();
-  }
-
-  std::shared_ptr<Linear> linear(const std::string& name, int64_t out, int64_t in) const {
-    return from_weight(name, tensor(name + ".weight", {out, in}));
-  }
-
-  std::shared_ptr<Linear> from_weight(const std::string& name, const at::Tensor& weight) const {
-    if (!backend_ || !backend_->wants(name)) return std::make_shared<DenseLinear>(weight);
-    std::shared_ptr<Linear> layer = backend_->quantize(name, weight, ctx_);
-    if (!layer || layer->in_features() != weight.size(1) || layer->out_features() != weight.size(0))
-      throw Error("quantization backend returned a layer of the wrong shape for " + name + " (expected [" +
-                  std::to_string(weight.size(0)) + ", " + std::to_string(weight.size(1)) + "])");
-    return layer;
-  }
-
-  bool wants(const std::string& name) const { return backend_ && backend_->wants(name); }
-
- private:
-  const WeightSource& w_;
-  QuantBackend* backend_;
-  QuantizeContext ctx_;
-};
-
 // `layer` as a DenseLinear when it is exactly one, else null: a subclass may compute, count its bytes or
 // describe itself its own way, so only the plain type is fused or multiplied directly.
 const DenseLinear* plain_dense(const Linear* layer) {
@@ -88,12 +57,60 @@ std::shared_ptr<DenseLinear> fuse_dense(const std::vector<std::shared_ptr<Linear
   return std::make_shared<DenseLinear>(fused);
 }
 
+// Reads one linear weight and turns it into the layer the model keeps.
+class LayerBuilder {
+ public:
+  LayerBuilder(const WeightSource& w, at::Device device, at::ScalarType dtype, QuantBackend* backend)
+      : w_(w), backend_(backend), ctx_{device, dtype} {}
+
+  at::Tensor tensor(const std::string& name, const std::vector<int64_t>& shape) const {
+    return w_.load(name, ctx_.activation_dtype, shape).to(ctx_.device).contiguous();
+  }
+
+  std::shared_ptr<Linear> linear(const std::string& name, int64_t out, int64_t in) const {
+    return from_weight(name, tensor(name + ".weight", {out, in}));
+  }
+
+  std::shared_ptr<Linear> from_weight(const std::string& name, const at::Tensor& weight) const {
+    if (!backend_ || !backend_->wants(name)) return std::make_shared<DenseLinear>(weight);
+    std::shared_ptr<Linear> layer = backend_->quantize(name, weight, ctx_);
+    if (!layer || layer->in_features() != weight.size(1) || layer->out_features() != weight.size(0))
+      throw Error("quantization backend returned a layer of the wrong shape for " + name + " (expected [" +
+                  std::to_string(weight.size(0)) + ", " + std::to_string(weight.size(1)) + "])");
+    return layer;
+  }
+
+  // One layer for `parts` (outputs side by side): a dense one over their stacked weights when all are plain
+  // dense layers of one dtype, else whatever the backend makes of them (null: keep them apart).
+  std::shared_ptr<Linear> fuse(const std::vector<std::shared_ptr<Linear>*>& parts) const {
+    if (std::shared_ptr<Linear> dense = fuse_dense(parts)) return dense;
+    if (!backend_) return nullptr;
+    std::vector<std::shared_ptr<Linear>> layers;
+    int64_t out = 0;
+    for (auto* part : parts) {
+      layers.push_back(*part);
+      out += (*part)->out_features();
+    }
+    std::shared_ptr<Linear> fused = backend_->fuse(layers);
+    if (fused && (fused->in_features() != layers[0]->in_features() || fused->out_features() != out))
+      throw Error("quantization backend fused " + std::to_string(parts.size()) + " layers of " +
+                  std::to_string(out) + " outputs into a layer of the wrong shape");
+    return fused;
+  }
+
+ private:
+  const WeightSource& w_;
+  QuantBackend* backend_;
+  QuantizeContext ctx_;
+};
+
 // layer(x) (+ residual, when defined). A plain dense layer runs through ops/dense.h (the residual in the
-// product's epilogue, one row on CUDA through the GEMV kernel); any other through its own forward().
+// product's epilogue, one row on CUDA through the GEMV kernel); any other through its own forward(), or
+// forward_add() on the fused path.
 at::Tensor apply_linear(const Linear& layer, const at::Tensor& x, const at::Tensor& residual, OpImpl ops) {
   if (const DenseLinear* d = plain_dense(&layer)) return dense(x, d->weight(), residual, ops);
-  at::Tensor y = layer.forward(x);
-  return residual.defined() ? residual + y : y;
+  if (!residual.defined()) return layer.forward(x);
+  return ops == OpImpl::kFused ? layer.forward_add(x, residual) : residual + layer.forward(x);
 }
 
 int64_t tensor_bytes(const at::Tensor& t) { return t.numel() * static_cast<int64_t>(t.element_size()); }
@@ -136,8 +153,8 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const LlamaConfig& config, const We
     blk.gate = b.linear(p + "mlp.gate_proj", I, H);
     blk.up = b.linear(p + "mlp.up_proj", I, H);
     blk.down = b.linear(p + "mlp.down_proj", H, I);
-    blk.qkv = fuse_dense({&blk.q, &blk.k, &blk.v});
-    blk.gate_up = fuse_dense({&blk.gate, &blk.up});
+    blk.qkv = b.fuse({&blk.q, &blk.k, &blk.v});
+    blk.gate_up = b.fuse({&blk.gate, &blk.up});
     m->blocks_.push_back(std::move(blk));
   }
   m->final_norm_ = b.tensor("model.norm.weight", {H});
@@ -164,13 +181,14 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
 
   at::Tensor x = rms_norm(h, blk.input_norm, config_.rms_norm_eps, ops_);
   at::Tensor q, k, v;
-  if (blk.qkv) {
+  if (blk.qkv && ops_ == OpImpl::kFused) {
     const int64_t q_out = heads * D, kv_out = kv_heads * D;
     at::Tensor all = apply_linear(*blk.qkv, x, {}, ops_);
     q = all.narrow(-1, 0, q_out), k = all.narrow(-1, q_out, kv_out),
     v = all.narrow(-1, q_out + kv_out, kv_out);
   } else {
-    q = blk.q->forward(x), k = blk.k->forward(x), v = blk.v->forward(x);
+    q = apply_linear(*blk.q, x, {}, ops_), k = apply_linear(*blk.k, x, {}, ops_),
+    v = apply_linear(*blk.v, x, {}, ops_);
   }
   q = q.view({B, T, heads, D}).transpose(1, 2);
   k = k.view({B, T, kv_heads, D}).transpose(1, 2);
@@ -182,12 +200,12 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
 
   x = rms_norm(out, blk.post_attention_norm, config_.rms_norm_eps, ops_);
   at::Tensor gate, up;
-  if (blk.gate_up) {
+  if (blk.gate_up && ops_ == OpImpl::kFused) {
     const int64_t I = config_.intermediate_size;
     at::Tensor both = apply_linear(*blk.gate_up, x, {}, ops_);
     gate = both.narrow(-1, 0, I), up = both.narrow(-1, I, I);
   } else {
-    gate = blk.gate->forward(x), up = blk.up->forward(x);
+    gate = apply_linear(*blk.gate, x, {}, ops_), up = apply_linear(*blk.up, x, {}, ops_);
   }
   return apply_linear(*blk.down, silu_mul(gate, up, ops_), out, ops_);
 }

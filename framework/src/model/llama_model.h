@@ -58,7 +58,8 @@ class LlamaModel {
   KvCache make_cache(int64_t batch, int64_t capacity) const;
 
   // The framework's fused CUDA kernels (the default) or libtorch's operators for norms, rotary
-  // embeddings, attention and the MLP gate: the latter is the reference path the former is tested against.
+  // embeddings, attention and the MLP gate, with each projection run on its own and residuals added
+  // apart: the latter is the reference path the former is tested against.
   void set_op_impl(OpImpl impl) { ops_ = impl; }
 
   const LlamaConfig& config() const { return config_; }
@@ -78,9 +79,10 @@ class LlamaModel {
   struct Block {
     at::Tensor input_norm, post_attention_norm;
     std::shared_ptr<Linear> q, k, v, o, gate, up, down;
-    // q/k/v and gate/up as one product each where the parts are dense in one dtype (the parts then
-    // view the fused weight, so every byte is counted once): fewer, larger kernels per layer.
-    std::shared_ptr<DenseLinear> qkv, gate_up;
+    // q/k/v and gate/up as one product each, where the parts are dense in one dtype (the parts then
+    // view the fused weight, so every byte is counted once) or the backend fuses its own layers: fewer,
+    // larger kernels per layer. Null where neither applies; used on the fused path only.
+    std::shared_ptr<Linear> qkv, gate_up;
   };
   LlamaModel(LlamaConfig config, at::Device device, at::ScalarType dtype)
       : config_(std::move(config)), device_(device), dtype_(dtype) {}

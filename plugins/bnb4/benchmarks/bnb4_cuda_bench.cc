@@ -1,9 +1,9 @@
-// CUDA kernel throughput on the Llama-3.2-1B layer shapes (N x K): the fused 4-bit matmul (M = 1
-// matrix-vector, M = 4 / 16 small batch; at M = 1 also with double-quantized absmax, and replayed from
-// a CUDA graph, without launch overhead), the small-batch tiled kernel forced at M = 1 for comparison,
-// dequantize, and fp16 cuBLAS (cublasGemmEx) at the same shapes, plus a device-to-device copy as the
-// bandwidth ceiling. Timed with CUDA events after warm-up; inputs rotate over > 64 MB of distinct buffers so
-// that HBM, not L2, is measured; weights are real quantized random data (never zeros). bytes_per_second
+// CUDA kernel throughput on the Llama-3.2-1B layer shapes (N x K): the fused 4-bit matmul (tensor-core
+// kernel at M = 1, 4, 16; at M = 1 also with double-quantized absmax, and replayed from a CUDA graph,
+// without launch overhead), grouped q/k/v and gate/up launches, the CUDA-core tiled kernel at M = 1 for
+// comparison, dequantize, and fp16 cuBLAS (cublasGemmEx) at the same shapes, plus a device-to-device copy as
+// the bandwidth ceiling. Timed with CUDA events after warm-up; inputs rotate over > 64 MB of distinct buffers
+// so that HBM, not L2, is measured; weights are real quantized random data (never zeros). bytes_per_second
 // counts the bytes each kernel must move.
 #include <benchmark/benchmark.h>
 #include <cublas_v2.h>
@@ -11,6 +11,7 @@
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -171,8 +172,8 @@ void time_graph(benchmark::State& state, int launches, F&& launch) {
 
 // How a matmul benchmark calls the kernels: matmul_4bit_cuda (M = 1 goes to the matrix-vector kernel)
 // launched on the stream, the same with the absmax double-quantized, the same replayed from a CUDA
-// graph, or the small-batch tiled kernel for every M.
-enum class MatmulMode { kStream, kNested, kGraph, kTiled };
+// graph, or the tensor-core or the tiled kernel forced at every M.
+enum class MatmulMode { kStream, kNested, kGraph, kTiled, kMma };
 
 // Args: N, K, M.
 void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
@@ -186,9 +187,16 @@ void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
   cudaError_t status = cudaSuccess;
   auto launch = [&](int i, cudaStream_t stream) {
     const bnb4::Packed4bit v = w.view(i % w.copies, 64);
-    const cudaError_t e = mode == MatmulMode::kTiled
-                              ? bnb4::matmul_4bit_tiled_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream)
-                              : bnb4::matmul_4bit_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream);
+    bnb4::WeightGroup one;
+    one.w[0] = v;
+    one.rows[0] = N;
+    one.count = 1;
+    const cudaError_t e =
+        mode == MatmulMode::kTiled
+            ? bnb4::matmul_4bit_tiled_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream)
+        : mode == MatmulMode::kMma
+            ? bnb4::matmul_4bit_mma_cuda(x, bnb4::ElemType::kF16, M, K, one, nullptr, y, stream)
+            : bnb4::matmul_4bit_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream);
     if (e != cudaSuccess) status = e;
   };
   if (mode == MatmulMode::kGraph)
@@ -207,6 +215,51 @@ void BM_Matmul4bit(benchmark::State& state) { run_matmul_4bit(state, MatmulMode:
 void BM_Matmul4bitNested(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kNested); }
 void BM_Matmul4bitGraph(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kGraph); }
 void BM_Matmul4bitTiled(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kTiled); }
+void BM_Matmul4bitMma(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kMma); }
+
+// A decode block's grouped products in one launch (matrix-vector kernel at M = 1, tensor cores above): q/k/v
+// (2048 + 512 + 512 rows) or gate/up (8192 + 8192 rows) over K = 2048, as the model runs them at decode.
+// Args: group (0 q/k/v, 1 gate/up), M, graph (1: replayed from a CUDA graph).
+void BM_Matmul4bitGroup(benchmark::State& state) {
+  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  const int64_t K = 2048, M = state.range(1);
+  const std::vector<int64_t> rows =
+      state.range(0) == 0 ? std::vector<int64_t>{2048, 512, 512} : std::vector<int64_t>{8192, 8192};
+  std::vector<std::unique_ptr<QuantizedCopies>> parts;
+  int64_t total = 0, weight_bytes = 0;
+  int copies = 0;
+  for (int64_t r : rows) {
+    parts.push_back(std::make_unique<QuantizedCopies>(r, K, 64));
+    total += r;
+    weight_bytes += parts.back()->weight_bytes;
+    copies = std::max(copies, parts.back()->copies);
+  }
+  const auto xh = random_half(M * K, 2, 1.0f);
+  void* x = device_alloc(M * K * 2);
+  void* y = device_alloc(M * total * 2);
+  cudaMemcpy(x, xh.data(), M * K * 2, cudaMemcpyHostToDevice);
+  cudaError_t status = cudaSuccess;
+  auto launch = [&](int i, cudaStream_t stream) {
+    bnb4::WeightGroup group;
+    for (const auto& p : parts) {
+      group.w[group.count] = p->view(i % p->copies, 64);
+      group.rows[group.count++] = p->n / K;
+    }
+    const cudaError_t e =
+        bnb4::matmul_4bit_mma_cuda(x, bnb4::ElemType::kF16, M, K, group, nullptr, y, stream);
+    if (e != cudaSuccess) status = e;
+  };
+  if (state.range(2))
+    time_graph(state, copies, launch);
+  else
+    time_launches(state, [&](int i) { launch(i, nullptr); });
+  if (status != cudaSuccess) state.SkipWithError(cudaGetErrorString(status));
+  state.SetBytesProcessed(state.iterations() * (weight_bytes + (M * K + M * total) * 2));
+  state.counters["weight_GB/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * weight_bytes), benchmark::Counter::kIsRate);
+  cudaFree(x);
+  cudaFree(y);
+}
 
 void BM_Dequantize(benchmark::State& state) {
   if (!have_gpu()) return state.SkipWithError("no CUDA device");
@@ -276,6 +329,11 @@ BENCHMARK(BM_Copy)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Matmul4bit)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16}); });
 BENCHMARK(BM_Matmul4bitNested)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_Matmul4bitGraph)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
+BENCHMARK(BM_Matmul4bitGroup)
+    ->ArgsProduct({{0, 1}, {1, 8}, {0, 1}})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Matmul4bitMma)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_Matmul4bitTiled)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_CublasFp16)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16}); });
 BENCHMARK(BM_Dequantize)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });

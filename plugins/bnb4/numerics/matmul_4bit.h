@@ -19,14 +19,34 @@ constexpr int64_t kFusedMaxBatch = 16;
 inline bool fused_matmul_supported(int64_t M, int64_t K) {
   return M >= 1 && M <= kFusedMaxBatch && K % 32 == 0;
 }
-// x: M x K and y: M x N of x_type (float16, bfloat16 or float32), device pointers. M == 1 runs the
-// matrix-vector kernel, 2..16 the small-batch one.
+
+// Weights that share their input (q/k/v, gate/up) multiplied in one launch, their outputs side by side:
+// y[:, c_i : c_i + rows[i]] = x W_i^T with c_i the rows of the weights before i. One code type and one
+// absmax form (plain or nested) across the group; blocksizes may differ.
+constexpr int kMaxGroup = 4;
+struct WeightGroup {
+  Packed4bit w[kMaxGroup];
+  int64_t rows[kMaxGroup] = {};
+  int count = 0;
+};
+
+// x: M x K and y: M x N of x_type (float16, bfloat16 or float32), device pointers. Picks the kernel by
+// M and type: M = 1 the matrix-vector kernel; 2..16 the tensor-core kernel (float16 / bfloat16) or the
+// tiled one (float32).
 cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
                              int64_t N, void* y, cudaStream_t stream);
-// The two kernels behind it, callable directly so that tests and benchmarks can compare them at M = 1:
-// the matrix-vector kernel (x: K, y: N) and the small-batch tiled kernel (any M in 1..16).
-cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const Packed4bit& w, int64_t N,
-                             void* y, cudaStream_t stream);
+
+// The kernels behind it, callable directly so that tests and benchmarks can compare them. The first two
+// take a group and add `residual` (y's layout) in their epilogue when it is not null.
+// M = 1, any activation type: y [sum of rows] = W x.
+cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
+                             const void* residual, void* y, cudaStream_t stream);
+// Tensor cores (float16 / bfloat16 only, sm_80 or newer, else cudaErrorNotSupported), M = 1..16:
+// y [M, sum of rows] = x W^T.
+cudaError_t matmul_4bit_mma_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,
+                                 const WeightGroup& group, const void* residual, void* y,
+                                 cudaStream_t stream);
+// CUDA cores, any activation type, M = 1..16, one weight.
 cudaError_t matmul_4bit_tiled_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
                                    int64_t N, void* y, cudaStream_t stream);
 #endif

@@ -3,7 +3,8 @@
 // load, decodes it through a 16-entry table in shared memory, and multiplies it with x held in shared
 // memory (16-byte units XOR-swizzled so that the lanes' reads are conflict-free). Block scales (float32
 // or nested 8-bit) are decoded per chunk; float32 accumulation; a warp-shuffle reduction gives each
-// row's sum. matmul_4bit_cuda sends M == 1 to the matrix-vector kernel (matvec_4bit_gpu.cu) instead.
+// row's sum. float32 activations run here at M = 2..16; float16 / bfloat16 run the tensor-core kernel
+// (matmul_4bit_mma_gpu.cu), and M = 1 the matrix-vector kernel (matvec_4bit_gpu.cu).
 #include <algorithm>
 
 #include "device_common.cuh"
@@ -125,8 +126,13 @@ cudaError_t matmul_4bit_tiled_cuda(const void* x, ElemType x_type, int64_t M, in
 
 cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
                              int64_t N, void* y, cudaStream_t stream) {
-  if (M == 1) return matvec_4bit_cuda(x, x_type, K, w, N, y, stream);
-  return matmul_4bit_tiled_cuda(x, x_type, M, K, w, N, y, stream);
+  WeightGroup group;
+  group.w[0] = w;
+  group.rows[0] = N;
+  group.count = 1;
+  if (M == 1) return matvec_4bit_cuda(x, x_type, K, group, nullptr, y, stream);
+  if (x_type == ElemType::kF32) return matmul_4bit_tiled_cuda(x, x_type, M, K, w, N, y, stream);
+  return matmul_4bit_mma_cuda(x, x_type, M, K, group, nullptr, y, stream);
 }
 
 }  // namespace bnb4

@@ -8,10 +8,12 @@
 //  - x is read straight from global memory (L1-resident after the first touch), once per chunk for
 //    all kRows rows: nothing is staged and no barrier stands before the weight loads;
 //  - the 16 code values live one per lane and are read with __shfl_sync; the 256-entry dynamic map of
-//    the nested absmax is indexed in the kernel parameters (constant bank), once per chunk;
+//    the nested absmax sits in shared memory (indexed per lane, which the constant bank would serialize);
 //  - partial sums are reduced with shuffles in a warp, then through shared memory across warps.
-// The host picks kt from K and kRows from N so that every SM gets work. Out-of-range rows and chunks
-// load nothing (zero codes, zero scale) and are never stored.
+//  - a group of weights (q/k/v, gate/up) runs as one launch: each weight gets its own run of CTAs and
+//    writes its own columns of y; a residual is added as the result is stored.
+// The host picks kt from K and kRows from the total rows so that every SM gets work. Out-of-range rows and
+// chunks load nothing (zero codes, zero scale) and are never stored.
 #include "device_common.cuh"
 #include "matmul_4bit_args.cuh"
 
@@ -45,17 +47,38 @@ __device__ __forceinline__ float decode(const uint4& q, int e, float lane_value)
   return __shfl_sync(kFullMask, lane_value, static_cast<int>(bits), 16);
 }
 
+// Where each weight of a group starts in the grid and in y.
+struct GroupLaunch {
+  WeightGroup g;
+  int64_t cta_end[kMaxGroup];  // cumulative CTAs
+  int64_t col0[kMaxGroup];     // first output column
+};
+
+// The stored output: the sum, plus the residual's element when there is one, rounded once.
+template <typename T>
+__device__ __forceinline__ T store_value(float sum, const T* residual, int64_t i) {
+  return from_float<T>(residual ? sum + to_float(residual[i]) : sum);
+}
+
 template <typename T, int kRows, bool kNested>
 __global__ void __launch_bounds__(kThreads, 4)
-    matvec_4bit_kernel(const T* __restrict__ x, int64_t K, Packed4bit w, int64_t N, int kt,
-                       Tables<kNested> tables, T* __restrict__ y) {
+    matvec_4bit_kernel(const T* __restrict__ x, int64_t K, GroupLaunch args, int kt, Tables<kNested> tables,
+                       const T* __restrict__ residual, T* __restrict__ y) {
   constexpr int kElems = 16 / sizeof(T);  // x elements per 16-byte unit
   constexpr int kUnits = 32 / kElems;     // units per 32-element chunk
   __shared__ float partial[kThreads / 32][kRows];
+  __shared__ float map[kNested ? 256 : 1];
+  int s = 0;
+  while (s + 1 < args.g.count && blockIdx.x >= args.cta_end[s]) ++s;
+  const Packed4bit& w = args.g.w[s];
+  const int64_t N = args.g.rows[s];
+  const int64_t cta = blockIdx.x - (s ? args.cta_end[s - 1] : 0);
+  T* const ys = y + args.col0[s];
+  const T* const rs = residual ? residual + args.col0[s] : nullptr;
   const int lane = threadIdx.x % 32;
   const int j = threadIdx.x & (kt - 1);  // this thread's chunk lane along K
   const int groups = kThreads / kt;      // row groups per CTA
-  const int64_t row0 = (static_cast<int64_t>(blockIdx.x) * groups + threadIdx.x / kt) * kRows;
+  const int64_t row0 = (cta * groups + threadIdx.x / kt) * kRows;
   const int64_t chunks = K / 32;
   const int shift = __ffs(w.blocksize) - 1;
   const float lane_value = tables.values.v[lane & 15];
@@ -87,6 +110,13 @@ __global__ void __launch_bounds__(kThreads, 4)
     // HBM under load is slower: make every decode depend on every code and scale load so that all of
     // them are in flight before any is consumed. (`zero` is 0 for every valid K; the compiler cannot
     // know that.)
+    // The nested map is copied to shared memory while the first loads are in flight.
+    if constexpr (kNested) {
+      if (c0 == 0) {
+        map[threadIdx.x] = tables.map.v[threadIdx.x];  // kThreads == 256
+        __syncthreads();
+      }
+    }
     uint32_t all = 0;
 #pragma unroll
     for (int r = 0; r < kRows; ++r)
@@ -108,8 +138,7 @@ __global__ void __launch_bounds__(kThreads, 4)
     for (int r = 0; r < kRows; ++r) {
       float scale = absmax[r];
       if constexpr (kNested)
-        scale =
-            in_k && row0 + r < N ? nested_absmax(tables.map.v[nested_code[r]], absmax[r], w.offset) : 0.0f;
+        scale = in_k && row0 + r < N ? nested_absmax(map[nested_code[r]], absmax[r], w.offset) : 0.0f;
       acc[r] = fmaf(s[r], scale, acc[r]);
     }
   }
@@ -120,7 +149,7 @@ __global__ void __launch_bounds__(kThreads, 4)
       for (int off = kt / 2; off > 0; off /= 2) acc[r] += __shfl_xor_sync(kFullMask, acc[r], off);
 #pragma unroll
     for (int r = 0; r < kRows; ++r)
-      if (j == (r & (kt - 1)) && row0 + r < N) y[row0 + r] = from_float<T>(acc[r]);
+      if (j == (r & (kt - 1)) && row0 + r < N) ys[row0 + r] = store_value(acc[r], rs, row0 + r);
     return;
   }
 #pragma unroll
@@ -136,25 +165,8 @@ __global__ void __launch_bounds__(kThreads, 4)
   const int g = threadIdx.x / kRows, r = threadIdx.x % kRows, warps = kt / 32;
   float sum = 0.0f;
   for (int i = 0; i < warps; ++i) sum += partial[g * warps + i][r];
-  const int64_t row = (static_cast<int64_t>(blockIdx.x) * groups + g) * kRows + r;
-  if (row < N) y[row] = from_float<T>(sum);
-}
-
-template <typename T, int kRows>
-cudaError_t launch(const T* x, int64_t K, const Packed4bit& w, int64_t N, int kt, T* y, cudaStream_t stream) {
-  const int64_t rows_per_cta = static_cast<int64_t>(kThreads / kt) * kRows;
-  const int64_t ctas = (N + rows_per_cta - 1) / rows_per_cta;
-  if (ctas > 0x7fffffff) return cudaErrorInvalidValue;
-  const dim3 grid(static_cast<unsigned>(ctas));
-  const Table16 values = table16(w.type);
-  if (w.nested()) {
-    const Tables<true> tables{values, dynamic_map_table()};
-    matvec_4bit_kernel<T, kRows, true><<<grid, kThreads, 0, stream>>>(x, K, w, N, kt, tables, y);
-  } else {
-    const Tables<false> tables{values};
-    matvec_4bit_kernel<T, kRows, false><<<grid, kThreads, 0, stream>>>(x, K, w, N, kt, tables, y);
-  }
-  return cudaGetLastError();
+  const int64_t row = (cta * groups + g) * kRows + r;
+  if (row < N) ys[row] = store_value(sum, rs, row);
 }
 
 int multiprocessors() {
@@ -165,25 +177,59 @@ int multiprocessors() {
   return sms;
 }
 
+template <typename T, int kRows>
+cudaError_t launch(const T* x, int64_t K, GroupLaunch args, int kt, const T* residual, T* y,
+                   cudaStream_t stream) {
+  const int64_t rows_per_cta = static_cast<int64_t>(kThreads / kt) * kRows;
+  int64_t ctas = 0, col = 0;
+  for (int i = 0; i < args.g.count; ++i) {
+    ctas += (args.g.rows[i] + rows_per_cta - 1) / rows_per_cta;
+    args.cta_end[i] = ctas;
+    args.col0[i] = col;
+    col += args.g.rows[i];
+  }
+  if (ctas > 0x7fffffff) return cudaErrorInvalidValue;
+  const dim3 grid(static_cast<unsigned>(ctas));
+  const Table16 values = table16(args.g.w[0].type);
+  if (args.g.w[0].nested()) {
+    const Tables<true> tables{values, dynamic_map_table()};
+    matvec_4bit_kernel<T, kRows, true><<<grid, kThreads, 0, stream>>>(x, K, args, kt, tables, residual, y);
+  } else {
+    const Tables<false> tables{values};
+    matvec_4bit_kernel<T, kRows, false><<<grid, kThreads, 0, stream>>>(x, K, args, kt, tables, residual, y);
+  }
+  return cudaGetLastError();
+}
+
 }  // namespace
 
-cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const Packed4bit& w, int64_t N,
-                             void* y, cudaStream_t stream) {
-  if (const cudaError_t e = check_matmul_args(x, 1, K, w, N); e != cudaSuccess) return e;
+cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
+                             const void* residual, void* y, cudaStream_t stream) {
+  if (group.count < 1 || group.count > kMaxGroup) return cudaErrorInvalidValue;
+  int64_t total = 0;
+  for (int i = 0; i < group.count; ++i) {
+    if (const cudaError_t e = check_matmul_args(x, 1, K, group.w[i], group.rows[i]); e != cudaSuccess)
+      return e;
+    if (group.w[i].type != group.w[0].type || group.w[i].nested() != group.w[0].nested())
+      return cudaErrorInvalidValue;
+    total += group.rows[i];
+  }
   // kt: enough threads along K that each takes about one chunk per row (up to the whole CTA).
   const int64_t chunks = K / 32;
   int kt = 1;
   while (kt < kThreads && kt < chunks) kt *= 2;
   // kRows: the most rows per thread (fewest x loads per code byte) that still gives every SM a CTA.
   const int64_t groups = kThreads / kt, sms = multiprocessors();
-  auto ctas = [&](int64_t rows) { return (N + rows * groups - 1) / (rows * groups); };
+  auto ctas = [&](int64_t rows) { return (total + rows * groups - 1) / (rows * groups); };
   const int rows = ctas(4) >= sms ? 4 : ctas(2) >= sms ? 2 : 1;
+  GroupLaunch args{group, {}, {}};
   BNB4_DISPATCH_ELEM(x_type, {
     const T* xt = static_cast<const T*>(x);
+    const T* rt = static_cast<const T*>(residual);
     T* yt = static_cast<T*>(y);
-    if (rows == 4) return launch<T, 4>(xt, K, w, N, kt, yt, stream);
-    if (rows == 2) return launch<T, 2>(xt, K, w, N, kt, yt, stream);
-    return launch<T, 1>(xt, K, w, N, kt, yt, stream);
+    if (rows == 4) return launch<T, 4>(xt, K, args, kt, rt, yt, stream);
+    if (rows == 2) return launch<T, 2>(xt, K, args, kt, rt, yt, stream);
+    return launch<T, 1>(xt, K, args, kt, rt, yt, stream);
   });
   return cudaErrorInvalidValue;
 }

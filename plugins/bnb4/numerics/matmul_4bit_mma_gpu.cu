@@ -1,0 +1,289 @@
+// Fused 4-bit matmul on tensor cores for float16 / bfloat16 activations and M = 1..16 (decode and small
+// batches): y[M, N] = x[M, K] W[N, K]^T (+ residual), for one weight or a group of weights side by side.
+//
+// Why this shape: at M = 1 the product only has to stream the codes and scales once, and a CUDA-core
+// decode (one table lookup and one FMA per weight, the matrix-vector kernel this replaced) costs as many
+// cycles as the bytes take to arrive. Here the FMAs go to mma.m16n8k16 (products exact, float32
+// accumulation) and a decode is one shared-memory load per byte, i.e. per two weights.
+//  - Work: a CTA owns 16 weight rows (the mma's m16 tile); its warps split K, each taking at most
+//    kUnroll steps where K allows, and reduce through shared memory. Every warp issues all the loads of
+//    its steps before it decodes any, so a whole layer's weights are in flight at once (a 2048 x 8192
+//    layer: 128 CTAs of 16 warps), and the CTA builds its decode table while the first loads travel.
+//  - Loads: per step a lane loads one 16-byte chunk (32 weights) of each of its two rows (lane / 4 and
+//    lane / 4 + 8) plus the chunks' scales; the 4 lanes of a row cover 128 weights.
+//  - Decode: byte b of a chunk holds two codes; a 256-entry table of value pairs (T2), one copy per lane
+//    so that a warp's 32 loads hit 32 banks, gives the mma's A register for the pair.
+//  - Scales: the 4 chunks of a row may lie in 4 blocks (blocksize 32), so each chunk gets its own output
+//    column: B holds x of batch row m in column 4 m + (chunk lane) and zeros elsewhere, and the mma's
+//    per-chunk sums are scaled in float32 before they are added. Two batch rows per n8 tile.
+//  - Nested absmax: the 256-entry dynamic map sits in shared memory beside the table.
+// Values: the 16 code values are rounded to T once (bitsandbytes' own GEMV rounds them and the absmax to T
+// and multiplies in T); products and sums are float32 and the scale is applied in float32.
+#include <algorithm>
+#include <type_traits>
+
+#include "device_common.cuh"
+#include "matmul_4bit_args.cuh"
+
+namespace bnb4 {
+namespace {
+
+constexpr int kMaxThreads = 512;
+constexpr int kStep = 128;  // weights of a row per warp step
+// Most warps (slices of K) per CTA: 16, or 8 with 8 n-tiles, which keeps the partial sums in 8 KB.
+__host__ __device__ constexpr int max_slices(int tiles) { return tiles >= 8 ? 8 : 16; }
+constexpr unsigned kFullMask = 0xffffffffu;
+
+template <typename T>
+struct Pair;
+template <>
+struct Pair<__half> {
+  static __device__ __forceinline__ uint32_t pack(float lo, float hi) {
+    const __half2 h = __floats2half2_rn(lo, hi);
+    return *reinterpret_cast<const uint32_t*>(&h);
+  }
+};
+template <>
+struct Pair<__nv_bfloat16> {
+  static __device__ __forceinline__ uint32_t pack(float lo, float hi) {
+    const __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<const uint32_t*>(&h);
+  }
+};
+
+// d += A B for one m16n8k16 tile (A row-major 16 x 16, B column-major 16 x 8, float32 accumulators).
+template <typename T>
+__device__ __forceinline__ void mma(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  if constexpr (std::is_same_v<T, __half>)
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+        "{%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  else
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+        "{%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ uint32_t byte_of(const uint4& q, int b) {
+  const uint32_t w = b < 4 ? q.x : b < 8 ? q.y : b < 12 ? q.z : q.w;
+  return (w >> ((b % 4) * 8)) & 0xffu;
+}
+
+struct GroupArgs {
+  WeightGroup g;
+  int64_t tile_end[kMaxGroup];  // cumulative m16 tiles
+  int64_t col0[kMaxGroup];      // first output column of each weight
+  int64_t total_rows;
+};
+
+// One weight row's state for a step: its chunk, and the scales of the two chunks whose sums this lane
+// scales (nested: the codes and absmax2 until the step is consumed).
+struct RowLoad {
+  uint4 q;
+  float scale[2];
+  uint32_t code[2];
+};
+
+template <bool kNested>
+__device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bool row_ok, int64_t K,
+                                            int64_t chunk, int64_t scale_chunk, int shift) {
+  RowLoad r;
+  const int64_t chunks = K / 32;
+  const bool ok = row_ok && chunk < chunks;
+  r.q = ok ? __ldcs(reinterpret_cast<const uint4*>(w.packed + (row * K + chunk * 32) / 2))
+           : make_uint4(0, 0, 0, 0);
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    const bool s_ok = row_ok && scale_chunk + h < chunks;
+    const int64_t b = (row * K + (scale_chunk + h) * 32) >> shift;
+    if constexpr (kNested) {
+      r.code[h] = s_ok ? __ldg(w.nested_codes + b) : 0u;
+      r.scale[h] = s_ok ? __ldg(w.absmax2 + b / kNestedBlocksize) : 0.0f;
+    } else {
+      r.code[h] = 0;
+      r.scale[h] = s_ok ? __ldg(w.absmax + b) : 0.0f;
+    }
+  }
+  return r;
+}
+
+// kTiles n8 tiles (2 batch rows each); kUnroll steps of loads in flight per warp. One CTA per m16 tile, one
+// warp per slice of K (blockDim.x / 32 slices).
+template <typename T, int kTiles, int kUnroll, bool kNested>
+__global__ void __launch_bounds__(kMaxThreads)
+    mma_kernel(const T* __restrict__ x, int M, int64_t K, GroupArgs args, Table16 values,
+               Table256 dynamic_map, const T* __restrict__ residual, T* __restrict__ y) {
+  __shared__ uint32_t lut[256 * 32];                            // [byte][lane]: T2 of (high code, low code)
+  __shared__ float map[kNested ? 256 : 1];                      // dynamic map of the nested absmax
+  __shared__ float partial[max_slices(kTiles)][kTiles][16][2];  // per slice: [tile][row][batch row in tile]
+  const int lane = threadIdx.x % 32, slice = threadIdx.x / 32, slices = blockDim.x / 32;
+  const int g = lane / 4, c = lane % 4;
+  const int64_t steps = (K + kStep - 1) / kStep;
+
+  const int64_t tile = blockIdx.x;
+  int s = 0;
+  while (s + 1 < args.g.count && tile >= args.tile_end[s]) ++s;
+  const Packed4bit& w = args.g.w[s];
+  const int64_t rows = args.g.rows[s];
+  const int64_t row0 = (tile - (s ? args.tile_end[s - 1] : 0)) * 16;
+  const int64_t ra = row0 + g, rb = row0 + g + 8;
+  const bool ra_ok = ra < rows, rb_ok = rb < rows;
+  const int shift = __ffs(w.blocksize) - 1;
+
+  RowLoad la[kUnroll], lb[kUnroll];
+  auto load = [&](int64_t st0) {
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t st = st0 + static_cast<int64_t>(u) * slices;
+      const int64_t chunk = st * 4 + c, scale_chunk = st * 4 + 2 * (c % 2);
+      la[u] = load_row<kNested>(w, ra, ra_ok && st < steps, K, chunk, scale_chunk, shift);
+      lb[u] = load_row<kNested>(w, rb, rb_ok && st < steps, K, chunk, scale_chunk, shift);
+    }
+  };
+  // The first loads go out before the tables are built, so that building them hides under HBM latency.
+  load(slice);
+  for (int e = threadIdx.x; e < 256; e += blockDim.x) {
+    const uint32_t p = Pair<T>::pack(values.v[e >> 4], values.v[e & 15]);
+    uint4* dst = reinterpret_cast<uint4*>(lut + e * 32);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) dst[(i + e) % 8] = make_uint4(p, p, p, p);  // rotated: no bank conflicts
+    if constexpr (kNested) map[e] = dynamic_map.v[e];
+  }
+  __syncthreads();
+
+  // This lane's B operand: x of batch row 2 t + g / 4 in the columns of chunk lane g % 4 == c, else 0.
+  const bool b_lane = (g % 4) == c;
+  const int b_row = g / 4;
+  const uint32_t* lut_lane = lut + lane;
+  float acc[kTiles][4] = {};
+  for (int64_t st0 = slice; st0 < steps; st0 += static_cast<int64_t>(slices) * kUnroll) {
+    if (st0 != slice) load(st0);
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t st = st0 + static_cast<int64_t>(u) * slices;
+      if (st >= steps) break;  // uniform across the warp
+      const int64_t bchunk = st * 4 + (g % 4);
+      const bool bk_ok = b_lane && bchunk < K / 32;
+      float d[kTiles][4] = {};
+#pragma unroll
+      for (int j = 0; j < 8; ++j) {
+        const uint32_t a[4] = {lut_lane[byte_of(la[u].q, 2 * j) * 32], lut_lane[byte_of(lb[u].q, 2 * j) * 32],
+                               lut_lane[byte_of(la[u].q, 2 * j + 1) * 32],
+                               lut_lane[byte_of(lb[u].q, 2 * j + 1) * 32]};
+#pragma unroll
+        for (int t = 0; t < kTiles; ++t) {
+          const int m = 2 * t + b_row;
+          uint2 b = make_uint2(0, 0);
+          if (bk_ok && m < M) b = __ldg(reinterpret_cast<const uint2*>(x + m * K + bchunk * 32 + 4 * j));
+          mma<T>(d[t], a, b.x, b.y);
+        }
+      }
+      float scale[4];
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        scale[h] = la[u].scale[h];
+        scale[2 + h] = lb[u].scale[h];
+        if constexpr (kNested) {
+          scale[h] = ra_ok ? nested_absmax(map[la[u].code[h]], scale[h], w.offset) : 0.0f;
+          scale[2 + h] = rb_ok ? nested_absmax(map[lb[u].code[h]], scale[2 + h], w.offset) : 0.0f;
+        }
+      }
+      // d[t]: rows g, g, g + 8, g + 8 by the chunks 2 (c % 2), 2 (c % 2) + 1 of batch row 2 t + c / 2.
+#pragma unroll
+      for (int t = 0; t < kTiles; ++t)
+#pragma unroll
+        for (int i = 0; i < 4; ++i) acc[t][i] = fmaf(d[t][i], scale[i], acc[t][i]);
+    }
+  }
+
+  // Lanes c and c ^ 1 hold the other two chunks of the same (row, batch row).
+#pragma unroll
+  for (int t = 0; t < kTiles; ++t) {
+    float top = acc[t][0] + acc[t][1], bottom = acc[t][2] + acc[t][3];
+    top += __shfl_xor_sync(kFullMask, top, 1);
+    bottom += __shfl_xor_sync(kFullMask, bottom, 1);
+    if (c % 2 == 0) {
+      partial[slice][t][g][c / 2] = top;
+      partial[slice][t][g + 8][c / 2] = bottom;
+    }
+  }
+  __syncthreads();
+  // Sum over the slices and store: one thread per (row, batch row).
+  for (int o = threadIdx.x; o < 16 * M; o += blockDim.x) {
+    const int r = o / M, m = o % M;
+    const int64_t row = row0 + r;
+    if (row >= rows) continue;
+    float sum = 0.0f;
+    for (int sl = 0; sl < slices; ++sl) sum += partial[sl][m / 2][r][m % 2];
+    const int64_t at = static_cast<int64_t>(m) * args.total_rows + args.col0[s] + row;
+    y[at] = from_float<T>(residual ? sum + to_float(residual[at]) : sum);
+  }
+}
+
+bool has_tensor_core_mma() {
+  int device = 0, major = 0;
+  return cudaGetDevice(&device) == cudaSuccess &&
+         cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
+         major >= 8;
+}
+
+template <typename T, int kTiles, int kUnroll, bool kNested>
+cudaError_t launch(const T* x, int M, int64_t K, const GroupArgs& args, const T* residual, T* y,
+                   cudaStream_t stream) {
+  // Enough warps per tile that each has at most kUnroll steps, so that a tile's loads all go out at once;
+  // the whole weight is then in flight as far as registers allow.
+  const int64_t steps = (K + kStep - 1) / kStep;
+  int slices = 1;
+  while (slices < max_slices(kTiles) && static_cast<int64_t>(slices) * kUnroll < steps) slices *= 2;
+  const int64_t tiles = args.tile_end[args.g.count - 1];
+  if (tiles > 0x7fffffff) return cudaErrorInvalidValue;
+  mma_kernel<T, kTiles, kUnroll, kNested><<<static_cast<unsigned>(tiles), slices * 32, 0, stream>>>(
+      x, M, K, args, table16(args.g.w[0].type), dynamic_map_table(), residual, y);
+  return cudaGetLastError();
+}
+
+template <typename T, int kTiles, int kUnroll>
+cudaError_t launch_nested(const T* x, int M, int64_t K, const GroupArgs& args, const T* residual, T* y,
+                          cudaStream_t stream) {
+  if (args.g.w[0].nested()) return launch<T, kTiles, kUnroll, true>(x, M, K, args, residual, y, stream);
+  return launch<T, kTiles, kUnroll, false>(x, M, K, args, residual, y, stream);
+}
+
+}  // namespace
+
+cudaError_t matmul_4bit_mma_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,
+                                 const WeightGroup& group, const void* residual, void* y,
+                                 cudaStream_t stream) {
+  if (x_type == ElemType::kF32 || group.count < 1 || group.count > kMaxGroup) return cudaErrorInvalidValue;
+  if (!has_tensor_core_mma()) return cudaErrorNotSupported;  // mma.m16n8k16 needs sm_80 or newer
+  GroupArgs args{group, {}, {}, 0};
+  int64_t tiles = 0;
+  for (int i = 0; i < group.count; ++i) {
+    const Packed4bit& w = group.w[i];
+    if (const cudaError_t e = check_matmul_args(x, M, K, w, group.rows[i]); e != cudaSuccess) return e;
+    if (w.type != group.w[0].type || w.nested() != group.w[0].nested()) return cudaErrorInvalidValue;
+    tiles += (group.rows[i] + 15) / 16;
+    args.tile_end[i] = tiles;
+    args.col0[i] = args.total_rows;
+    args.total_rows += group.rows[i];
+  }
+  const int m = static_cast<int>(M);
+  BNB4_DISPATCH_ELEM(x_type, {
+    if constexpr (!std::is_same_v<T, float>) {
+      const T* xt = static_cast<const T*>(x);
+      const T* rt = static_cast<const T*>(residual);
+      T* yt = static_cast<T*>(y);
+      if (m <= 2) return launch_nested<T, 1, 4>(xt, m, K, args, rt, yt, stream);
+      if (m <= 4) return launch_nested<T, 2, 2>(xt, m, K, args, rt, yt, stream);
+      if (m <= 8) return launch_nested<T, 4, 1>(xt, m, K, args, rt, yt, stream);
+      return launch_nested<T, 8, 1>(xt, m, K, args, rt, yt, stream);
+    }
+  });
+  return cudaErrorInvalidValue;
+}
+
+}  // namespace bnb4

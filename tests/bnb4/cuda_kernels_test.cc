@@ -289,8 +289,9 @@ void reference(const TestWeight& w, const TestInput& x, int64_t m, int64_t n, in
 // kernel, the rounding of the 16 code values to the activation type (same relative size) times
 // sum_k |x_k w_k|, plus a float32 accumulation bound 2^-24 (K / 32 + 64) sum_k |x_k w_k|: tight enough to
 // catch one chunk or block scale gone wrong. With many outputs also the relative L2 error: 1e-5 fp32,
-// 1e-3 fp16, 8e-3 bf16, over at least 32 nonzero references (a zero block can leave one output, whose
-// own cancellation says nothing about the kernel).
+// 1e-3 fp16, 8e-3 bf16, over at least 32 nonzero references and rows of at least 256 products: a zero
+// block can leave one output, and a 32-product row under an outlier's absmax cancels to a few codes, whose
+// relative error then says more about the cancellation than about the kernel (the bound above holds).
 void expect_close(const std::vector<uint8_t>& y, ElemType type, bool rounded_codes, int64_t k,
                   const std::vector<double>& ref, const std::vector<double>& abs_sum) {
   const double out_rel = type == ElemType::kF32 ? 0 : type == ElemType::kF16 ? 0x1p-11 : 0x1p-8;
@@ -308,7 +309,7 @@ void expect_close(const std::vector<uint8_t>& y, ElemType type, bool rounded_cod
     norm += ref[i] * ref[i];
   }
   EXPECT_EQ(bad, 0) << "outputs out of bounds";
-  if (nonzero >= 32) {
+  if (nonzero >= 32 && k >= 256) {
     const double tol = type == ElemType::kF32 ? 1e-5 : type == ElemType::kF16 ? 1e-3 : 8e-3;
     EXPECT_LT(std::sqrt(err / norm), tol);
   }

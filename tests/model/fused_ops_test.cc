@@ -124,6 +124,29 @@ TEST_P(FusedOps, DenseMatchesLibtorch) {
   }
 }
 
+// RMSNorm feeding a one-row product, alone and with SwiGLU's gate over [gate; up], through one GEMV kernel
+// in fp16/bf16 (each CTA normalizes the row itself) against rms_norm, dense and silu_mul on libtorch; the
+// hidden state is scaled so that the norm matters; fp32 and several rows take the three ops either way.
+TEST_P(FusedOps, NormDenseMatchesLibtorch) {
+  at::manual_seed(11);
+  for (auto [N, K, rows] : {std::tuple<int64_t, int64_t, int64_t>{3072, 2048, 1},
+                            {512, 2048, 1},
+                            {40, 8200, 1},
+                            {6, 24, 1},
+                            {30, 64, 3}}) {
+    const auto options = at::TensorOptions().dtype(GetParam()).device(at::kCUDA);
+    const at::Tensor h = at::randn({rows, 1, K}, options) * 7, gamma = at::rand({K}, options) + 0.5;
+    for (bool swiglu : {false, true}) {
+      const at::Tensor w = at::randn({swiglu ? 2 * N : N, K}, options) / std::sqrt(double(K));
+      at::Tensor want = norm_dense(h, gamma, 1e-5, w, swiglu, OpImpl::kLibtorch);
+      at::Tensor got = norm_dense(h, gamma, 1e-5, w, swiglu, OpImpl::kFused);
+      EXPECT_EQ(got.sizes(), want.sizes());
+      EXPECT_EQ(got.size(-1), N);
+      EXPECT_LT(max_rel_diff(got, want.cpu()), tolerance()) << N << " x " << K << " swiglu " << swiglu;
+    }
+  }
+}
+
 #ifdef LQ_HAVE_CUDA
 // One query token over a cache, as decode runs it: grouped heads (4 and 3 per kv head, and none), head
 // sizes 64 and 128, one chunk and many, masked slots (padding and the future) in every row.

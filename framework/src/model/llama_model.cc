@@ -179,14 +179,19 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   const int64_t B = h.size(0), T = h.size(1), D = config_.head_dim;
   const int64_t heads = config_.num_attention_heads, kv_heads = config_.num_key_value_heads;
 
-  at::Tensor x = rms_norm(h, blk.input_norm, config_.rms_norm_eps, ops_);
+  const double eps = config_.rms_norm_eps;
+  const bool fused = ops_ == OpImpl::kFused;
   at::Tensor q, k, v;
-  if (blk.qkv && ops_ == OpImpl::kFused) {
+  if (blk.qkv && fused) {
+    // A dense q/k/v normalizes its own input (one kernel at decode); a backend's group gets the norm.
+    const DenseLinear* d = plain_dense(blk.qkv.get());
+    const at::Tensor all = d ? norm_dense(h, blk.input_norm, eps, d->weight(), false, ops_)
+                             : apply_linear(*blk.qkv, rms_norm(h, blk.input_norm, eps, ops_), {}, ops_);
     const int64_t q_out = heads * D, kv_out = kv_heads * D;
-    at::Tensor all = apply_linear(*blk.qkv, x, {}, ops_);
     q = all.narrow(-1, 0, q_out), k = all.narrow(-1, q_out, kv_out),
     v = all.narrow(-1, q_out + kv_out, kv_out);
   } else {
+    const at::Tensor x = rms_norm(h, blk.input_norm, eps, ops_);
     q = apply_linear(*blk.q, x, {}, ops_), k = apply_linear(*blk.k, x, {}, ops_),
     v = apply_linear(*blk.v, x, {}, ops_);
   }
@@ -198,16 +203,22 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
                               allowed, ops_);
   at::Tensor out = apply_linear(*blk.o, attn.transpose(1, 2).reshape({B, T, heads * D}), h, ops_);
 
-  x = rms_norm(out, blk.post_attention_norm, config_.rms_norm_eps, ops_);
-  at::Tensor gate, up;
-  if (blk.gate_up && ops_ == OpImpl::kFused) {
-    const int64_t I = config_.intermediate_size;
-    at::Tensor both = apply_linear(*blk.gate_up, x, {}, ops_);
-    gate = both.narrow(-1, 0, I), up = both.narrow(-1, I, I);
+  at::Tensor act;  // SwiGLU's gate: silu(gate) * up
+  const int64_t I = config_.intermediate_size;
+  if (blk.gate_up && fused) {
+    // A dense gate/up normalizes its input and applies the gate itself (one kernel at decode).
+    if (const DenseLinear* d = plain_dense(blk.gate_up.get())) {
+      act = norm_dense(out, blk.post_attention_norm, eps, d->weight(), true, ops_);
+    } else {
+      const at::Tensor both =
+          apply_linear(*blk.gate_up, rms_norm(out, blk.post_attention_norm, eps, ops_), {}, ops_);
+      act = silu_mul(both.narrow(-1, 0, I), both.narrow(-1, I, I), ops_);
+    }
   } else {
-    gate = apply_linear(*blk.gate, x, {}, ops_), up = apply_linear(*blk.up, x, {}, ops_);
+    const at::Tensor x = rms_norm(out, blk.post_attention_norm, eps, ops_);
+    act = silu_mul(apply_linear(*blk.gate, x, {}, ops_), apply_linear(*blk.up, x, {}, ops_), ops_);
   }
-  return apply_linear(*blk.down, silu_mul(gate, up, ops_), out, ops_);
+  return apply_linear(*blk.down, act, out, ops_);
 }
 
 at::Tensor LlamaModel::forward(const at::Tensor& tokens, const at::Tensor& positions, KvCache& cache,

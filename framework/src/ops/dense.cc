@@ -1,6 +1,8 @@
 #include "ops/dense.h"
 
 #include "ops/fused_ops.h"
+#include "ops/rms_norm.h"
+#include "ops/swiglu.h"
 
 namespace lq {
 
@@ -14,6 +16,19 @@ at::Tensor dense(const at::Tensor& x, const at::Tensor& w, const at::Tensor& res
   if (!residual.defined()) return at::matmul(x, w.t());
   return at::addmm(residual.reshape({-1, w.size(0)}), x.reshape({-1, w.size(1)}), w.t())
       .view(residual.sizes());
+}
+
+at::Tensor norm_dense(const at::Tensor& h, const at::Tensor& norm_weight, double eps, const at::Tensor& w,
+                      bool swiglu, OpImpl impl) {
+#ifdef LQ_HAVE_CUDA
+  if (h.is_cuda() && impl == OpImpl::kFused && h.numel() == h.size(-1) &&
+      norm_gemv_cuda_supports(h, norm_weight, w, swiglu))
+    return norm_gemv_cuda(h, norm_weight, eps, w, swiglu);
+#endif
+  const at::Tensor y = dense(rms_norm(h, norm_weight, eps, impl), w, {}, impl);
+  if (!swiglu) return y;
+  const int64_t I = w.size(0) / 2;
+  return silu_mul(y.narrow(-1, 0, I), y.narrow(-1, I, I), impl);
 }
 
 }  // namespace lq

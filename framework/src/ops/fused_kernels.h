@@ -66,5 +66,12 @@ cudaError_t decode_attention(const AttentionView& q, const AttentionView& k, con
 bool gemv_supports(int64_t K, Dtype dtype);
 cudaError_t gemv(const void* w, const void* x, const void* residual, void* y, int64_t N, int64_t K,
                  Dtype dtype, cudaStream_t stream);
+// gemv() of the RMSNorm of x: each CTA normalizes x with norm_weight [K] (rms_norm()'s rounding) into
+// shared memory first, so that decode needs no separate norm kernel; K <= kGemvNormMaxK. With `swiglu`,
+// W is [2N, K] = [gate; up] and y[i] = silu_mul(row i, row N + i), rounded as dense() then silu_mul().
+constexpr int64_t kGemvNormMaxK = 16384;
+bool gemv_norm_supports(int64_t K, Dtype dtype);
+cudaError_t gemv_norm(const void* w, const void* x, const void* norm_weight, float eps, bool swiglu, void* y,
+                      int64_t N, int64_t K, Dtype dtype, cudaStream_t stream);
 
 }  // namespace lq::kernels

@@ -24,6 +24,12 @@ at::Tensor decode_attention_cuda(const at::Tensor& q, const at::Tensor& k, const
 // gemv_cuda_supports says it takes them (fp16/bf16, contiguous, aligned).
 bool gemv_cuda_supports(const at::Tensor& x, const at::Tensor& w, const at::Tensor& residual);
 at::Tensor gemv_cuda(const at::Tensor& x, const at::Tensor& w, const at::Tensor& residual);
+// The same of rms_norm(h, norm_weight, eps) in one kernel, and with `swiglu` silu_mul of the product's two
+// halves (w [2I, K] gives [..., I]), when norm_gemv_cuda_supports says the GEMV kernel takes them.
+bool norm_gemv_cuda_supports(const at::Tensor& h, const at::Tensor& norm_weight, const at::Tensor& w,
+                             bool swiglu);
+at::Tensor norm_gemv_cuda(const at::Tensor& h, const at::Tensor& norm_weight, double eps, const at::Tensor& w,
+                          bool swiglu);
 
 }  // namespace lq
 

@@ -159,4 +159,26 @@ at::Tensor gemv_cuda(const at::Tensor& x, const at::Tensor& w, const at::Tensor&
   return y;
 }
 
+bool norm_gemv_cuda_supports(const at::Tensor& h, const at::Tensor& norm_weight, const at::Tensor& w,
+                             bool swiglu) {
+  return gemv_cuda_supports(h, w, {}) && (!swiglu || w.size(0) % 2 == 0) &&
+         kernels::gemv_norm_supports(w.size(1), kernel_dtype(w.scalar_type())) &&
+         norm_weight.scalar_type() == h.scalar_type() && norm_weight.dim() == 1 &&
+         norm_weight.size(0) == w.size(1) && norm_weight.is_contiguous() && aligned16(norm_weight);
+}
+
+at::Tensor norm_gemv_cuda(const at::Tensor& h, const at::Tensor& norm_weight, double eps, const at::Tensor& w,
+                          bool swiglu) {
+  c10::cuda::CUDAGuard guard(h.device());
+  TORCH_CHECK(norm_gemv_cuda_supports(h, norm_weight, w, swiglu), "norm_gemv: unsupported inputs");
+  const int64_t N = swiglu ? w.size(0) / 2 : w.size(0);
+  std::vector<int64_t> sizes = h.sizes().vec();
+  sizes.back() = N;
+  at::Tensor y = at::empty(sizes, h.options());
+  check(kernels::gemv_norm(w.data_ptr(), h.data_ptr(), norm_weight.data_ptr(), static_cast<float>(eps),
+                           swiglu, y.data_ptr(), N, w.size(1), kernel_dtype(w.scalar_type()), stream()),
+        "norm_gemv kernel");
+  return y;
+}
+
 }  // namespace lq

@@ -24,68 +24,156 @@ __device__ __forceinline__ float dot_unit(const uint4& w, const uint4& x) {
   return s;
 }
 
+struct GemvParams {
+  const void* w;
+  const void* x;
+  const void* norm_weight;  // kNorm: RMSNorm weights [K]
+  float eps;
+  const void* residual;
+  void* y;
+  int64_t N, K;
+  int split;
+};
+
+// x of kNorm: RMSNorm(x) with p.norm_weight, rounded as rms_norm() does, into shared memory (K / 8 units):
+// each CTA normalizes the row itself rather than waiting for a separate kernel.
+template <typename T>
+__device__ void normalize_into(const GemvParams& p, uint4* xs, float* partial) {
+  const int64_t units = p.K / 8;
+  const uint4* x = static_cast<const uint4*>(p.x);
+  const uint4* g = static_cast<const uint4*>(p.norm_weight);
+  float sum = 0.0f;
+  for (int64_t u = threadIdx.x; u < units; u += blockDim.x) {
+    float v[8];
+    unit_to_floats<T>(__ldg(x + u), v);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) sum = fmaf(v[i], v[i], sum);
+  }
+#pragma unroll
+  for (int off = 16; off > 0; off /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, off);
+  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = sum;
+  __syncthreads();
+  float total = 0.0f;
+  for (int i = 0; i < kWarps; ++i) total += partial[i];
+  const float inv = rsqrtf(total / static_cast<float>(p.K) + p.eps);
+  for (int64_t u = threadIdx.x; u < units; u += blockDim.x) {
+    float v[8], gw[8];
+    unit_to_floats<T>(__ldg(x + u), v);
+    unit_to_floats<T>(__ldg(g + u), gw);
+    uint4 out;
+    T* o = reinterpret_cast<T*>(&out);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) o[i] = from_f<T>(gw[i] * to_f(from_f<T>(v[i] * inv)));
+    xs[u] = out;
+  }
+  __syncthreads();  // xs is complete, and partial free again
+}
+
 // `split` warps share a row, each taking every split-th stretch of kUnroll * 32 units, so that a long row
 // (down_proj: K = 8192) still has all its loads in flight at once instead of in 4 rounds of one warp.
-template <typename T>
-__global__ void __launch_bounds__(kWarps * 32)
-    gemv_kernel(const T* __restrict__ w, const T* __restrict__ x, const T* __restrict__ residual,
-                T* __restrict__ y, int64_t N, int64_t K, int split) {
-  __shared__ float partial[kWarps];
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, part = warp % split;
-  const int64_t row = static_cast<int64_t>(blockIdx.x) * (kWarps / split) + warp / split;
-  const int64_t units = K / 8;  // 16-byte units per row
-  const uint4* wr = reinterpret_cast<const uint4*>(w + row * K);
-  const uint4* xr = reinterpret_cast<const uint4*>(x);
-  float acc = 0.0f;
-  if (row < N) {
-    for (int64_t u0 = lane + static_cast<int64_t>(part) * 32 * kUnroll; u0 < units;
-         u0 += 32 * kUnroll * split) {
-      uint4 wv[kUnroll];
+// kNorm: x is normalized first (normalize_into), while the first weight loads are in flight. kPair:
+// SwiGLU over a [2N, K] weight [gate; up], the warp computing rows i and N + i and storing
+// silu(gate) * up rounded as silu_mul() does.
+template <typename T, bool kNorm, bool kPair>
+__global__ void __launch_bounds__(kWarps * 32) gemv_kernel(GemvParams p) {
+  constexpr int kRows = kPair ? 2 : 1;
+  extern __shared__ uint4 xs[];
+  __shared__ float partial[kWarps][kRows];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, part = warp % p.split;
+  const int64_t row = static_cast<int64_t>(blockIdx.x) * (kWarps / p.split) + warp / p.split;
+  const int64_t units = p.K / 8;  // 16-byte units per row
+  const bool in_range = row < p.N;
+  const uint4* wr[kRows];
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) wr[r] = static_cast<const uint4*>(p.w) + (row + r * p.N) * units;
+  const uint4* xr = static_cast<const uint4*>(p.x);
+  const int64_t first = lane + static_cast<int64_t>(part) * 32 * kUnroll, stride = 32 * kUnroll * p.split;
+  uint4 wv[kRows][kUnroll];
+  auto load = [&](int64_t u0) {
+#pragma unroll
+    for (int r = 0; r < kRows; ++r)
 #pragma unroll
       for (int i = 0; i < kUnroll; ++i) {
         const int64_t u = u0 + i * 32;
-        wv[i] = u < units ? __ldcs(wr + u) : make_uint4(0, 0, 0, 0);
+        wv[r][i] = in_range && u < units ? __ldcs(wr[r] + u) : make_uint4(0, 0, 0, 0);
       }
+  };
+  load(first);
+  if constexpr (kNorm) normalize_into<T>(p, xs, &partial[0][0]);
+  float acc[kRows] = {};
+  for (int64_t u0 = first; u0 < units; u0 += stride) {
+    if (u0 != first) load(u0);
 #pragma unroll
-      for (int i = 0; i < kUnroll; ++i) {
-        const int64_t u = u0 + i * 32;
-        if (u < units) acc += dot_unit<T>(wv[i], __ldg(xr + u));
-      }
+    for (int i = 0; i < kUnroll; ++i) {
+      const int64_t u = u0 + i * 32;
+      if (u >= units) continue;
+      const uint4 xu = kNorm ? xs[u] : __ldg(xr + u);
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) acc[r] += dot_unit<T>(wv[r][i], xu);
     }
   }
 #pragma unroll
-  for (int off = 16; off > 0; off /= 2) acc += __shfl_xor_sync(0xffffffffu, acc, off);
-  if (split > 1) {
-    if (lane == 0) partial[warp] = acc;
+  for (int r = 0; r < kRows; ++r)
+#pragma unroll
+    for (int off = 16; off > 0; off /= 2) acc[r] += __shfl_xor_sync(0xffffffffu, acc[r], off);
+  if (p.split > 1) {
+    if (lane == 0)
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) partial[warp][r] = acc[r];
     __syncthreads();
     if (part != 0 || lane != 0) return;
-    for (int i = 1; i < split; ++i) acc += partial[warp + i];
+    for (int i = 1; i < p.split; ++i)
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) acc[r] += partial[warp + i][r];
   }
-  if (lane == 0 && row < N) y[row] = from_f<T>(residual ? acc + to_f(residual[row]) : acc);
+  if (lane != 0 || !in_range) return;
+  T* y = static_cast<T*>(p.y);
+  if constexpr (kPair) {
+    const float gate = to_f(from_f<T>(acc[0])), up = to_f(from_f<T>(acc[1]));
+    const float silu = to_f(from_f<T>(gate / (1.0f + expf(-gate))));
+    y[row] = from_f<T>(silu * up);
+  } else {
+    const T* residual = static_cast<const T*>(p.residual);
+    y[row] = from_f<T>(residual ? acc[0] + to_f(residual[row]) : acc[0]);
+  }
+}
+
+template <typename T, bool kNorm, bool kPair>
+cudaError_t launch(GemvParams p, cudaStream_t stream) {
+  // Warps per row: one per stretch of kUnroll * 32 units, up to the CTA.
+  p.split = 1;
+  while (p.split < kWarps && static_cast<int64_t>(p.split) * 32 * kUnroll * 8 < p.K) p.split *= 2;
+  const int64_t rows_per_cta = kWarps / p.split;
+  const int64_t blocks = (p.N + rows_per_cta - 1) / rows_per_cta;
+  if (blocks > 0x7fffffff) return cudaErrorInvalidValue;
+  const size_t smem = kNorm ? static_cast<size_t>(p.K) * sizeof(T) : 0;
+  gemv_kernel<T, kNorm, kPair><<<static_cast<unsigned>(blocks), kWarps * 32, smem, stream>>>(p);
+  return cudaGetLastError();
+}
+
+template <bool kNorm, bool kPair>
+cudaError_t launch_typed(const GemvParams& p, Dtype dtype, cudaStream_t stream) {
+  if (dtype == Dtype::kF16) return launch<__half, kNorm, kPair>(p, stream);
+  return launch<__nv_bfloat16, kNorm, kPair>(p, stream);
 }
 
 }  // namespace
 
 bool gemv_supports(int64_t K, Dtype dtype) { return dtype != Dtype::kF32 && K > 0 && K % 8 == 0; }
 
+bool gemv_norm_supports(int64_t K, Dtype dtype) { return gemv_supports(K, dtype) && K <= kGemvNormMaxK; }
+
 cudaError_t gemv(const void* w, const void* x, const void* residual, void* y, int64_t N, int64_t K,
                  Dtype dtype, cudaStream_t stream) {
-  // Warps per row: one per stretch of kUnroll * 32 units, up to the CTA.
-  int split = 1;
-  while (split < kWarps && static_cast<int64_t>(split) * 32 * kUnroll * 8 < K) split *= 2;
-  const int64_t rows_per_cta = kWarps / split;
-  if (N <= 0 || !gemv_supports(K, dtype) || (N + rows_per_cta - 1) / rows_per_cta > 0x7fffffff)
-    return cudaErrorInvalidValue;
-  const unsigned blocks = static_cast<unsigned>((N + rows_per_cta - 1) / rows_per_cta);
-  if (dtype == Dtype::kF16)
-    gemv_kernel<__half><<<blocks, kWarps * 32, 0, stream>>>(
-        static_cast<const __half*>(w), static_cast<const __half*>(x), static_cast<const __half*>(residual),
-        static_cast<__half*>(y), N, K, split);
-  else
-    gemv_kernel<__nv_bfloat16><<<blocks, kWarps * 32, 0, stream>>>(
-        static_cast<const __nv_bfloat16*>(w), static_cast<const __nv_bfloat16*>(x),
-        static_cast<const __nv_bfloat16*>(residual), static_cast<__nv_bfloat16*>(y), N, K, split);
-  return cudaGetLastError();
+  if (N <= 0 || !gemv_supports(K, dtype)) return cudaErrorInvalidValue;
+  return launch_typed<false, false>(GemvParams{w, x, nullptr, 0.0f, residual, y, N, K, 1}, dtype, stream);
+}
+
+cudaError_t gemv_norm(const void* w, const void* x, const void* norm_weight, float eps, bool swiglu, void* y,
+                      int64_t N, int64_t K, Dtype dtype, cudaStream_t stream) {
+  if (N <= 0 || !gemv_norm_supports(K, dtype)) return cudaErrorInvalidValue;
+  const GemvParams p{w, x, norm_weight, eps, nullptr, y, N, K, 1};
+  return swiglu ? launch_typed<true, true>(p, dtype, stream) : launch_typed<true, false>(p, dtype, stream);
 }
 
 }  // namespace lq::kernels

@@ -1,0 +1,193 @@
+// The framework's batch-1 decode kernels on the Llama-3.2-1B shapes (fp16): the GEMV (plain, with the
+// residual, with the block's RMSNorm inside, with RMSNorm + SwiGLU's gate) on every block projection and
+// the output head, and the stand-alone RMSNorm, next to a device-to-device copy as the bandwidth ceiling.
+// Each runs launched on a stream and replayed from a CUDA graph (the decode step is a graph), timed with
+// CUDA events after warm-up; weights rotate over more than 64 MB of distinct copies so that HBM, not L2,
+// is measured, and are random (never zeros). bytes_per_second counts the bytes each kernel must move.
+#include <benchmark/benchmark.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "ops/fused_kernels.h"
+
+namespace {
+
+namespace k = lq::kernels;
+
+constexpr int64_t kRotateBytes = 64ll << 20;
+constexpr int kLaunchesPerIteration = 20;
+constexpr float kEps = 1e-5f;
+
+bool have_gpu() {
+  int count = 0;
+  return cudaGetDeviceCount(&count) == cudaSuccess && count > 0;
+}
+
+// `n` random fp16 values on the device (normal, scaled), or null.
+void* random_device_half(int64_t n, uint32_t seed, float scale) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<__half> h(static_cast<size_t>(n));
+  for (auto& v : h) v = __float2half(dist(rng));
+  void* p = nullptr;
+  if (cudaMalloc(&p, n * 2) != cudaSuccess) return nullptr;
+  cudaMemcpy(p, h.data(), n * 2, cudaMemcpyHostToDevice);
+  return p;
+}
+
+// Distinct copies of one random [rows, cols] fp16 weight, enough to exceed L2 several times over.
+struct WeightCopies {
+  std::vector<void*> copies;
+  int64_t bytes = 0;
+  WeightCopies(int64_t rows, int64_t cols) : bytes(rows * cols * 2) {
+    void* first = random_device_half(rows * cols, 1, 0.02f);
+    const int n = static_cast<int>(std::max<int64_t>(2, kRotateBytes / bytes + 1));
+    copies.push_back(first);
+    for (int i = 1; i < n && first; ++i) {
+      void* p = nullptr;
+      if (cudaMalloc(&p, bytes) != cudaSuccess) break;
+      cudaMemcpy(p, first, bytes, cudaMemcpyDeviceToDevice);
+      copies.push_back(p);
+    }
+  }
+  ~WeightCopies() {
+    for (void* p : copies) cudaFree(p);
+  }
+  void* at(int i) const { return copies[static_cast<size_t>(i) % copies.size()]; }
+};
+
+// Times `launch(i, stream)` kLaunchesPerIteration times per iteration, from the stream or (graph) replayed
+// from one captured graph of those launches; reports the time per launch.
+template <class F>
+void time_launches(benchmark::State& state, bool graph, F&& launch) {
+  cudaStream_t stream;
+  cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
+  cudaGraphExec_t exec = nullptr;
+  if (graph) {
+    cudaGraph_t g;
+    cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal);
+    for (int i = 0; i < kLaunchesPerIteration; ++i) launch(i, stream);
+    if (cudaStreamEndCapture(stream, &g) != cudaSuccess || cudaGraphInstantiate(&exec, g, 0) != cudaSuccess) {
+      cudaStreamDestroy(stream);
+      return state.SkipWithError("CUDA graph capture failed");
+    }
+    cudaGraphDestroy(g);
+  }
+  auto enqueue = [&] {
+    if (graph) {
+      cudaGraphLaunch(exec, stream);
+    } else {
+      for (int i = 0; i < kLaunchesPerIteration; ++i) launch(i, stream);
+    }
+  };
+  for (int i = 0; i < 3; ++i) enqueue();
+  cudaEvent_t start, stop;
+  cudaEventCreate(&start);
+  cudaEventCreate(&stop);
+  for (auto _ : state) {
+    cudaEventRecord(start, stream);
+    enqueue();
+    cudaEventRecord(stop, stream);
+    cudaEventSynchronize(stop);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, start, stop);
+    state.SetIterationTime(ms / 1e3 / kLaunchesPerIteration);
+  }
+  if (cudaGetLastError() != cudaSuccess) state.SkipWithError("CUDA error");
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  if (exec) cudaGraphExecDestroy(exec);
+  cudaStreamDestroy(stream);
+}
+
+enum class Variant { kPlain, kResidual, kNorm, kNormSwiGLU };
+
+// Args: N (output rows), K, variant, graph. kNormSwiGLU reads a [2N, K] weight.
+void BM_Gemv(benchmark::State& state) {
+  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  const int64_t N = state.range(0), K = state.range(1);
+  const auto variant = static_cast<Variant>(state.range(2));
+  const int64_t rows = variant == Variant::kNormSwiGLU ? 2 * N : N;
+  WeightCopies w(rows, K);
+  void* x = random_device_half(K, 2, 1.0f);
+  void* gamma = random_device_half(K, 3, 0.1f);
+  void* residual = random_device_half(N, 4, 1.0f);
+  void* y = nullptr;
+  cudaMalloc(&y, N * 2);
+  cudaError_t status = cudaSuccess;
+  time_launches(state, state.range(3) != 0, [&](int i, cudaStream_t stream) {
+    const cudaError_t e = variant == Variant::kPlain
+                              ? k::gemv(w.at(i), x, nullptr, y, N, K, k::Dtype::kF16, stream)
+                          : variant == Variant::kResidual
+                              ? k::gemv(w.at(i), x, residual, y, N, K, k::Dtype::kF16, stream)
+                              : k::gemv_norm(w.at(i), x, gamma, kEps, variant == Variant::kNormSwiGLU, y, N,
+                                             K, k::Dtype::kF16, stream);
+    if (e != cudaSuccess) status = e;
+  });
+  if (status != cudaSuccess) state.SkipWithError(cudaGetErrorString(status));
+  state.SetBytesProcessed(state.iterations() * (w.bytes + (K + N) * 2));
+  for (void* p : {x, gamma, residual, y}) cudaFree(p);
+}
+
+// Args: cols, graph. One row, as decode normalizes it.
+void BM_RmsNorm(benchmark::State& state) {
+  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  const int64_t cols = state.range(0);
+  void* x = random_device_half(cols, 2, 1.0f);
+  void* gamma = random_device_half(cols, 3, 0.1f);
+  void* y = nullptr;
+  cudaMalloc(&y, cols * 2);
+  time_launches(state, state.range(1) != 0, [&](int, cudaStream_t stream) {
+    k::rms_norm(x, gamma, y, 1, cols, kEps, k::Dtype::kF16, stream);
+  });
+  state.SetBytesProcessed(state.iterations() * cols * 2 * 3);
+  for (void* p : {x, gamma, y}) cudaFree(p);
+}
+
+// The ceiling: device-to-device copy of 256 MB (read + write counted).
+void BM_Copy(benchmark::State& state) {
+  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  const size_t bytes = 256u << 20;
+  void *a = nullptr, *b = nullptr;
+  cudaMalloc(&a, bytes);
+  cudaMalloc(&b, bytes);
+  cudaMemset(a, 1, bytes);
+  time_launches(state, false, [&](int, cudaStream_t stream) {
+    cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice, stream);
+  });
+  state.SetBytesProcessed(state.iterations() * 2 * static_cast<int64_t>(bytes));
+  cudaFree(a);
+  cudaFree(b);
+}
+
+// The Llama-3.2-1B decode products: q/k/v with its norm, o_proj and down_proj with their residuals,
+// gate/up with norm and gate, the output head; and the plain GEMV on the same shapes.
+void DecodeShapes(benchmark::internal::Benchmark* b) {
+  for (int64_t graph : {0, 1}) {
+    b->Args({3072, 2048, static_cast<int64_t>(Variant::kNorm), graph});
+    b->Args({2048, 2048, static_cast<int64_t>(Variant::kResidual), graph});
+    b->Args({8192, 2048, static_cast<int64_t>(Variant::kNormSwiGLU), graph});
+    b->Args({2048, 8192, static_cast<int64_t>(Variant::kResidual), graph});
+    b->Args({128256, 2048, static_cast<int64_t>(Variant::kPlain), graph});
+    for (auto [n, kk] : std::vector<std::pair<int64_t, int64_t>>{{3072, 2048}, {16384, 2048}})
+      b->Args({n, kk, static_cast<int64_t>(Variant::kPlain), graph});
+  }
+  b->ArgNames({"N", "K", "variant", "graph"})->UseManualTime()->Unit(benchmark::kMicrosecond);
+}
+
+BENCHMARK(BM_Copy)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Gemv)->Apply(DecodeShapes);
+BENCHMARK(BM_RmsNorm)
+    ->ArgsProduct({{2048}, {0, 1}})
+    ->ArgNames({"cols", "graph"})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -36,6 +36,7 @@ class CannedGenerator final : public Generator {
       g.prompt_tokens = 10;
       g.new_tokens = 3;
       g.finish_reason = "stop";
+      if (opts.record_margins) g.tokens = {7, 8, 9}, g.margins = {0.5f, 0.0f, 2.25f};
       out.push_back(g);
       if (progress) progress(static_cast<int64_t>(i + 1), static_cast<int64_t>(prompts.size()));
     }

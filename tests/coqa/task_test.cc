@@ -194,12 +194,35 @@ TEST(CoqaTask, WrongNumberOfGenerationsIsAnError) {
   EXPECT_THROW(task.evaluate(gen, ctx), Error);
 }
 
+// record_margins reaches the generator, and each sample carries the generation's tokens and margins;
+// without it neither is asked for nor written.
+TEST(CoqaTask, RecordMarginsWritesTokensAndMargins) {
+  CannedGenerator gen;
+  gen.answer_for = [](const std::string&) { return std::string(" yes"); };
+  TaskContext ctx;
+  ctx.limit = 1;
+  const TaskResult plain = configured(json::object()).evaluate(gen, ctx);
+  EXPECT_FALSE(gen.options.record_margins);
+  EXPECT_FALSE(plain.samples.at(0).contains("margins"));
+  const TaskResult r = configured({{"record_margins", true}}).evaluate(gen, ctx);
+  EXPECT_TRUE(gen.options.record_margins);
+  EXPECT_EQ(r.samples.at(0)["tokens"], json({7, 8, 9}));
+  EXPECT_EQ(r.samples.at(0)["margins"], json({0.5, 0.0, 2.25}));
+  EXPECT_EQ(r.details["generation"]["record_margins"], true);
+}
+
 TEST(CoqaTask, ConfigureReportsEveryBadParameter) {
   CoqaTask task;
   Diagnostics diag;
-  task.configure(params_of({{"variant", "coqa_all"}, {"max_new_tokens", 0}, {"data", 3}, {"limt", 5}}), diag);
+  task.configure(params_of({{"variant", "coqa_all"},
+                            {"max_new_tokens", 0},
+                            {"data", 3},
+                            {"limt", 5},
+                            {"record_margins", "yes"}}),
+                 diag);
   const std::string all = diag.str();
-  EXPECT_EQ(diag.items().size(), 4u) << all;
+  EXPECT_EQ(diag.items().size(), 5u) << all;
+  EXPECT_NE(all.find("record_margins"), std::string::npos) << all;
   EXPECT_NE(all.find("variant"), std::string::npos) << all;
   EXPECT_NE(all.find("max_new_tokens"), std::string::npos) << all;
   EXPECT_NE(all.find("'data' must be a string"), std::string::npos) << all;

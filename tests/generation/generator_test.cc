@@ -129,6 +129,33 @@ TEST(LlamaGenerator, EosEndsGenerationUnlessMinNewTokens) {
   EXPECT_NE(g.tokens[0], first);
 }
 
+// record_margins: every chosen token (the final EOS included) with its score's lead over the runner-up,
+// which for the first token is exactly the prompt's logits' top-1 minus top-2; the same tokens as without.
+TEST(LlamaGenerator, RecordsEveryChoiceAndItsMargin) {
+  auto model = tiny_model();
+  const std::vector<std::vector<TokenId>> prompts = {random_ids(9, 7), random_ids(4, 8)};
+  const TokenId first = LlamaGenerator(model, nullptr).generate_tokens(prompts, greedy(4))[0].tokens.at(2);
+  LlamaGenerator gen(model, std::make_shared<test::CharTokenizer>(std::vector<TokenId>{first}));
+  GenerationOptions o = greedy(6);
+  const auto plain = gen.generate_tokens(prompts, o);
+  o.record_margins = true;
+  const auto recorded = gen.generate_tokens(prompts, o);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    const Generation& g = recorded[i].result;
+    EXPECT_EQ(recorded[i].tokens, plain[i].tokens) << "prompt " << i;
+    ASSERT_EQ(static_cast<int64_t>(g.tokens.size()), g.new_tokens) << "prompt " << i;
+    ASSERT_EQ(g.margins.size(), g.tokens.size()) << "prompt " << i;
+    std::vector<TokenId> kept = g.tokens;
+    if (g.finish_reason == "eos") kept.pop_back();
+    EXPECT_EQ(kept, recorded[i].tokens) << "prompt " << i;
+    const at::Tensor top = std::get<0>(recorded[i].first_logits.topk(2));
+    EXPECT_FLOAT_EQ(g.margins[0], (top[0] - top[1]).item<float>()) << "prompt " << i;
+    for (float m : g.margins) EXPECT_GE(m, 0.0f);
+    EXPECT_TRUE(plain[i].result.margins.empty() && plain[i].result.tokens.empty());
+  }
+  EXPECT_EQ(recorded[0].result.finish_reason, "eos");  // its third token (at the latest) is the EOS
+}
+
 TEST(LlamaGenerator, TimeGenerationDecodesEveryToken) {
   LlamaGenerator gen(tiny_model(), nullptr);
   GenerationTiming t = gen.time_generation({random_ids(16, 8), random_ids(16, 9)}, 5);
@@ -231,6 +258,24 @@ TEST(LlamaGeneratorCuda, FusedKernelsEqualLibtorchOps) {
       EXPECT_LT((a[i].first_logits - b[i].first_logits).abs().max().item<double>(), tol * scale)
           << at::toString(dtype) << " prompt " << i;
     }
+  }
+}
+
+// Margins from the replayed graph equal the eager path's.
+TEST(LlamaGeneratorCuda, GraphRecordsTheEagerMargins) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
+  auto model = tiny_model(at::Device(at::kCUDA, 0), at::kFloat);
+  LlamaGenerator fast(model, nullptr, {4, 512, 0, true}), slow(model, nullptr, {4, 512, 0, false});
+  std::vector<std::vector<TokenId>> prompts;
+  for (int64_t n : {5, 12, 9}) prompts.push_back(random_ids(n, 70 + uint64_t(n)));
+  GenerationOptions o = greedy(8);
+  o.record_margins = true;
+  const auto a = fast.generate_tokens(prompts, o), b = slow.generate_tokens(prompts, o);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    EXPECT_EQ(a[i].result.tokens, b[i].result.tokens) << "prompt " << i;
+    ASSERT_EQ(a[i].result.margins.size(), b[i].result.margins.size()) << "prompt " << i;
+    for (size_t t = 0; t < a[i].result.margins.size(); ++t)
+      EXPECT_NEAR(a[i].result.margins[t], b[i].result.margins[t], 1e-3) << "prompt " << i << " token " << t;
   }
 }
 

@@ -16,6 +16,9 @@ struct GenerationOptions {
   int64_t min_new_tokens = 0;     // EOS and stop strings are ignored before this many tokens
   std::vector<std::string> stop;  // generation ends when the text contains one; it is cut before it
   bool add_special = true;        // encode prompts with BOS
+  // Fill Generation::tokens and ::margins (one more top-2 pass per step; for checking that two paths'
+  // different choices were near-ties).
+  bool record_margins = false;
 };
 
 struct Generation {
@@ -25,6 +28,10 @@ struct Generation {
   int64_t new_tokens = 0;
   int64_t reused_tokens = 0;  // prompt tokens whose keys/values came from an earlier prompt
   std::string finish_reason;  // "stop", "eos" or "length"
+  // With GenerationOptions::record_margins: every chosen token (a final EOS included) and the score of the
+  // chosen token minus the runner-up's at that step (float32 logits, after any ban).
+  std::vector<TokenId> tokens;
+  std::vector<float> margins;
 };
 
 // Called as prompts finish: (done, total).

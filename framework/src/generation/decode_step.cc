@@ -9,7 +9,12 @@
 
 namespace lq {
 
-DecodeStep::DecodeStep(const LlamaModel& model, KvCache& cache, bool use_graph)
+at::Tensor top_margin(const at::Tensor& scores) {
+  const at::Tensor top = std::get<0>(scores.topk(2, -1));
+  return top.select(-1, 0) - top.select(-1, 1);
+}
+
+DecodeStep::DecodeStep(const LlamaModel& model, KvCache& cache, bool use_graph, bool record_margins)
     : model_(model), cache_(cache) {
   const auto ids = at::TensorOptions().dtype(at::kLong).device(model.device());
   tokens_ = at::zeros({cache.batch()}, ids);
@@ -17,6 +22,7 @@ DecodeStep::DecodeStep(const LlamaModel& model, KvCache& cache, bool use_graph)
   slot_ = at::zeros({1}, ids);
   next_ = at::zeros({cache.batch()}, ids);
   bias_ = at::zeros({model.config().vocab_size}, ids.dtype(at::kFloat));
+  if (record_margins) margins_ = at::zeros({cache.batch()}, ids.dtype(at::kFloat));
 #ifdef LQ_HAVE_CUDA
   if (use_graph && model.device().is_cuda()) graph_ = std::make_unique<CudaGraphRunner>(model.device());
 #else
@@ -51,7 +57,9 @@ void DecodeStep::step() {
   c10::NoGradGuard no_grad;
   const int64_t B = tokens_.size(0);
   at::Tensor logits = model_.decode(tokens_.view({B, 1}), positions_.view({B, 1}), slot_, cache_);
-  next_.copy_((logits.to(at::kFloat) + bias_).argmax(-1));
+  const at::Tensor scores = logits.to(at::kFloat) + bias_;
+  next_.copy_(scores.argmax(-1));
+  if (margins_.defined()) margins_.copy_(top_margin(scores));
   tokens_.copy_(next_);
   positions_.add_(1);
   slot_.add_(1);

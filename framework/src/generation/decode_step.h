@@ -17,11 +17,15 @@ namespace lq {
 
 class CudaGraphRunner;
 
+// scores [B, V] (V >= 2) -> [B]: each row's largest score minus its second largest.
+at::Tensor top_margin(const at::Tensor& scores);
+
 class DecodeStep {
  public:
   // `model` and `cache` must outlive the step; the graph stays valid for every batch laid out in
   // `cache` (it reads the cache's tensors in place).
-  DecodeStep(const LlamaModel& model, KvCache& cache, bool use_graph);
+  // With `record_margins` each step also keeps the chosen score minus the runner-up's (margins()).
+  DecodeStep(const LlamaModel& model, KvCache& cache, bool use_graph, bool record_margins = false);
   ~DecodeStep();
   DecodeStep(const DecodeStep&) = delete;
   DecodeStep& operator=(const DecodeStep&) = delete;
@@ -34,6 +38,10 @@ class DecodeStep {
   // the next run() overwrites.
   const at::Tensor& run();
 
+  // [B] float32 on the device: the last run()'s top-1 minus top-2 score per row (record_margins only).
+  const at::Tensor& margins() const { return margins_; }
+  bool records_margins() const { return margins_.defined(); }
+
   const KvCache& cache() const { return cache_; }
   bool graphed() const;
 
@@ -42,7 +50,7 @@ class DecodeStep {
 
   const LlamaModel& model_;
   KvCache& cache_;
-  at::Tensor tokens_, positions_, slot_, next_, bias_;
+  at::Tensor tokens_, positions_, slot_, next_, bias_, margins_;
   int64_t host_slot_ = 0;
   bool banned_ = false, warmed_up_ = false;
 #ifdef LQ_HAVE_CUDA

@@ -57,10 +57,10 @@ KvCache& LlamaGenerator::cache_for(int64_t batch, int64_t capacity) {
   return *cache_;
 }
 
-DecodeStep* LlamaGenerator::fast_decode(KvCache& cache) {
+DecodeStep* LlamaGenerator::fast_decode(KvCache& cache, bool record_margins) {
   if (!options_.cuda_graphs || !model_->device().is_cuda()) return nullptr;
-  if (!decode_ || &decode_->cache() != &cache)
-    decode_ = std::make_unique<DecodeStep>(*model_, cache, /*use_graph=*/true);
+  if (!decode_ || &decode_->cache() != &cache || decode_->records_margins() != record_margins)
+    decode_ = std::make_unique<DecodeStep>(*model_, cache, /*use_graph=*/true, record_margins);
   return decode_.get();
 }
 
@@ -156,11 +156,14 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(
   const std::vector<TokenId> eos = eos_ids();
   at::Tensor eos_index =
       at::tensor(std::vector<int64_t>(eos.begin(), eos.end()), at::kLong).to(model_->device());
-  // The token chosen from `logits` as the step-th new token (EOS banned below min_new_tokens).
+  // The token chosen from `logits` as the step-th new token (EOS banned below min_new_tokens), and with
+  // record_margins its margin over the runner-up into `margin`.
+  at::Tensor margin;
   auto choose = [&](const at::Tensor& logits, int64_t step) {
     at::Tensor scores = logits.to(at::kFloat);
     if (step < options.min_new_tokens && !eos.empty())
       scores.index_fill_(1, eos_index, -std::numeric_limits<float>::infinity());
+    if (options.record_margins) margin = top_margin(scores);
     return scores.argmax(-1);
   };
   std::vector<int64_t> lens;
@@ -169,7 +172,7 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(
   const at::Tensor first_logits = logits.to(at::kFloat).cpu();  // one transfer for the whole batch
   for (int64_t r = 0; r < B; ++r) out[static_cast<size_t>(r)].first_logits = first_logits[r].clone();
   at::Tensor next = choose(logits, 0);
-  DecodeStep* fast = fast_decode(*b.cache);
+  DecodeStep* fast = fast_decode(*b.cache, options.record_margins);
   if (fast) fast->reset(next, first_position, b.width);
 
   std::vector<bool> done(static_cast<size_t>(B), false);
@@ -177,11 +180,16 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(
   for (int64_t step = 0;; ++step) {
     at::Tensor next_cpu = next.cpu();
     auto next_ids = next_cpu.accessor<int64_t, 1>();
+    const at::Tensor margin_cpu = options.record_margins ? margin.cpu() : at::Tensor();
     for (int64_t r = 0; r < B; ++r) {
       if (done[static_cast<size_t>(r)]) continue;
       TokenGeneration& g = out[static_cast<size_t>(r)];
       const auto id = static_cast<TokenId>(next_ids[r]);
       g.result.new_tokens = step + 1;
+      if (options.record_margins) {
+        g.result.tokens.push_back(id);
+        g.result.margins.push_back(margin_cpu[r].item<float>());
+      }
       bool finished = false;
       if (std::binary_search(eos.begin(), eos.end(), id)) {
         g.result.finish_reason = "eos";
@@ -203,6 +211,7 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(
     if (fast) {
       fast->ban(eos_index, step + 1 < options.min_new_tokens);
       next = fast->run();
+      if (options.record_margins) margin = fast->margins();
     } else {
       next = choose(model_->forward(next.view({B, 1}), first_position + step, *b.cache, b.width + step,
                                     /*last_only=*/true),

@@ -81,7 +81,7 @@ class LlamaGenerator : public Generator {
   at::Tensor prefill(const Batch& batch);
   KvCache& cache_for(int64_t batch, int64_t capacity);
   // The CUDA-graph decode step over `cache`, or null where the reference path decodes (CPU, graphs off).
-  DecodeStep* fast_decode(KvCache& cache);
+  DecodeStep* fast_decode(KvCache& cache, bool record_margins = false);
   std::vector<TokenId> eos_ids() const;
 
   std::shared_ptr<const LlamaModel> model_;

@@ -23,12 +23,13 @@ json optional_json(const std::optional<T>& v) {
 }  // namespace
 
 void CoqaTask::configure(const Params& params, Diagnostics& diag) {
-  params.check_keys({"variant", "data", "max_new_tokens"}, diag);
+  params.check_keys({"variant", "data", "max_new_tokens", "record_margins"}, diag);
   variant_ = *parse_variant(params.one_of("variant", "coqa", {"coqa", "coqa_last_turn"}, diag));
   data_ = params.get<std::string>("data", "", diag);
   if (params.has("data") && params.json_value()["data"].is_string() && data_.empty())
     diag.error(params.location("data"), "'data' must name a file");
   max_new_tokens_ = params.get<int64_t>("max_new_tokens", kDefaultMaxNewTokens, diag);
+  record_margins_ = params.get<bool>("record_margins", false, diag);
   if (max_new_tokens_ < 1)
     diag.error(params.location("max_new_tokens"),
                "'max_new_tokens' must be at least 1, got " + std::to_string(max_new_tokens_));
@@ -62,6 +63,7 @@ TaskResult CoqaTask::evaluate(Generator& generator, const TaskContext& context) 
   GenerationOptions options;
   options.max_new_tokens = max_new_tokens_;
   options.stop = {std::string(kStop)};
+  options.record_margins = record_margins_;
   const std::vector<Generation> generations = generator.generate(texts, options, progress);
   if (generations.size() != prompts.size())
     throw Error("coqa: the generator returned " + std::to_string(generations.size()) + " generations for " +
@@ -87,6 +89,10 @@ TaskResult CoqaTask::evaluate(Generator& generator, const TaskContext& context) 
                               {"golds", s.golds},
                               {"em", s.em},
                               {"f1", s.f1}});
+    if (record_margins_) {
+      result.samples.back()["tokens"] = g.tokens;
+      result.samples.back()["margins"] = g.margins;
+    }
     prompt_tokens += g.prompt_tokens;
     reused_tokens += g.reused_tokens;
     new_tokens += g.new_tokens;
@@ -107,6 +113,7 @@ TaskResult CoqaTask::evaluate(Generator& generator, const TaskContext& context) 
                      {{"greedy", true},
                       {"stop", options.stop},
                       {"max_new_tokens", max_new_tokens_},
+                      {"record_margins", record_margins_},
                       {"prompt_tokens", prompt_tokens},
                       {"reused_prompt_tokens", reused_tokens},
                       {"new_tokens", new_tokens}}},

@@ -15,7 +15,8 @@ constexpr int64_t kDefaultMaxNewTokens = 256;
 class CoqaTask final : public EvalTask {
  public:
   // params: variant (coqa | coqa_last_turn, default coqa), data (a CoQA JSON file, relative to the
-  // experiment file; default the embedded sample), max_new_tokens (default 256).
+  // experiment file; default the embedded sample), max_new_tokens (default 256), record_margins (default
+  // false: the samples carry each turn's token ids and logit margins).
   void configure(const Params& params, Diagnostics& diag) override;
   TaskResult evaluate(Generator& generator, const TaskContext& context) override;
 
@@ -23,6 +24,7 @@ class CoqaTask final : public EvalTask {
   Variant variant_ = Variant::kAllTurns;
   std::string data_;
   int64_t max_new_tokens_ = kDefaultMaxNewTokens;
+  bool record_margins_ = false;
 };
 
 }  // namespace lq::coqa

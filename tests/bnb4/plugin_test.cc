@@ -145,6 +145,65 @@ TEST(Bnb4Plugin, PartialLastBlockAndOddSize) {
   EXPECT_LT(rel, 0.15);
 }
 
+// forward_add: residual + forward (on the CPU exactly that; on CUDA the residual is added before the one
+// rounding), and a residual of the wrong shape is an error naming the layer. fuse(): no group on the CPU.
+TEST(Bnb4Plugin, ForwardAddAndNoGroupsOnTheCpu) {
+  auto l = load_backend();
+  ASSERT_EQ(configure_errors(*l->backend, json::object()), "");
+  at::manual_seed(4);
+  auto q =
+      l->backend->quantize("model.layers.0.self_attn.q_proj", at::randn({64, 128}) * 0.05, QuantizeContext{});
+  auto k =
+      l->backend->quantize("model.layers.0.self_attn.k_proj", at::randn({32, 128}) * 0.05, QuantizeContext{});
+  const at::Tensor x = at::randn({2, 1, 128}), residual = at::randn({2, 1, 64});
+  EXPECT_TRUE(at::equal(q->forward_add(x, residual), residual + q->forward(x)));
+  try {
+    q->forward_add(x, at::randn({2, 1, 63}));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("model.layers.0.self_attn.q_proj"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(l->backend->fuse({q, k}), nullptr);
+}
+
+// On CUDA, q/k/v-shaped layers fuse into one whose output is the parts' side by side, bit for bit, at
+// one row (the matrix-vector kernel), 4 rows (tensor cores) and 32 (dequantize + cuBLAS); forward_add
+// within one rounding of residual + forward; parts of different absmax forms stay apart.
+TEST(Bnb4Plugin, CudaGroupsEqualTheirParts) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
+  auto l = load_backend();
+  for (at::ScalarType dtype : {at::kHalf, at::kBFloat16}) {
+    ASSERT_EQ(configure_errors(*l->backend, json::object()), "");
+    QuantizeContext ctx;
+    ctx.device = at::Device(at::kCUDA, 0);
+    ctx.activation_dtype = dtype;
+    at::manual_seed(5);
+    const auto opts = at::TensorOptions().dtype(dtype).device(ctx.device);
+    std::vector<std::shared_ptr<Linear>> parts;
+    for (int64_t rows : {256, 64, 64})
+      parts.push_back(
+          l->backend->quantize("model.layers.0.self_attn.q_proj", at::randn({rows, 512}, opts) * 0.05, ctx));
+    auto group = l->backend->fuse(parts);
+    ASSERT_NE(group, nullptr) << at::toString(dtype);
+    EXPECT_EQ(group->out_features(), 384);
+    EXPECT_EQ(group->in_features(), 512);
+    for (int64_t m : {1, 4, 32}) {
+      const at::Tensor x = at::randn({m, 1, 512}, opts);
+      std::vector<at::Tensor> outs;
+      for (const auto& p : parts) outs.push_back(p->forward(x));
+      EXPECT_TRUE(at::equal(group->forward(x), at::cat(outs, -1))) << at::toString(dtype) << " M " << m;
+      const at::Tensor residual = at::randn({m, 1, 256}, opts);
+      const at::Tensor want = (residual.to(at::kFloat) + parts[0]->forward(x).to(at::kFloat));
+      const double err =
+          (parts[0]->forward_add(x, residual).to(at::kFloat) - want).abs().max().item<double>();
+      EXPECT_LT(err, (dtype == at::kHalf ? 2e-3 : 2e-2) * want.abs().max().item<double>()) << " M " << m;
+    }
+    ASSERT_EQ(configure_errors(*l->backend, {{"double_quant", true}}), "");
+    parts.push_back(l->backend->quantize("model.layers.0.self_attn.v_proj", at::randn({64, 512}, opts), ctx));
+    EXPECT_EQ(l->backend->fuse({parts[0], parts.back()}), nullptr) << "plain and nested absmax";
+  }
+}
+
 TEST(Bnb4Plugin, BadInputGivesClearErrors) {
   auto l = load_backend();
   ASSERT_EQ(configure_errors(*l->backend, {{"compute_dtype", "bfloat16"}}), "");

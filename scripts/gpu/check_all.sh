@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Everything the GPU machine checks, in one call (about 8 minutes on an H100): build, the whole test
-# suite, the Llama-3.2-1B shape benchmark, the bnb4 M=1 kernel table, and, when SmolLM2 is in models/,
-# the graph-vs-reference parity. Run from the repo root after `source .device/env.sh`
+# Everything the GPU machine checks (about 10 minutes on an H100, more than one call allows: pick STEPS):
+# build, the whole test suite, the Llama-3.2-1B shape benchmark next to transformers, the bnb4 kernel
+# table and the framework's decode kernels, and, when SmolLM2 is in models/, the graph-vs-reference
+# parity with logit margins. Run from the repo root after `source .device/env.sh`
 # (../shared/device/README.md); outputs under $OUT. STEPS picks a subset: build tests shape kernels parity.
 set -uo pipefail
 : "${OUT:?set OUT to the output folder}"
@@ -32,9 +33,11 @@ if has shape; then
 fi
 if has kernels; then
   "$build/plugins/bnb4/lq_bench_bnb4_cuda" --benchmark_min_time=0.05 \
-    --benchmark_filter='BM_Copy|(BM_Matmul4bit|BM_Matmul4bitTiled|BM_Matmul4bitNested|BM_Matmul4bitGraph|BM_CublasFp16)/(2048/8192|8192/2048|2048/2048|2048/512)/1/' \
+    --benchmark_filter='BM_Copy|(BM_Matmul4bit|BM_Matmul4bitNested|BM_Matmul4bitGraph|BM_Matmul4bitMma|BM_CublasFp16)/(2048/8192|8192/2048|2048/2048|2048/512)/1/|BM_Matmul4bitGroup' \
     >"$OUT/kernels.txt" 2>&1
   grep -E "^BM_" "$OUT/kernels.txt" | cut -c1-170
+  "$build/framework/lq_bench_decode_kernels" --benchmark_min_time=0.05 >"$OUT/decode_kernels.txt" 2>&1
+  grep -E "^BM_" "$OUT/decode_kernels.txt" | cut -c1-170
 fi
 if has parity && [ -f models/SmolLM2-135M-Instruct.Q4_1.gguf ]; then
   LQ_BUILD_DIR=$build scripts/gpu/graph_parity.sh | tail -n 8

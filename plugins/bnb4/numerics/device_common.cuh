@@ -134,6 +134,11 @@ __device__ __forceinline__ void load8(const T* src, int64_t i, int64_t n, bool v
     }                                 \
   }
 
+// 32-bit word i (0..3) of a 16-byte unit: bytes 4 i .. 4 i + 3, the first in the low bits.
+__device__ __forceinline__ uint32_t word_of(const uint4& q, int i) {
+  return i == 0 ? q.x : i == 1 ? q.y : i == 2 ? q.z : q.w;
+}
+
 inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
 
 }  // namespace bnb4

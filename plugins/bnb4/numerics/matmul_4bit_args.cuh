@@ -1,4 +1,5 @@
-// Host-side argument checks shared by the fused matmul entry points (matrix-vector and tiled).
+// What the fused matmul entry points share (matrix-vector, tensor-core and tiled kernels): argument checks,
+// a weight group's layout over the grid, and how an output is stored.
 #pragma once
 
 #include "device_common.cuh"
@@ -14,6 +15,50 @@ inline cudaError_t check_matmul_args(const void* x, int64_t M, int64_t K, const 
     return cudaErrorInvalidValue;
   if (!aligned16(x) || !aligned16(w.packed)) return cudaErrorMisalignedAddress;
   return cudaSuccess;
+}
+
+// check_matmul_args for every weight of a group of 1..kMaxGroup, which must share one code type and
+// absmax form.
+inline cudaError_t check_group_args(const void* x, int64_t M, int64_t K, const WeightGroup& group) {
+  if (group.count < 1 || group.count > kMaxGroup) return cudaErrorInvalidValue;
+  for (int i = 0; i < group.count; ++i) {
+    const Packed4bit& w = group.w[i];
+    if (const cudaError_t e = check_matmul_args(x, M, K, w, group.rows[i]); e != cudaSuccess) return e;
+    if (w.type != group.w[0].type || w.nested() != group.w[0].nested()) return cudaErrorInvalidValue;
+  }
+  return cudaSuccess;
+}
+
+// A group over a grid of blocks (CTAs, tiles) of `rows_per_block` weight rows each: weight i takes blocks
+// [first_block(i), end[i]) and writes y's columns [col0[i], col0[i] + rows[i]).
+struct GroupLayout {
+  WeightGroup g;
+  int64_t end[kMaxGroup] = {};
+  int64_t col0[kMaxGroup] = {};
+  int64_t total_rows = 0;  // y's row length
+
+  GroupLayout(const WeightGroup& group, int64_t rows_per_block) : g(group) {
+    int64_t blocks = 0;
+    for (int i = 0; i < g.count; ++i) {
+      blocks += (g.rows[i] + rows_per_block - 1) / rows_per_block;
+      end[i] = blocks;
+      col0[i] = total_rows;
+      total_rows += g.rows[i];
+    }
+  }
+  int64_t blocks() const { return end[g.count - 1]; }
+  __device__ int weight_of(int64_t block) const {
+    int s = 0;
+    while (s + 1 < g.count && block >= end[s]) ++s;
+    return s;
+  }
+  __device__ int64_t first_block(int s) const { return s ? end[s - 1] : 0; }
+};
+
+// The stored output: the sum, plus the residual's element when there is one, rounded once.
+template <typename T>
+__device__ __forceinline__ T store_value(float sum, const T* residual, int64_t i) {
+  return from_float<T>(residual ? sum + to_float(residual[i]) : sum);
 }
 
 }  // namespace bnb4

@@ -1,10 +1,11 @@
 // Fused 4-bit matmul on tensor cores for float16 / bfloat16 activations and M = 1..16 (decode and small
 // batches): y[M, N] = x[M, K] W[N, K]^T (+ residual), for one weight or a group of weights side by side.
 //
-// Why this shape: at M = 1 the product only has to stream the codes and scales once, and a CUDA-core
-// decode (one table lookup and one FMA per weight, the matrix-vector kernel this replaced) costs as many
-// cycles as the bytes take to arrive. Here the FMAs go to mma.m16n8k16 (products exact, float32
-// accumulation) and a decode is one shared-memory load per byte, i.e. per two weights.
+// Why this shape: a CUDA-core decode (one table lookup and one FMA per weight and batch row, the tiled
+// kernel this replaced for float16 / bfloat16) costs more cycles than the bytes take to arrive. Here the
+// FMAs go to mma.m16n8k16 (products exact, float32 accumulation, up to 16 batch rows per decoded weight)
+// and a decode is one shared-memory load per byte, i.e. per two weights. (At M = 1 the matrix-vector
+// kernel measured faster, so the dispatch sends M = 1 there.)
 //  - Work: a CTA owns 16 weight rows (the mma's m16 tile); its warps split K, each taking at most
 //    kUnroll steps where K allows, and reduce through shared memory. Every warp issues all the loads of
 //    its steps before it decodes any, so a whole layer's weights are in flight at once (a 2048 x 8192
@@ -69,16 +70,8 @@ __device__ __forceinline__ void mma(float (&d)[4], const uint32_t (&a)[4], uint3
 }
 
 __device__ __forceinline__ uint32_t byte_of(const uint4& q, int b) {
-  const uint32_t w = b < 4 ? q.x : b < 8 ? q.y : b < 12 ? q.z : q.w;
-  return (w >> ((b % 4) * 8)) & 0xffu;
+  return (word_of(q, b / 4) >> ((b % 4) * 8)) & 0xffu;
 }
-
-struct GroupArgs {
-  WeightGroup g;
-  int64_t tile_end[kMaxGroup];  // cumulative m16 tiles
-  int64_t col0[kMaxGroup];      // first output column of each weight
-  int64_t total_rows;
-};
 
 // One weight row's state for a step: its chunk, and the scales of the two chunks whose sums this lane
 // scales (nested: the codes and absmax2 until the step is consumed).
@@ -115,7 +108,7 @@ __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bo
 // warp per slice of K (blockDim.x / 32 slices).
 template <typename T, int kTiles, int kUnroll, bool kNested>
 __global__ void __launch_bounds__(kMaxThreads)
-    mma_kernel(const T* __restrict__ x, int M, int64_t K, GroupArgs args, Table16 values,
+    mma_kernel(const T* __restrict__ x, int M, int64_t K, GroupLayout args, Table16 values,
                Table256 dynamic_map, const T* __restrict__ residual, T* __restrict__ y) {
   __shared__ uint32_t lut[256 * 32];                            // [byte][lane]: T2 of (high code, low code)
   __shared__ float map[kNested ? 256 : 1];                      // dynamic map of the nested absmax
@@ -124,12 +117,10 @@ __global__ void __launch_bounds__(kMaxThreads)
   const int g = lane / 4, c = lane % 4;
   const int64_t steps = (K + kStep - 1) / kStep;
 
-  const int64_t tile = blockIdx.x;
-  int s = 0;
-  while (s + 1 < args.g.count && tile >= args.tile_end[s]) ++s;
+  const int s = args.weight_of(blockIdx.x);
   const Packed4bit& w = args.g.w[s];
   const int64_t rows = args.g.rows[s];
-  const int64_t row0 = (tile - (s ? args.tile_end[s - 1] : 0)) * 16;
+  const int64_t row0 = (blockIdx.x - args.first_block(s)) * 16;
   const int64_t ra = row0 + g, rb = row0 + g + 8;
   const bool ra_ok = ra < rows, rb_ok = rb < rows;
   const int shift = __ffs(w.blocksize) - 1;
@@ -220,7 +211,7 @@ __global__ void __launch_bounds__(kMaxThreads)
     float sum = 0.0f;
     for (int sl = 0; sl < slices; ++sl) sum += partial[sl][m / 2][r][m % 2];
     const int64_t at = static_cast<int64_t>(m) * args.total_rows + args.col0[s] + row;
-    y[at] = from_float<T>(residual ? sum + to_float(residual[at]) : sum);
+    y[at] = store_value(sum, residual, at);
   }
 }
 
@@ -232,22 +223,21 @@ bool has_tensor_core_mma() {
 }
 
 template <typename T, int kTiles, int kUnroll, bool kNested>
-cudaError_t launch(const T* x, int M, int64_t K, const GroupArgs& args, const T* residual, T* y,
+cudaError_t launch(const T* x, int M, int64_t K, const GroupLayout& args, const T* residual, T* y,
                    cudaStream_t stream) {
   // Enough warps per tile that each has at most kUnroll steps, so that a tile's loads all go out at once;
   // the whole weight is then in flight as far as registers allow.
   const int64_t steps = (K + kStep - 1) / kStep;
   int slices = 1;
   while (slices < max_slices(kTiles) && static_cast<int64_t>(slices) * kUnroll < steps) slices *= 2;
-  const int64_t tiles = args.tile_end[args.g.count - 1];
-  if (tiles > 0x7fffffff) return cudaErrorInvalidValue;
-  mma_kernel<T, kTiles, kUnroll, kNested><<<static_cast<unsigned>(tiles), slices * 32, 0, stream>>>(
+  if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
+  mma_kernel<T, kTiles, kUnroll, kNested><<<static_cast<unsigned>(args.blocks()), slices * 32, 0, stream>>>(
       x, M, K, args, table16(args.g.w[0].type), dynamic_map_table(), residual, y);
   return cudaGetLastError();
 }
 
 template <typename T, int kTiles, int kUnroll>
-cudaError_t launch_nested(const T* x, int M, int64_t K, const GroupArgs& args, const T* residual, T* y,
+cudaError_t launch_nested(const T* x, int M, int64_t K, const GroupLayout& args, const T* residual, T* y,
                           cudaStream_t stream) {
   if (args.g.w[0].nested()) return launch<T, kTiles, kUnroll, true>(x, M, K, args, residual, y, stream);
   return launch<T, kTiles, kUnroll, false>(x, M, K, args, residual, y, stream);
@@ -258,19 +248,10 @@ cudaError_t launch_nested(const T* x, int M, int64_t K, const GroupArgs& args, c
 cudaError_t matmul_4bit_mma_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,
                                  const WeightGroup& group, const void* residual, void* y,
                                  cudaStream_t stream) {
-  if (x_type == ElemType::kF32 || group.count < 1 || group.count > kMaxGroup) return cudaErrorInvalidValue;
+  if (x_type == ElemType::kF32) return cudaErrorInvalidValue;
+  if (const cudaError_t e = check_group_args(x, M, K, group); e != cudaSuccess) return e;
   if (!has_tensor_core_mma()) return cudaErrorNotSupported;  // mma.m16n8k16 needs sm_80 or newer
-  GroupArgs args{group, {}, {}, 0};
-  int64_t tiles = 0;
-  for (int i = 0; i < group.count; ++i) {
-    const Packed4bit& w = group.w[i];
-    if (const cudaError_t e = check_matmul_args(x, M, K, w, group.rows[i]); e != cudaSuccess) return e;
-    if (w.type != group.w[0].type || w.nested() != group.w[0].nested()) return cudaErrorInvalidValue;
-    tiles += (group.rows[i] + 15) / 16;
-    args.tile_end[i] = tiles;
-    args.col0[i] = args.total_rows;
-    args.total_rows += group.rows[i];
-  }
+  const GroupLayout args(group, 16);                         // one m16 tile per block
   const int m = static_cast<int>(M);
   BNB4_DISPATCH_ELEM(x_type, {
     if constexpr (!std::is_same_v<T, float>) {

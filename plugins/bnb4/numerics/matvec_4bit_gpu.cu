@@ -34,45 +34,27 @@ struct Tables<true> {
   Table256 map;
 };
 
-__device__ __forceinline__ uint32_t word(const uint4& q, int i) {
-  return i == 0 ? q.x : i == 1 ? q.y : i == 2 ? q.z : q.w;
-}
-
 // Value of element e (0..31) of a 16-byte chunk of codes (byte e / 2, high nibble first). Both half-
 // warps hold the 16 values (lane l has entry l % 16), and a width-16 shuffle reads lane
 // (l & 16) | (index & 15): shfl.sync keeps only the index's low bits, so the code needs no mask.
 __device__ __forceinline__ float decode(const uint4& q, int e, float lane_value) {
   const int byte = e / 2;
-  const uint32_t bits = word(q, byte / 4) >> ((byte % 4) * 8 + (e % 2 ? 0 : 4));
+  const uint32_t bits = word_of(q, byte / 4) >> ((byte % 4) * 8 + (e % 2 ? 0 : 4));
   return __shfl_sync(kFullMask, lane_value, static_cast<int>(bits), 16);
-}
-
-// Where each weight of a group starts in the grid and in y.
-struct GroupLaunch {
-  WeightGroup g;
-  int64_t cta_end[kMaxGroup];  // cumulative CTAs
-  int64_t col0[kMaxGroup];     // first output column
-};
-
-// The stored output: the sum, plus the residual's element when there is one, rounded once.
-template <typename T>
-__device__ __forceinline__ T store_value(float sum, const T* residual, int64_t i) {
-  return from_float<T>(residual ? sum + to_float(residual[i]) : sum);
 }
 
 template <typename T, int kRows, bool kNested>
 __global__ void __launch_bounds__(kThreads, 4)
-    matvec_4bit_kernel(const T* __restrict__ x, int64_t K, GroupLaunch args, int kt, Tables<kNested> tables,
+    matvec_4bit_kernel(const T* __restrict__ x, int64_t K, GroupLayout args, int kt, Tables<kNested> tables,
                        const T* __restrict__ residual, T* __restrict__ y) {
   constexpr int kElems = 16 / sizeof(T);  // x elements per 16-byte unit
   constexpr int kUnits = 32 / kElems;     // units per 32-element chunk
   __shared__ float partial[kThreads / 32][kRows];
   __shared__ float map[kNested ? 256 : 1];
-  int s = 0;
-  while (s + 1 < args.g.count && blockIdx.x >= args.cta_end[s]) ++s;
+  const int s = args.weight_of(blockIdx.x);
   const Packed4bit& w = args.g.w[s];
   const int64_t N = args.g.rows[s];
-  const int64_t cta = blockIdx.x - (s ? args.cta_end[s - 1] : 0);
+  const int64_t cta = blockIdx.x - args.first_block(s);
   T* const ys = y + args.col0[s];
   const T* const rs = residual ? residual + args.col0[s] : nullptr;
   const int lane = threadIdx.x % 32;
@@ -178,18 +160,11 @@ int multiprocessors() {
 }
 
 template <typename T, int kRows>
-cudaError_t launch(const T* x, int64_t K, GroupLaunch args, int kt, const T* residual, T* y,
+cudaError_t launch(const T* x, int64_t K, const WeightGroup& group, int kt, const T* residual, T* y,
                    cudaStream_t stream) {
-  const int64_t rows_per_cta = static_cast<int64_t>(kThreads / kt) * kRows;
-  int64_t ctas = 0, col = 0;
-  for (int i = 0; i < args.g.count; ++i) {
-    ctas += (args.g.rows[i] + rows_per_cta - 1) / rows_per_cta;
-    args.cta_end[i] = ctas;
-    args.col0[i] = col;
-    col += args.g.rows[i];
-  }
-  if (ctas > 0x7fffffff) return cudaErrorInvalidValue;
-  const dim3 grid(static_cast<unsigned>(ctas));
+  const GroupLayout args(group, static_cast<int64_t>(kThreads / kt) * kRows);  // one CTA's rows per block
+  if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
+  const dim3 grid(static_cast<unsigned>(args.blocks()));
   const Table16 values = table16(args.g.w[0].type);
   if (args.g.w[0].nested()) {
     const Tables<true> tables{values, dynamic_map_table()};
@@ -205,15 +180,9 @@ cudaError_t launch(const T* x, int64_t K, GroupLaunch args, int kt, const T* res
 
 cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
                              const void* residual, void* y, cudaStream_t stream) {
-  if (group.count < 1 || group.count > kMaxGroup) return cudaErrorInvalidValue;
+  if (const cudaError_t e = check_group_args(x, 1, K, group); e != cudaSuccess) return e;
   int64_t total = 0;
-  for (int i = 0; i < group.count; ++i) {
-    if (const cudaError_t e = check_matmul_args(x, 1, K, group.w[i], group.rows[i]); e != cudaSuccess)
-      return e;
-    if (group.w[i].type != group.w[0].type || group.w[i].nested() != group.w[0].nested())
-      return cudaErrorInvalidValue;
-    total += group.rows[i];
-  }
+  for (int i = 0; i < group.count; ++i) total += group.rows[i];
   // kt: enough threads along K that each takes about one chunk per row (up to the whole CTA).
   const int64_t chunks = K / 32;
   int kt = 1;
@@ -222,14 +191,13 @@ cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const We
   const int64_t groups = kThreads / kt, sms = multiprocessors();
   auto ctas = [&](int64_t rows) { return (total + rows * groups - 1) / (rows * groups); };
   const int rows = ctas(4) >= sms ? 4 : ctas(2) >= sms ? 2 : 1;
-  GroupLaunch args{group, {}, {}};
   BNB4_DISPATCH_ELEM(x_type, {
     const T* xt = static_cast<const T*>(x);
     const T* rt = static_cast<const T*>(residual);
     T* yt = static_cast<T*>(y);
-    if (rows == 4) return launch<T, 4>(xt, K, args, kt, rt, yt, stream);
-    if (rows == 2) return launch<T, 2>(xt, K, args, kt, rt, yt, stream);
-    return launch<T, 1>(xt, K, args, kt, rt, yt, stream);
+    if (rows == 4) return launch<T, 4>(xt, K, group, kt, rt, yt, stream);
+    if (rows == 2) return launch<T, 2>(xt, K, group, kt, rt, yt, stream);
+    return launch<T, 1>(xt, K, group, kt, rt, yt, stream);
   });
   return cudaErrorInvalidValue;
 }

@@ -180,7 +180,8 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(
   for (int64_t step = 0;; ++step) {
     at::Tensor next_cpu = next.cpu();
     auto next_ids = next_cpu.accessor<int64_t, 1>();
-    const at::Tensor margin_cpu = options.record_margins ? margin.cpu() : at::Tensor();
+    const at::Tensor margin_cpu = options.record_margins ? margin.cpu() : at::Tensor();  // [B] float32
+    const float* margins = options.record_margins ? margin_cpu.data_ptr<float>() : nullptr;
     for (int64_t r = 0; r < B; ++r) {
       if (done[static_cast<size_t>(r)]) continue;
       TokenGeneration& g = out[static_cast<size_t>(r)];
@@ -188,7 +189,7 @@ std::vector<TokenGeneration> LlamaGenerator::run_batch(
       g.result.new_tokens = step + 1;
       if (options.record_margins) {
         g.result.tokens.push_back(id);
-        g.result.margins.push_back(margin_cpu[r].item<float>());
+        g.result.margins.push_back(margins[r]);
       }
       bool finished = false;
       if (std::binary_search(eos.begin(), eos.end(), id)) {

@@ -204,16 +204,12 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   at::Tensor out = apply_linear(*blk.o, attn.transpose(1, 2).reshape({B, T, heads * D}), h, ops_);
 
   at::Tensor act;  // SwiGLU's gate: silu(gate) * up
-  const int64_t I = config_.intermediate_size;
   if (blk.gate_up && fused) {
     // A dense gate/up normalizes its input and applies the gate itself (one kernel at decode).
-    if (const DenseLinear* d = plain_dense(blk.gate_up.get())) {
-      act = norm_dense(out, blk.post_attention_norm, eps, d->weight(), true, ops_);
-    } else {
-      const at::Tensor both =
-          apply_linear(*blk.gate_up, rms_norm(out, blk.post_attention_norm, eps, ops_), {}, ops_);
-      act = silu_mul(both.narrow(-1, 0, I), both.narrow(-1, I, I), ops_);
-    }
+    const DenseLinear* d = plain_dense(blk.gate_up.get());
+    act = d ? norm_dense(out, blk.post_attention_norm, eps, d->weight(), true, ops_)
+            : swiglu(apply_linear(*blk.gate_up, rms_norm(out, blk.post_attention_norm, eps, ops_), {}, ops_),
+                     ops_);
   } else {
     const at::Tensor x = rms_norm(out, blk.post_attention_norm, eps, ops_);
     act = silu_mul(apply_linear(*blk.gate, x, {}, ops_), apply_linear(*blk.up, x, {}, ops_), ops_);

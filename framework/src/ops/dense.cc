@@ -26,9 +26,7 @@ at::Tensor norm_dense(const at::Tensor& h, const at::Tensor& norm_weight, double
     return norm_gemv_cuda(h, norm_weight, eps, w, swiglu);
 #endif
   const at::Tensor y = dense(rms_norm(h, norm_weight, eps, impl), w, {}, impl);
-  if (!swiglu) return y;
-  const int64_t I = w.size(0) / 2;
-  return silu_mul(y.narrow(-1, 0, I), y.narrow(-1, I, I), impl);
+  return swiglu ? lq::swiglu(y, impl) : y;
 }
 
 }  // namespace lq

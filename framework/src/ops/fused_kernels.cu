@@ -35,7 +35,7 @@ __global__ void __launch_bounds__(kNormThreads)
   __syncthreads();
   const float inv = rsqrtf(partial[0] / static_cast<float>(cols) + eps);
   for (int64_t i = threadIdx.x; i < cols; i += kNormThreads)
-    y[blockIdx.x * cols + i] = from_f<T>(to_f(w[i]) * to_f(from_f<T>(to_f(row[i]) * inv)));
+    y[blockIdx.x * cols + i] = rms_scale<T>(to_f(row[i]), inv, to_f(w[i]));
 }
 
 template <typename T>
@@ -85,9 +85,7 @@ __global__ void silu_mul_kernel(const T* __restrict__ gate, int64_t gate_stride,
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= rows * cols) return;
   const int64_t r = i / cols, c = i % cols;
-  const float g = to_f(gate[r * gate_stride + c]);
-  const float silu = to_f(from_f<T>(g / (1.0f + expf(-g))));
-  out[i] = from_f<T>(silu * to_f(up[r * up_stride + c]));
+  out[i] = silu_mul_round<T>(to_f(gate[r * gate_stride + c]), to_f(up[r * up_stride + c]));
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ __device__ void normalize_into(const GemvParams& p, uint4* xs, float* partial) {
     uint4 out;
     T* o = reinterpret_cast<T*>(&out);
 #pragma unroll
-    for (int i = 0; i < 8; ++i) o[i] = from_f<T>(gw[i] * to_f(from_f<T>(v[i] * inv)));
+    for (int i = 0; i < 8; ++i) o[i] = rms_scale<T>(v[i], inv, gw[i]);
     xs[u] = out;
   }
   __syncthreads();  // xs is complete, and partial free again
@@ -129,9 +129,8 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_kernel(GemvParams p) {
   if (lane != 0 || !in_range) return;
   T* y = static_cast<T*>(p.y);
   if constexpr (kPair) {
-    const float gate = to_f(from_f<T>(acc[0])), up = to_f(from_f<T>(acc[1]));
-    const float silu = to_f(from_f<T>(gate / (1.0f + expf(-gate))));
-    y[row] = from_f<T>(silu * up);
+    y[row] = silu_mul_round<T>(to_f(from_f<T>(acc[0])),
+                               to_f(from_f<T>(acc[1])));  // gate, up as dense() rounds them
   } else {
     const T* residual = static_cast<const T*>(p.residual);
     y[row] = from_f<T>(residual ? acc[0] + to_f(residual[row]) : acc[0]);

@@ -31,6 +31,18 @@ __device__ __forceinline__ float mul_round(float a, float b) {
   return to_f(from_f<T>(a * b));
 }
 
+// One element of RMSNorm's output, rounded as the libtorch formula does: x * inv (inv = rsqrt(mean(x^2) +
+// eps)) to T, then times the weight w, to T.
+template <typename T>
+__device__ __forceinline__ T rms_scale(float x, float inv, float w) {
+  return from_f<T>(w * to_f(from_f<T>(x * inv)));
+}
+// One element of SwiGLU's gate, rounded as at::silu(gate) * up: silu(gate) to T, then the product.
+template <typename T>
+__device__ __forceinline__ T silu_mul_round(float gate, float up) {
+  return from_f<T>(to_f(from_f<T>(gate / (1.0f + expf(-gate)))) * up);
+}
+
 // The 16 / sizeof(T) elements held in one 16-byte unit, as floats.
 template <typename T>
 __device__ __forceinline__ void unit_to_floats(const uint4& u, float* out);

@@ -13,4 +13,9 @@ at::Tensor silu_mul(const at::Tensor& gate, const at::Tensor& up, OpImpl impl) {
   return at::silu(gate) * up;
 }
 
+at::Tensor swiglu(const at::Tensor& gate_up, OpImpl impl) {
+  const int64_t I = gate_up.size(-1) / 2;
+  return silu_mul(gate_up.narrow(-1, 0, I), gate_up.narrow(-1, I, I), impl);
+}
+
 }  // namespace lq

@@ -7,7 +7,7 @@ install(TARGETS llama-quant RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${LQ_PLUGIN_OUTPUT_DIR}/ DESTINATION ${CMAKE_INSTALL_LIBDIR}/llama-quant/plugins
         FILES_MATCHING PATTERN "*.so")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/framework/include/llama_quant DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS llama_quant_sdk EXPORT llama-quant-targets)
+install(TARGETS llama_quant_sdk llama_quant_cuda_sdk EXPORT llama-quant-targets)
 install(EXPORT llama-quant-targets NAMESPACE llama_quant_internal::
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/llama-quant)
 install(FILES ${PROJECT_SOURCE_DIR}/cmake/LqPlugin.cmake DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/llama-quant)

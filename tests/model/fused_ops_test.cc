@@ -10,6 +10,7 @@
 #include "ops/attention.h"
 #include "ops/dense.h"
 #include "ops/fused_ops.h"
+#include "ops/greedy.h"
 #include "ops/rms_norm.h"
 #include "ops/rope.h"
 #include "ops/swiglu.h"
@@ -171,6 +172,37 @@ TEST_P(FusedOps, DecodeAttentionMatchesLibtorch) {
     at::Tensor got = attention(q, k, v, allowed, OpImpl::kFused);
     EXPECT_EQ(got.sizes(), want.sizes());
     EXPECT_LT(max_rel_diff(got, want.cpu()), tolerance()) << "B " << c.B << " H " << c.H << " S " << c.S;
+  }
+}
+
+// The greedy choice of decode over fresh random logits: a Llama 3 vocabulary (fp16 rounding makes ties of
+// the largest logit likely), widths around the kernel's chunk of 2048 and below it, a row whose largest
+// value is planted twice (the first index wins, the margin is 0), a banned best token, and a whole row
+// banned but one token; chosen tokens and margins must equal argmax and topk(2) on libtorch bit for bit.
+TEST_P(FusedOps, GreedyChoiceEqualsArgmaxAndTopk) {
+  at::manual_seed(12);
+  for (auto [rows, vocab] : {std::tuple<int64_t, int64_t>{1, 128256}, {4, 2049}, {3, 2048}, {2, 3}}) {
+    const auto options = at::TensorOptions().dtype(GetParam()).device(at::kCUDA);
+    at::Tensor logits = at::randn({rows, vocab}, options) * 4;
+    at::Tensor bias = at::zeros({vocab}, options.dtype(at::kFloat));
+    if (vocab > 100) {
+      logits[0][vocab - 7] = 50.0, logits[0][vocab / 2] = 50.0;  // a tie: vocab / 2 wins
+    }
+    if (rows > 1 && vocab > 100)
+      logits[1][5] = 60.0, bias[5] = -INFINITY;  // banned: row 1 takes its runner-up
+    for (bool ban_all_but_one : {false, true}) {
+      if (ban_all_but_one) bias.fill_(-INFINITY), bias[vocab - 1] = 0.0f;
+      const GreedyChoice want = greedy_choice(logits, bias, true, OpImpl::kLibtorch);
+      const GreedyChoice got = greedy_choice(logits, bias, true, OpImpl::kFused);
+      ASSERT_EQ(got.next.sizes(), want.next.sizes());
+      EXPECT_TRUE(at::equal(got.next.cpu(), want.next.cpu()))
+          << rows << " x " << vocab << ": " << got.next.cpu() << " vs " << want.next.cpu();
+      EXPECT_TRUE(at::equal(got.margins.cpu(), want.margins.cpu())) << rows << " x " << vocab;
+      EXPECT_FALSE(greedy_choice(logits, bias, false, OpImpl::kFused).margins.defined());
+    }
+    if (vocab > 100) {
+      EXPECT_EQ(greedy_choice(logits, at::zeros_like(bias), true).next[0].item<int64_t>(), vocab / 2);
+    }
   }
 }
 #endif

@@ -32,7 +32,7 @@ TEST(PluginRegistry, LoadsGoodPluginsWithMetadata) {
 }
 
 TEST(PluginRegistry, QuantizedLayersOutliveTheRegistry) {
-  std::shared_ptr<Linear> layer;
+  std::shared_ptr<Linear> layer, fused;
   {
     PluginRegistry r;
     r.scan(kDir / "good");
@@ -44,11 +44,18 @@ TEST(PluginRegistry, QuantizedLayersOutliveTheRegistry) {
     EXPECT_TRUE(backend->wants("model.layers.0.mlp.up_proj"));
     EXPECT_FALSE(backend->wants("lm_head"));
     layer = backend->quantize("x", at::ones({2, 3}), QuantizeContext{});
+    // fuse() reaches the plugin through the registry's proxy.
+    fused = backend->fuse({layer, backend->quantize("y", at::ones({4, 3}) * 2, QuantizeContext{})});
+    ASSERT_NE(fused, nullptr);
   }
-  // The registry and backend are gone; the layer's code must still be mapped.
+  // The registry and backend are gone; the layers' code must still be mapped.
   EXPECT_EQ(layer->describe(), "scaled");
   at::Tensor y = layer->forward(at::ones({1, 3}));
   EXPECT_FLOAT_EQ(y[0][0].item<float>(), 9.0f);
+  EXPECT_EQ(fused->out_features(), 6);
+  at::Tensor z = fused->forward(at::ones({1, 3}));
+  EXPECT_FLOAT_EQ(z[0][1].item<float>(), 9.0f);
+  EXPECT_FLOAT_EQ(z[0][5].item<float>(), 18.0f);
 }
 
 TEST(PluginRegistry, RefusesAnotherApiVersionBeforeCallingIt) {

@@ -1,16 +1,20 @@
 // The framework's batch-1 decode kernels on the Llama-3.2-1B shapes (fp16): the GEMV (plain, with the
 // residual, with the block's RMSNorm inside, with RMSNorm + SwiGLU's gate) on every block projection and
-// the output head, and the stand-alone RMSNorm, next to a device-to-device copy as the bandwidth ceiling.
-// Each runs launched on a stream and replayed from a CUDA graph (the decode step is a graph), timed with
-// CUDA events after warm-up; weights rotate over more than 64 MB of distinct copies so that HBM, not L2,
-// is measured, and are random (never zeros). bytes_per_second counts the bytes each kernel must move.
+// the output head, the stand-alone RMSNorm and the greedy choice over the logits, next to a device-to-device
+// copy as the bandwidth ceiling. Each runs launched on a stream and replayed from a CUDA graph (the decode
+// step is a graph), timed with CUDA events after warm-up; weights rotate over more than 64 MB of distinct
+// copies so that HBM, not L2, is measured, and are random (never zeros). bytes_per_second counts the bytes
+// each kernel must move.
 #include <benchmark/benchmark.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "ops/fused_kernels.h"
@@ -28,12 +32,16 @@ bool have_gpu() {
   return cudaGetDeviceCount(&count) == cudaSuccess && count > 0;
 }
 
-// `n` random fp16 values on the device (normal, scaled), or null.
+// `n` random fp16 values on the device (about normal: a sum of four uniforms, scaled), or null.
 void* random_device_half(int64_t n, uint32_t seed, float scale) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
+  std::minstd_rand rng(seed);
+  const float unit = scale * 1.7320508f / static_cast<float>(std::minstd_rand::max());
   std::vector<__half> h(static_cast<size_t>(n));
-  for (auto& v : h) v = __float2half(dist(rng));
+  for (auto& v : h) {
+    const float sum = static_cast<float>(rng()) + static_cast<float>(rng()) + static_cast<float>(rng()) +
+                      static_cast<float>(rng());
+    v = __float2half((sum - 2.0f * static_cast<float>(std::minstd_rand::max())) * unit);
+  }
   void* p = nullptr;
   if (cudaMalloc(&p, n * 2) != cudaSuccess) return nullptr;
   cudaMemcpy(p, h.data(), n * 2, cudaMemcpyHostToDevice);
@@ -59,7 +67,18 @@ struct WeightCopies {
     for (void* p : copies) cudaFree(p);
   }
   void* at(int i) const { return copies[static_cast<size_t>(i) % copies.size()]; }
+  WeightCopies(const WeightCopies&) = delete;
+  WeightCopies& operator=(const WeightCopies&) = delete;
 };
+
+// One set of copies per shape for the whole run: Google Benchmark calls a benchmark several times while
+// it settles the iteration count, and drawing a 128,256 x 2048 weight takes seconds.
+const WeightCopies& weights(int64_t rows, int64_t cols) {
+  static std::map<std::pair<int64_t, int64_t>, std::unique_ptr<WeightCopies>> cache;
+  auto& w = cache[{rows, cols}];
+  if (!w) w = std::make_unique<WeightCopies>(rows, cols);
+  return *w;
+}
 
 // Times `launch(i, stream)` kLaunchesPerIteration times per iteration, from the stream or (graph) replayed
 // from one captured graph of those launches; reports the time per launch.
@@ -113,7 +132,7 @@ void BM_Gemv(benchmark::State& state) {
   const int64_t N = state.range(0), K = state.range(1);
   const auto variant = static_cast<Variant>(state.range(2));
   const int64_t rows = variant == Variant::kNormSwiGLU ? 2 * N : N;
-  WeightCopies w(rows, K);
+  const WeightCopies& w = weights(rows, K);
   void* x = random_device_half(K, 2, 1.0f);
   void* gamma = random_device_half(K, 3, 0.1f);
   void* residual = random_device_half(N, 4, 1.0f);
@@ -149,6 +168,33 @@ void BM_RmsNorm(benchmark::State& state) {
   for (void* p : {x, gamma, y}) cudaFree(p);
 }
 
+// Greedy choice over one row of fp16 logits (Llama 3's vocabulary), with the margin to the runner-up.
+void BM_Greedy(benchmark::State& state) {
+  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  const int64_t rows = state.range(0), vocab = 128256;
+  void* logits = random_device_half(rows * vocab, 5, 4.0f);
+  float* bias = nullptr;
+  int64_t* next = nullptr;
+  float* margins = nullptr;
+  void* workspace = nullptr;
+  cudaMalloc(&bias, vocab * 4);
+  cudaMemset(bias, 0, vocab * 4);
+  cudaMalloc(&next, rows * 8);
+  cudaMalloc(&margins, rows * 4);
+  cudaMalloc(&workspace, k::greedy_workspace_bytes(rows, vocab));
+  cudaError_t status = cudaSuccess;
+  time_launches(state, state.range(1) != 0, [&](int, cudaStream_t stream) {
+    const cudaError_t e =
+        k::greedy(logits, bias, rows, vocab, next, margins, workspace, k::Dtype::kF16, stream);
+    if (e != cudaSuccess) status = e;
+  });
+  if (status != cudaSuccess) state.SkipWithError(cudaGetErrorString(status));
+  state.SetBytesProcessed(state.iterations() * rows * vocab * 2 + vocab * 4);
+  for (void* p :
+       {logits, static_cast<void*>(bias), static_cast<void*>(next), static_cast<void*>(margins), workspace})
+    cudaFree(p);
+}
+
 // The ceiling: device-to-device copy of 256 MB (read + write counted).
 void BM_Copy(benchmark::State& state) {
   if (!have_gpu()) return state.SkipWithError("no CUDA device");
@@ -182,6 +228,11 @@ void DecodeShapes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Copy)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Gemv)->Apply(DecodeShapes);
+BENCHMARK(BM_Greedy)
+    ->ArgsProduct({{1, 32}, {0, 1}})
+    ->ArgNames({"rows", "graph"})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RmsNorm)
     ->ArgsProduct({{2048}, {0, 1}})
     ->ArgNames({"cols", "graph"})

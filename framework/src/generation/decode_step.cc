@@ -6,13 +6,9 @@
 
 #include "generation/cuda_graph_runner.h"
 #include "llama_quant/diagnostics.h"
+#include "ops/greedy.h"
 
 namespace lq {
-
-at::Tensor top_margin(const at::Tensor& scores) {
-  const at::Tensor top = std::get<0>(scores.topk(2, -1));
-  return top.select(-1, 0) - top.select(-1, 1);
-}
 
 DecodeStep::DecodeStep(const LlamaModel& model, KvCache& cache, bool use_graph, bool record_margins)
     : model_(model), cache_(cache) {
@@ -57,9 +53,9 @@ void DecodeStep::step() {
   c10::NoGradGuard no_grad;
   const int64_t B = tokens_.size(0);
   at::Tensor logits = model_.decode(tokens_.view({B, 1}), positions_.view({B, 1}), slot_, cache_);
-  const at::Tensor scores = logits.to(at::kFloat) + bias_;
-  next_.copy_(scores.argmax(-1));
-  if (margins_.defined()) margins_.copy_(top_margin(scores));
+  const GreedyChoice choice = greedy_choice(logits, bias_, margins_.defined(), model_.op_impl());
+  next_.copy_(choice.next);
+  if (margins_.defined()) margins_.copy_(choice.margins);
   tokens_.copy_(next_);
   positions_.add_(1);
   slot_.add_(1);

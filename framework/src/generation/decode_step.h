@@ -17,9 +17,6 @@ namespace lq {
 
 class CudaGraphRunner;
 
-// scores [B, V] (V >= 2) -> [B]: each row's largest score minus its second largest.
-at::Tensor top_margin(const at::Tensor& scores);
-
 class DecodeStep {
  public:
   // `model` and `cache` must outlive the step; the graph stays valid for every batch laid out in

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "generation/prefix_schedule.h"
+#include "ops/greedy.h"
 #include "generation/stop_strings.h"
 
 namespace lq {

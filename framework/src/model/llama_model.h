@@ -61,6 +61,7 @@ class LlamaModel {
   // embeddings, attention and the MLP gate, with each projection run on its own and residuals added
   // apart: the latter is the reference path the former is tested against.
   void set_op_impl(OpImpl impl) { ops_ = impl; }
+  OpImpl op_impl() const { return ops_; }
 
   const LlamaConfig& config() const { return config_; }
   at::Device device() const { return device_; }

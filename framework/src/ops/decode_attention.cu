@@ -25,6 +25,8 @@ __global__ void __launch_bounds__(kThreads)
                    int64_t allowed_stride_b, T* __restrict__ out, float* __restrict__ workspace, int64_t H,
                    int64_t rep, int64_t S, int64_t chunk, float scale) {
   constexpr int kElems = 16 / sizeof(T), kD = kLanes * kElems, kGroups = kThreads / kLanes;
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   const int split = blockIdx.x, splits = gridDim.x;
   const int64_t h = blockIdx.y, b = blockIdx.z, kv_head = h / rep;
   const int lane = threadIdx.x % kLanes, group = threadIdx.x / kLanes;
@@ -88,6 +90,8 @@ __global__ void __launch_bounds__(kThreads)
 
 template <typename T>
 __global__ void merge_kernel(const float* __restrict__ workspace, T* __restrict__ out, int D, int splits) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   const int64_t row = blockIdx.x;
   const float* parts = workspace + row * splits * (D + 2);
   for (int d = threadIdx.x; d < D; d += blockDim.x) {
@@ -111,13 +115,12 @@ cudaError_t launch(const AttentionView& q, const AttentionView& k, const Attenti
                    int64_t H, int64_t rep, int64_t S, int splits, float scale, cudaStream_t stream) {
   const int64_t chunk = (S + splits - 1) / splits;
   const dim3 grid(static_cast<unsigned>(splits), static_cast<unsigned>(H), static_cast<unsigned>(B));
-  partial_kernel<T, kLanes><<<grid, kThreads, 0, stream>>>(q, k, v, allowed, allowed_stride_b, out, workspace,
-                                                           H, rep, S, chunk, scale);
-  if (splits > 1) {
-    constexpr int kD = kLanes * 16 / static_cast<int>(sizeof(T));
-    merge_kernel<T><<<static_cast<unsigned>(B * H), kD, 0, stream>>>(workspace, out, kD, splits);
-  }
-  return cudaGetLastError();
+  cudaError_t e = launch_chained(partial_kernel<T, kLanes>, grid, dim3(kThreads), 0, stream, q, k, v, allowed,
+                                 allowed_stride_b, out, workspace, H, rep, S, chunk, scale);
+  if (e != cudaSuccess || splits == 1) return e;
+  constexpr int kD = kLanes * 16 / static_cast<int>(sizeof(T));
+  return launch_chained(merge_kernel<T>, dim3(static_cast<unsigned>(B * H)), dim3(kD), 0, stream,
+                        static_cast<const float*>(workspace), out, kD, splits);
 }
 
 }  // namespace

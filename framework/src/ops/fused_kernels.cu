@@ -17,6 +17,8 @@ template <typename T>
 __global__ void __launch_bounds__(kNormThreads)
     rms_norm_kernel(const T* __restrict__ x, const T* __restrict__ w, T* __restrict__ y, int64_t cols,
                     float eps) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   const T* row = x + blockIdx.x * cols;
   float sum = 0.0f;
   for (int64_t i = threadIdx.x; i < cols; i += kNormThreads) {
@@ -53,6 +55,8 @@ __global__ void rope_append_kernel(HeadsView q, HeadsView k, HeadsView v, T* __r
                                    const T* __restrict__ cos, const T* __restrict__ sin, int64_t n,
                                    int64_t T_, int64_t H, int64_t kv, int64_t D) {
   // One thread per (b, t, head of q|k|v, d < D/2): it writes d and d + D/2.
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   const int64_t half = D / 2, heads = H + 2 * kv;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= n) return;
@@ -82,6 +86,8 @@ __global__ void rope_append_kernel(HeadsView q, HeadsView k, HeadsView v, T* __r
 template <typename T>
 __global__ void silu_mul_kernel(const T* __restrict__ gate, int64_t gate_stride, const T* __restrict__ up,
                                 int64_t up_stride, T* __restrict__ out, int64_t rows, int64_t cols) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= rows * cols) return;
   const int64_t r = i / cols, c = i % cols;
@@ -95,9 +101,9 @@ cudaError_t rms_norm(const void* x, const void* w, void* y, int64_t rows, int64_
   if (rows <= 0 || cols <= 0 || rows > 0x7fffffff) return cudaErrorInvalidValue;
   return dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
-    rms_norm_kernel<T><<<static_cast<unsigned>(rows), kNormThreads, 0, stream>>>(
-        static_cast<const T*>(x), static_cast<const T*>(w), static_cast<T*>(y), cols, eps);
-    return cudaGetLastError();
+    return launch_chained(rms_norm_kernel<T>, dim3(static_cast<unsigned>(rows)), dim3(kNormThreads), 0,
+                          stream, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<T*>(y),
+                          cols, eps);
   });
 }
 
@@ -111,10 +117,9 @@ cudaError_t rope_append(const HeadsView& q, const HeadsView& k, const HeadsView&
   if (blocks == 0) return cudaErrorInvalidValue;
   return dispatch(dtype, [&](auto tag) {
     using E = decltype(tag);
-    rope_append_kernel<E><<<blocks, kThreads, 0, stream>>>(q, k, v, static_cast<E*>(q_out), keys, values,
-                                                           slots, static_cast<const E*>(cos),
-                                                           static_cast<const E*>(sin), n, T, H, kv_heads, D);
-    return cudaGetLastError();
+    return launch_chained(rope_append_kernel<E>, dim3(blocks), dim3(kThreads), 0, stream, q, k, v,
+                          static_cast<E*>(q_out), keys, values, slots, static_cast<const E*>(cos),
+                          static_cast<const E*>(sin), n, T, H, kv_heads, D);
   });
 }
 
@@ -124,10 +129,9 @@ cudaError_t silu_mul(const void* gate, int64_t gate_row_stride, const void* up, 
   if (blocks == 0) return cudaErrorInvalidValue;
   return dispatch(dtype, [&](auto tag) {
     using E = decltype(tag);
-    silu_mul_kernel<E><<<blocks, kThreads, 0, stream>>>(static_cast<const E*>(gate), gate_row_stride,
-                                                        static_cast<const E*>(up), up_row_stride,
-                                                        static_cast<E*>(out), rows, cols);
-    return cudaGetLastError();
+    return launch_chained(silu_mul_kernel<E>, dim3(blocks), dim3(kThreads), 0, stream,
+                          static_cast<const E*>(gate), gate_row_stride, static_cast<const E*>(up),
+                          up_row_stride, static_cast<E*>(out), rows, cols);
   });
 }
 

@@ -74,4 +74,12 @@ bool gemv_norm_supports(int64_t K, Dtype dtype);
 cudaError_t gemv_norm(const void* w, const void* x, const void* norm_weight, float eps, bool swiglu, void* y,
                       int64_t N, int64_t K, Dtype dtype, cudaStream_t stream);
 
+// Greedy choice over logits [rows, vocab] (contiguous): next[r] = argmax of float(logits[r, :]) + bias
+// (bias [vocab] fp32; the first index on ties, NaN the largest, as at::argmax), and where `margins` is
+// not null, margins[r] = that score minus the runner-up's (a second copy of the best counts).
+// `workspace` holds greedy_workspace_bytes(rows, vocab).
+int64_t greedy_workspace_bytes(int64_t rows, int64_t vocab);
+cudaError_t greedy(const void* logits, const float* bias, int64_t rows, int64_t vocab, int64_t* next,
+                   float* margins, void* workspace, Dtype dtype, cudaStream_t stream);
+
 }  // namespace lq::kernels

@@ -1,6 +1,6 @@
 // The libtorch-CUDA side of the framework's own kernels (ops/fused_kernels.cu, decode_attention.cu,
-// gemv.cu): the ops in rms_norm.h, rope.h, attention.h, swiglu.h and dense.h call these for CUDA tensors
-// when asked for OpImpl::kFused. Declared only where libtorch has CUDA.
+// gemv.cu, greedy.cu): the ops in rms_norm.h, rope.h, attention.h, swiglu.h, dense.h and greedy.h call these
+// for CUDA tensors when asked for OpImpl::kFused. Declared only where libtorch has CUDA.
 #pragma once
 
 #ifdef LQ_HAVE_CUDA
@@ -30,6 +30,10 @@ bool norm_gemv_cuda_supports(const at::Tensor& h, const at::Tensor& norm_weight,
                              bool swiglu);
 at::Tensor norm_gemv_cuda(const at::Tensor& h, const at::Tensor& norm_weight, double eps, const at::Tensor& w,
                           bool swiglu);
+
+// greedy_choice() of logits [B, V] (fp32/fp16/bf16) and bias [V] float32 in two kernels.
+struct GreedyChoice;
+GreedyChoice greedy_choice_cuda(const at::Tensor& logits, const at::Tensor& bias, bool with_margins);
 
 }  // namespace lq
 

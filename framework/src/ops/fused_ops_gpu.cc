@@ -10,6 +10,7 @@
 #include "llama_quant/diagnostics.h"
 #include "ops/fused_kernels.h"
 #include "ops/fused_ops.h"
+#include "ops/greedy.h"
 
 namespace lq {
 namespace {
@@ -179,6 +180,24 @@ at::Tensor norm_gemv_cuda(const at::Tensor& h, const at::Tensor& norm_weight, do
                            swiglu, y.data_ptr(), N, w.size(1), kernel_dtype(w.scalar_type()), stream()),
         "norm_gemv kernel");
   return y;
+}
+
+GreedyChoice greedy_choice_cuda(const at::Tensor& logits, const at::Tensor& bias, bool with_margins) {
+  c10::cuda::CUDAGuard guard(logits.device());
+  TORCH_CHECK(logits.dim() == 2 && logits.size(1) >= 2 && bias.scalar_type() == at::kFloat &&
+                  bias.dim() == 1 && bias.size(0) == logits.size(1) && bias.device() == logits.device(),
+              "greedy_choice: logits [B, V >= 2], bias [V] float32 on the logits' device");
+  const at::Tensor l = logits.contiguous(), b = bias.contiguous();
+  const int64_t rows = l.size(0), vocab = l.size(1);
+  GreedyChoice out{at::empty({rows}, l.options().dtype(at::kLong)),
+                   with_margins ? at::empty({rows}, l.options().dtype(at::kFloat)) : at::Tensor()};
+  at::Tensor workspace =
+      at::empty({kernels::greedy_workspace_bytes(rows, vocab)}, l.options().dtype(at::kByte));
+  check(kernels::greedy(l.data_ptr(), b.data_ptr<float>(), rows, vocab, out.next.data_ptr<int64_t>(),
+                        with_margins ? out.margins.data_ptr<float>() : nullptr, workspace.data_ptr(),
+                        kernel_dtype(l.scalar_type()), stream()),
+        "greedy kernel");
+  return out;
 }
 
 }  // namespace lq

@@ -3,7 +3,8 @@
 // takes ~10 us, 0.8 TB/s). Here one warp owns one row: each lane issues all its 16-byte loads of a
 // 2048-element stretch of the row (8 per lane) before it multiplies, x is read through L1 at the same
 // offsets, the warp reduces with shuffles and lane 0 adds the residual and rounds once. Rows longer than
-// one such stretch are split over several warps of the CTA, reduced through shared memory.
+// one such stretch are split over several warps of the CTA, reduced through shared memory. Launches are
+// chained: a CTA fetches its rows into L2 while the kernel before it finishes.
 #include "ops/fused_kernels.h"
 #include "ops/kernel_common.cuh"
 
@@ -98,6 +99,16 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_kernel(GemvParams p) {
         wv[r][i] = in_range && u < units ? __ldcs(wr[r] + u) : make_uint4(0, 0, 0, 0);
       }
   };
+  let_next_kernel_start();
+  // The weights are no kernel's output: fetch this warp's stretches into L2 while the kernel before
+  // finishes, then wait for x.
+  if (lane == 0 && in_range)
+    for (int64_t u0 = first; u0 < units; u0 += stride)
+#pragma unroll
+      for (int r = 0; r < kRows; ++r)
+        prefetch_l2(wr[r] + u0,
+                    static_cast<uint32_t>((u0 + 32 * kUnroll < units ? 32 * kUnroll : units - u0) * 16));
+  wait_for_previous_kernel();
   load(first);
   if constexpr (kNorm) normalize_into<T>(p, xs, &partial[0][0]);
   float acc[kRows] = {};
@@ -146,8 +157,8 @@ cudaError_t launch(GemvParams p, cudaStream_t stream) {
   const int64_t blocks = (p.N + rows_per_cta - 1) / rows_per_cta;
   if (blocks > 0x7fffffff) return cudaErrorInvalidValue;
   const size_t smem = kNorm ? static_cast<size_t>(p.K) * sizeof(T) : 0;
-  gemv_kernel<T, kNorm, kPair><<<static_cast<unsigned>(blocks), kWarps * 32, smem, stream>>>(p);
-  return cudaGetLastError();
+  return launch_chained(gemv_kernel<T, kNorm, kPair>, dim3(static_cast<unsigned>(blocks)), dim3(kWarps * 32),
+                        smem, stream, p);
 }
 
 template <bool kNorm, bool kPair>

@@ -1,10 +1,12 @@
 // Device helpers shared by the framework's raw CUDA kernels (ops/*.cu): float conversions that round
-// as libtorch's element-wise ops do, and the dtype dispatch of a launcher.
+// as libtorch's element-wise ops do, the dtype dispatch of a launcher, and the SDK's chained launches.
 #pragma once
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <cuda_runtime.h>
 
+#include "llama_quant/cuda/chained_launch.cuh"
 #include "ops/fused_kernels.h"
 
 namespace lq::kernels {
@@ -69,6 +71,11 @@ __device__ __forceinline__ void unit_to_floats<__nv_bfloat16>(const uint4& u, fl
     out[2 * i] = f.x, out[2 * i + 1] = f.y;
   }
 }
+
+using lq::cuda::launch_chained;
+using lq::cuda::let_next_kernel_start;
+using lq::cuda::prefetch_l2;
+using lq::cuda::wait_for_previous_kernel;
 
 template <class F>
 cudaError_t dispatch(Dtype dtype, F&& f) {

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "llama_quant/backend.h"
 #include "plugin/anchored.h"
@@ -20,6 +21,10 @@ class AnchoredBackend final : public QuantBackend {
   std::shared_ptr<Linear> quantize(const std::string& name, const at::Tensor& weight,
                                    const QuantizeContext& ctx) override {
     return anchored(inner_->quantize(name, weight, ctx), library_);
+  }
+  std::shared_ptr<Linear> fuse(const std::vector<std::shared_ptr<Linear>>& parts) const override {
+    std::shared_ptr<Linear> fused = inner_->fuse(parts);
+    return fused ? anchored(std::move(fused), library_) : nullptr;
   }
   json settings() const override { return inner_->settings(); }
 

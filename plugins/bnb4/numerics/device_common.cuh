@@ -13,6 +13,7 @@
 #include "dequantize_4bit.h"
 #include "double_quant.h"
 #include "elem_type.h"
+#include "llama_quant/cuda/chained_launch.cuh"
 
 namespace bnb4 {
 

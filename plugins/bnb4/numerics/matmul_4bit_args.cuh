@@ -1,5 +1,5 @@
 // What the fused matmul entry points share (matrix-vector, tensor-core and tiled kernels): argument checks,
-// a weight group's layout over the grid, and how an output is stored.
+// a weight group's layout over the grid, prefetching a block's rows, and how an output is stored.
 #pragma once
 
 #include "device_common.cuh"
@@ -54,6 +54,30 @@ struct GroupLayout {
   }
   __device__ int64_t first_block(int s) const { return s ? end[s - 1] : 0; }
 };
+
+// Starts fetching bytes [begin, end) of `base`, widened to 16-byte boundaries, into L2.
+__device__ __forceinline__ void prefetch_span_l2(const void* base, int64_t begin, int64_t end) {
+  constexpr uintptr_t kMost = 64 << 10;  // bytes per prefetch instruction
+  const uintptr_t a = (reinterpret_cast<uintptr_t>(base) + begin) & ~uintptr_t{15};
+  const uintptr_t b = (reinterpret_cast<uintptr_t>(base) + end + 15) & ~uintptr_t{15};
+  for (uintptr_t p = a; p < b; p += kMost)
+    lq::cuda::prefetch_l2(reinterpret_cast<const void*>(p),
+                          static_cast<uint32_t>(b - p < kMost ? b - p : kMost));
+}
+
+// Starts fetching rows [row0, row0 + rows) of w (K columns) into L2, codes and scales: what a chained
+// kernel may do before it waits for its input (lq::cuda, chained_launch.cuh), as no kernel writes them.
+__device__ __forceinline__ void prefetch_rows_l2(const Packed4bit& w, int64_t row0, int64_t rows, int64_t K) {
+  const int64_t first = row0 * K, last = (row0 + rows) * K < w.n ? (row0 + rows) * K : w.n;  // elements
+  if (first >= last) return;
+  prefetch_span_l2(w.packed, first / 2, (last + 1) / 2);
+  const int shift = __ffs(w.blocksize) - 1;
+  const int64_t b0 = first >> shift, b1 = ((last - 1) >> shift) + 1;
+  if (w.nested_codes)
+    prefetch_span_l2(w.nested_codes, b0, b1);
+  else
+    prefetch_span_l2(w.absmax, b0 * 4, b1 * 4);
+}
 
 // The stored output: the sum, plus the residual's element when there is one, rounded once.
 template <typename T>

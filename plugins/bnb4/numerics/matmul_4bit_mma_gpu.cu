@@ -18,6 +18,8 @@
 //    column: B holds x of batch row m in column 4 m + (chunk lane) and zeros elsewhere, and the mma's
 //    per-chunk sums are scaled in float32 before they are added. Two batch rows per n8 tile.
 //  - Nested absmax: the 256-entry dynamic map sits in shared memory beside the table.
+//  - Launches are chained (lq::cuda::launch_chained): a CTA prefetches its 16 rows into L2 while the
+//    kernel before it finishes.
 // Values: the 16 code values are rounded to T once (bitsandbytes' own GEMV rounds them and the absmax to T
 // and multiplies in T); products and sums are float32 and the scale is applied in float32.
 #include <algorithm>
@@ -125,6 +127,10 @@ __global__ void __launch_bounds__(kMaxThreads)
   const bool ra_ok = ra < rows, rb_ok = rb < rows;
   const int shift = __ffs(w.blocksize) - 1;
 
+  lq::cuda::let_next_kernel_start();
+  if (threadIdx.x == 0) prefetch_rows_l2(w, row0, 16, K);
+  lq::cuda::wait_for_previous_kernel();
+
   RowLoad la[kUnroll], lb[kUnroll];
   auto load = [&](int64_t st0) {
 #pragma unroll
@@ -231,9 +237,9 @@ cudaError_t launch(const T* x, int M, int64_t K, const GroupLayout& args, const 
   int slices = 1;
   while (slices < max_slices(kTiles) && static_cast<int64_t>(slices) * kUnroll < steps) slices *= 2;
   if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
-  mma_kernel<T, kTiles, kUnroll, kNested><<<static_cast<unsigned>(args.blocks()), slices * 32, 0, stream>>>(
-      x, M, K, args, table16(args.g.w[0].type), dynamic_map_table(), residual, y);
-  return cudaGetLastError();
+  return lq::cuda::launch_chained(mma_kernel<T, kTiles, kUnroll, kNested>,
+                                  dim3(static_cast<unsigned>(args.blocks())), dim3(slices * 32), 0, stream, x,
+                                  M, K, args, table16(args.g.w[0].type), dynamic_map_table(), residual, y);
 }
 
 template <typename T, int kTiles, int kUnroll>

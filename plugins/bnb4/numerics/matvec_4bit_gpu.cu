@@ -12,6 +12,8 @@
 //  - partial sums are reduced with shuffles in a warp, then through shared memory across warps.
 //  - a group of weights (q/k/v, gate/up) runs as one launch: each weight gets its own run of CTAs and
 //    writes its own columns of y; a residual is added as the result is stored.
+//  - launches are chained (lq::cuda::launch_chained): a CTA prefetches its rows' codes and scales into L2
+//    while the kernel before it finishes, then waits for x.
 // The host picks kt from K and kRows from the total rows so that every SM gets work. Out-of-range rows and
 // chunks load nothing (zero codes, zero scale) and are never stored.
 #include "device_common.cuh"
@@ -66,6 +68,9 @@ __global__ void __launch_bounds__(kThreads, 4)
   const float lane_value = tables.values.v[lane & 15];
   const uint32_t zero = static_cast<uint32_t>(K >> 62);
   float acc[kRows] = {};
+  lq::cuda::let_next_kernel_start();
+  if (threadIdx.x == 0) prefetch_rows_l2(w, cta * groups * kRows, groups * kRows, K);
+  lq::cuda::wait_for_previous_kernel();
 
   // Same trip count for every thread: the shuffles below need the whole warp.
   for (int64_t c0 = 0; c0 < chunks; c0 += kt) {
@@ -168,12 +173,12 @@ cudaError_t launch(const T* x, int64_t K, const WeightGroup& group, int kt, cons
   const Table16 values = table16(args.g.w[0].type);
   if (args.g.w[0].nested()) {
     const Tables<true> tables{values, dynamic_map_table()};
-    matvec_4bit_kernel<T, kRows, true><<<grid, kThreads, 0, stream>>>(x, K, args, kt, tables, residual, y);
-  } else {
-    const Tables<false> tables{values};
-    matvec_4bit_kernel<T, kRows, false><<<grid, kThreads, 0, stream>>>(x, K, args, kt, tables, residual, y);
+    return lq::cuda::launch_chained(matvec_4bit_kernel<T, kRows, true>, grid, dim3(kThreads), 0, stream, x, K,
+                                    args, kt, tables, residual, y);
   }
-  return cudaGetLastError();
+  const Tables<false> tables{values};
+  return lq::cuda::launch_chained(matvec_4bit_kernel<T, kRows, false>, grid, dim3(kThreads), 0, stream, x, K,
+                                  args, kt, tables, residual, y);
 }
 
 }  // namespace

@@ -1,0 +1,76 @@
+// Chained kernel launches (programmatic dependent launch, compute capability 9.0+), for the framework's
+// kernels and a plugin's alike: decode runs some 130 small kernels a token back to back, and chained, each
+// kernel's CTAs are resident and its weights on their way into L2 while the kernel before it finishes,
+// instead of starting only after it has drained.
+//
+// A kernel launched with launch_chained() calls let_next_kernel_start() first and
+// wait_for_previous_kernel() before it reads anything an earlier kernel wrote or writes anything an earlier
+// kernel reads, in every CTA (so that a kernel's completion still implies its predecessors'). Before the
+// wait it may only prefetch data no kernel writes (weights: prefetch_l2). On older devices, or with the
+// environment variable LQ_CHAINED_LAUNCHES=0 (to measure what chaining gains), launches are plain and the
+// two calls do nothing.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+namespace lq::cuda {
+
+__device__ __forceinline__ void let_next_kernel_start() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void wait_for_previous_kernel() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+// Starts fetching `bytes` (a multiple of 16) from the 16-byte aligned `p` into L2, without waiting.
+__device__ __forceinline__ void prefetch_l2(const void* p, uint32_t bytes) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(p), "r"(bytes) : "memory");
+#endif
+}
+
+// Whether launches on the current device are chained.
+inline bool chained_launches_enabled() {
+  static const bool allowed = [] {
+    const char* env = std::getenv("LQ_CHAINED_LAUNCHES");
+    return env == nullptr || std::strcmp(env, "0") != 0;
+  }();
+  constexpr int kDevices = 64;
+  static std::atomic<int> known[kDevices];  // per device: 0 not asked yet, 1 yes, 2 no
+  int device = 0;
+  if (!allowed || cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= kDevices) return false;
+  int state = known[device].load(std::memory_order_relaxed);
+  if (state == 0) {
+    int major = 0;
+    const bool ok = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess;
+    state = ok && major >= 9 ? 1 : 2;
+    known[device].store(state, std::memory_order_relaxed);
+  }
+  return state == 1;
+}
+
+// Launches `kernel` on `stream`, chained to the kernel before it where chained_launches_enabled().
+template <typename... Params, typename... Args>
+cudaError_t launch_chained(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, cudaStream_t stream,
+                           Args&&... args) {
+  cudaLaunchAttribute chained{};
+  chained.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  chained.val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchConfig_t config{};
+  config.gridDim = grid, config.blockDim = block, config.dynamicSmemBytes = smem, config.stream = stream;
+  config.attrs = &chained, config.numAttrs = chained_launches_enabled() ? 1 : 0;
+  return cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+}
+
+}  // namespace lq::cuda

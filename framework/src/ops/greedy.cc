@@ -1,0 +1,22 @@
+#include "ops/greedy.h"
+
+#include "ops/fused_ops.h"
+
+namespace lq {
+
+at::Tensor top_margin(const at::Tensor& scores) {
+  const at::Tensor top = std::get<0>(scores.topk(2, -1));
+  return top.select(-1, 0) - top.select(-1, 1);
+}
+
+GreedyChoice greedy_choice(const at::Tensor& logits, const at::Tensor& bias, bool with_margins, OpImpl impl) {
+#ifdef LQ_HAVE_CUDA
+  if (logits.is_cuda() && impl == OpImpl::kFused) return greedy_choice_cuda(logits, bias, with_margins);
+#else
+  (void)impl;
+#endif
+  const at::Tensor scores = logits.to(at::kFloat) + bias;
+  return {scores.argmax(-1), with_margins ? top_margin(scores) : at::Tensor()};
+}
+
+}  // namespace lq

@@ -26,6 +26,17 @@ at::Tensor aligned(const at::Tensor& t) {
 
 cudaStream_t stream() { return at::cuda::getCurrentCUDAStream().stream(); }
 
+// Whether every weight of a group starts 16-byte aligned when the group is dequantized into one matrix
+// (the dequantize kernel stores 16-byte units).
+bool dequantizes_into_one(const std::vector<const QuantizedWeight*>& ws, int64_t element_size) {
+  int64_t row = 0;
+  for (const QuantizedWeight* w : ws) {
+    if (row * w->cols * element_size % 16 != 0) return false;
+    row += w->rows;
+  }
+  return true;
+}
+
 }  // namespace
 
 QuantizedWeight quantize_weight_cuda(const at::Tensor& weight, const Config& config) {
@@ -80,19 +91,32 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
           "matmul");
     return y.view(out_sizes);
   }
+  const at::Tensor r = residual.defined() ? residual.reshape({M, total}) : at::Tensor();
+  if (!fused_matmul_supported(M, K) && dequantizes_into_one(ws, x.element_size())) {
+    // Large batches (prefill): the weights dequantized side by side into one [total, K] matrix, then one
+    // cuBLAS product, the residual as addmm's input (one kernel, the sum rounded once).
+    at::Tensor w = at::empty({total, K}, x.options());
+    int64_t row = 0;
+    for (const QuantizedWeight* q : ws) {
+      check(dequantize_4bit_cuda(q->view(), w.narrow(0, row, q->rows).data_ptr(), type, stream()),
+            "dequantize");
+      row += q->rows;
+    }
+    return (r.defined() ? at::addmm(r, x2, w.t()) : at::matmul(x2, w.t())).view(out_sizes);
+  }
   std::vector<at::Tensor> outs;
   for (const QuantizedWeight* w : ws) {
-    if (fused_matmul_supported(M, K)) {
+    if (fused_matmul_supported(M, K)) {  // float32 at 2..16 rows: the tiled kernel
       at::Tensor y = at::empty({M, w->rows}, x.options());
       check(matmul_4bit_cuda(x2.data_ptr(), type, M, K, w->view(), w->rows, y.data_ptr(), stream()),
             "matmul");
       outs.push_back(y);
-    } else {  // large batches: dequantize once, then cuBLAS through libtorch
+    } else {
       outs.push_back(at::matmul(x2, dequantize_cuda(*w, x.scalar_type()).t()));
     }
   }
   at::Tensor y = outs.size() == 1 ? outs[0] : at::cat(outs, 1);
-  if (residual.defined()) y = y + residual.reshape({M, total});
+  if (r.defined()) y = y + r;
   return y.view(out_sizes);
 }
 

@@ -36,8 +36,12 @@ if has kernels; then
     --benchmark_filter='BM_Copy|(BM_Matmul4bit|BM_Matmul4bitNested|BM_Matmul4bitGraph|BM_Matmul4bitMma|BM_CublasFp16)/(2048/8192|8192/2048|2048/2048|2048/512)/1/|BM_Matmul4bitGroup' \
     >"$OUT/kernels.txt" 2>&1
   grep -E "^BM_" "$OUT/kernels.txt" | cut -c1-170
-  "$build/framework/lq_bench_decode_kernels" --benchmark_min_time=0.05 >"$OUT/decode_kernels.txt" 2>&1
-  grep -E "^BM_" "$OUT/decode_kernels.txt" | cut -c1-170
+  # The framework's decode kernels chained (the default) and launched plainly, in one run.
+  for chained in 1 0; do
+    LQ_CHAINED_LAUNCHES=$chained "$build/framework/lq_bench_decode_kernels" --benchmark_min_time=0.05 \
+      >"$OUT/decode_kernels_$chained.txt" 2>&1
+    echo "decode kernels, LQ_CHAINED_LAUNCHES=$chained"; grep -E "^BM_" "$OUT/decode_kernels_$chained.txt" | cut -c1-170
+  done
 fi
 if has parity && [ -f models/SmolLM2-135M-Instruct.Q4_1.gguf ]; then
   LQ_BUILD_DIR=$build scripts/gpu/graph_parity.sh | tail -n 8

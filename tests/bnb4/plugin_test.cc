@@ -166,9 +166,10 @@ TEST(Bnb4Plugin, ForwardAddAndNoGroupsOnTheCpu) {
   EXPECT_EQ(l->backend->fuse({q, k}), nullptr);
 }
 
-// On CUDA, q/k/v-shaped layers fuse into one whose output is the parts' side by side, bit for bit, at
-// one row (the matrix-vector kernel), 4 rows (tensor cores) and 32 (dequantize + cuBLAS); forward_add
-// within one rounding of residual + forward; parts of different absmax forms stay apart.
+// On CUDA, q/k/v-shaped layers fuse into one whose output is the parts' side by side: bit for bit at one
+// row (the matrix-vector kernel) and 4 rows (tensor cores), within fp16/bf16 rounding at 32 (the stacked
+// weights dequantized, one cuBLAS product); forward_add within one rounding of residual + forward; parts
+// of different absmax forms stay apart.
 TEST(Bnb4Plugin, CudaGroupsEqualTheirParts) {
   if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
   auto l = load_backend();
@@ -191,7 +192,14 @@ TEST(Bnb4Plugin, CudaGroupsEqualTheirParts) {
       const at::Tensor x = at::randn({m, 1, 512}, opts);
       std::vector<at::Tensor> outs;
       for (const auto& p : parts) outs.push_back(p->forward(x));
-      EXPECT_TRUE(at::equal(group->forward(x), at::cat(outs, -1))) << at::toString(dtype) << " M " << m;
+      const at::Tensor apart = at::cat(outs, -1), together = group->forward(x);
+      if (m <= 16) {  // the group's kernels compute each part's outputs as the part alone does
+        EXPECT_TRUE(at::equal(together, apart)) << at::toString(dtype) << " M " << m;
+      } else {  // one cuBLAS product over the stacked dequantized weights: its own summation order
+        const double scale = apart.abs().max().item<double>();
+        EXPECT_LT((together - apart).abs().max().item<double>(), (dtype == at::kHalf ? 2e-3 : 2e-2) * scale)
+            << at::toString(dtype) << " M " << m;
+      }
       const at::Tensor residual = at::randn({m, 1, 256}, opts);
       const at::Tensor want = (residual.to(at::kFloat) + parts[0]->forward(x).to(at::kFloat));
       const double err =

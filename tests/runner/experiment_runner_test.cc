@@ -1,9 +1,14 @@
 // The experiment runner in-process over the fake engine: a complete record, and failures that become
 // error records naming their stage.
+#include <ATen/Context.h>
 #include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
 
 #include "fake_engine.h"
 #include "runner/atomic_file.h"
+#include "runner/environment.h"
 #include "runner/experiment_runner.h"
 #include "runner_test_support.h"
 
@@ -88,4 +93,17 @@ TEST(ExperimentRunner, BaselineIsMarkedOrNamed) {
   EXPECT_FALSE(is_marked_baseline(e));
   e.resolved["baseline"] = true;
   EXPECT_TRUE(is_marked_baseline(e));
+}
+
+// On CUDA the environment block names the card and whether kernels launch chained: on compute capability
+// 9.0 and newer unless LQ_CHAINED_LAUNCHES=0, so that A/B runs are told apart by their records.
+TEST(Environment, CudaNamesTheCardAndWhetherLaunchesChain) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
+  const json env = collect_environment("cuda:0");
+  ASSERT_TRUE(env.contains("gpu_name")) << env.dump();
+  ASSERT_TRUE(env.contains("chained_launches")) << env.dump();
+  const std::string cc = env["gpu_compute_capability"];
+  const char* off = std::getenv("LQ_CHAINED_LAUNCHES");
+  const bool want = std::stoi(cc.substr(0, cc.find('.'))) >= 9 && !(off && std::strcmp(off, "0") == 0);
+  EXPECT_EQ(env["chained_launches"].get<bool>(), want) << env.dump();
 }

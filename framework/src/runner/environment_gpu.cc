@@ -1,7 +1,9 @@
-// GPU name, driver and CUDA versions for the environment block; built only with a CUDA libtorch.
+// GPU name, driver and CUDA versions, and whether kernels launch chained (LQ_CHAINED_LAUNCHES), for the
+// environment block; built only with a CUDA libtorch.
 #include <c10/core/Device.h>
 #include <cuda_runtime_api.h>
 
+#include "llama_quant/cuda/chained_launch.cuh"
 #include "runner/environment.h"
 
 namespace lq {
@@ -10,7 +12,9 @@ json cuda_environment(const std::string& device) {
   c10::Device d(device);
   json env = {{"cuda_runtime_version", CUDART_VERSION}};
   cudaDeviceProp prop{};
-  if (cudaGetDeviceProperties(&prop, d.has_index() ? d.index() : 0) == cudaSuccess) {
+  const int index = d.has_index() ? d.index() : 0;
+  env["chained_launches"] = cuda::chained_launches_enabled_on(index);
+  if (cudaGetDeviceProperties(&prop, index) == cudaSuccess) {
     env["gpu_name"] = prop.name;
     env["gpu_memory_bytes"] = static_cast<int64_t>(prop.totalGlobalMem);
     env["gpu_compute_capability"] = std::to_string(prop.major) + "." + std::to_string(prop.minor);

@@ -40,16 +40,15 @@ __device__ __forceinline__ void prefetch_l2(const void* p, uint32_t bytes) {
 #endif
 }
 
-// Whether launches on the current device are chained.
-inline bool chained_launches_enabled() {
+// Whether launches on `device` are chained (recorded in every result's environment block).
+inline bool chained_launches_enabled_on(int device) {
   static const bool allowed = [] {
     const char* env = std::getenv("LQ_CHAINED_LAUNCHES");
     return env == nullptr || std::strcmp(env, "0") != 0;
   }();
   constexpr int kDevices = 64;
   static std::atomic<int> known[kDevices];  // per device: 0 not asked yet, 1 yes, 2 no
-  int device = 0;
-  if (!allowed || cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= kDevices) return false;
+  if (!allowed || device < 0 || device >= kDevices) return false;
   int state = known[device].load(std::memory_order_relaxed);
   if (state == 0) {
     int major = 0;
@@ -58,6 +57,12 @@ inline bool chained_launches_enabled() {
     known[device].store(state, std::memory_order_relaxed);
   }
   return state == 1;
+}
+
+// Whether launches on the current device are chained.
+inline bool chained_launches_enabled() {
+  int device = 0;
+  return cudaGetDevice(&device) == cudaSuccess && chained_launches_enabled_on(device);
 }
 
 // Launches `kernel` on `stream`, chained to the kernel before it where chained_launches_enabled().

@@ -29,7 +29,8 @@ if has shape; then
     --out "$OUT/shape" --force --progress plain >"$OUT/shape.txt" 2>&1
   tail -n 8 "$OUT/shape.txt"
   python3 scripts/gpu/hf_baseline.py --config configs/models/llama-3.2-1b/config.json --reps 3 >"$OUT/hf.txt" 2>&1
-  tail -n 1 "$OUT/hf.txt" | cut -c1-400
+  # Issue 7's table, both engines from this call, with the batch-1 floors.
+  python3 scripts/gpu/shape_table.py "$OUT/shape/summary.json" --hf "$OUT/hf.txt" | tee "$OUT/shape_table.md"
 fi
 if has kernels; then
   "$build/plugins/bnb4/lq_bench_bnb4_cuda" --benchmark_min_time=0.05 \

@@ -37,6 +37,14 @@ bool dequantizes_into_one(const std::vector<const QuantizedWeight*>& ws, int64_t
   return true;
 }
 
+// w's values into `out`, rows x cols of out's dtype at a 16-byte aligned start (a whole tensor, or a run of
+// rows of a larger one).
+void dequantize_into(const QuantizedWeight& w, const at::Tensor& out) {
+  check(
+      dequantize_4bit_cuda(w.view(), out.data_ptr(), elem_type_of(out.scalar_type(), "dequantize"), stream()),
+      "dequantize");
+}
+
 }  // namespace
 
 QuantizedWeight quantize_weight_cuda(const at::Tensor& weight, const Config& config) {
@@ -61,8 +69,7 @@ QuantizedWeight quantize_weight_cuda(const at::Tensor& weight, const Config& con
 at::Tensor dequantize_cuda(const QuantizedWeight& w, at::ScalarType dtype) {
   c10::cuda::CUDAGuard guard(w.packed.device());
   at::Tensor out = at::empty({w.rows, w.cols}, w.packed.options().dtype(dtype));
-  check(dequantize_4bit_cuda(w.view(), out.data_ptr(), elem_type_of(dtype, "dequantize"), stream()),
-        "dequantize");
+  dequantize_into(w, out);
   return out;
 }
 
@@ -98,8 +105,7 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
     at::Tensor w = at::empty({total, K}, x.options());
     int64_t row = 0;
     for (const QuantizedWeight* q : ws) {
-      check(dequantize_4bit_cuda(q->view(), w.narrow(0, row, q->rows).data_ptr(), type, stream()),
-            "dequantize");
+      dequantize_into(*q, w.narrow(0, row, q->rows));
       row += q->rows;
     }
     return (r.defined() ? at::addmm(r, x2, w.t()) : at::matmul(x2, w.t())).view(out_sizes);

@@ -175,6 +175,33 @@ TEST_P(FusedOps, DecodeAttentionMatchesLibtorch) {
   }
 }
 
+// The rotary angles and the causal mask of a step, each one kernel, equal the formulas on the same device
+// bit for bit: positions up to Llama 3's 131,072 (fp32 products of large angles), several rows of a prefill
+// chunk and one of decode; masks over padded rows, queries at the first and the last slot.
+TEST_P(FusedOps, RopeAnglesAndCausalMaskEqualTheFormulas) {
+  at::manual_seed(13);
+  const auto cuda = at::TensorOptions().device(at::kCUDA);
+  const at::Tensor inv_freq = at::rand({32}, cuda.dtype(at::kFloat)) * 0.9 + 1e-4;
+  for (auto [B, T] : {std::tuple<int64_t, int64_t>{1, 1}, {3, 17}, {2, 512}}) {
+    const at::Tensor positions = at::randint(0, 131072, {B, T}, cuda.dtype(at::kLong));
+    const RopeAngles want = rope_angles(positions, inv_freq, GetParam(), OpImpl::kLibtorch);
+    const RopeAngles got = rope_angles(positions, inv_freq, GetParam(), OpImpl::kFused);
+    EXPECT_EQ(got.cos.sizes(), want.cos.sizes());
+    EXPECT_EQ(got.cos.scalar_type(), GetParam());
+    EXPECT_TRUE(at::equal(got.cos, want.cos)) << B << " x " << T;
+    EXPECT_TRUE(at::equal(got.sin, want.sin)) << B << " x " << T;
+  }
+  for (auto [B, T, S] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 640}, {3, 9, 40}, {2, 1, 1}}) {
+    const at::Tensor valid = at::rand({B, S + 5}, cuda.dtype(at::kFloat)) > 0.3;
+    const at::Tensor slots = at::randint(0, S, {T}, cuda.dtype(at::kLong));
+    slots[0] = S - 1;
+    const at::Tensor want = causal_mask(valid, slots, S, OpImpl::kLibtorch);
+    const at::Tensor got = causal_mask(valid, slots, S, OpImpl::kFused);
+    EXPECT_EQ(got.sizes(), want.sizes());
+    EXPECT_TRUE(at::equal(got, want)) << B << " x " << T << " x " << S;
+  }
+}
+
 // The greedy choice of decode over fresh random logits: a Llama 3 vocabulary (fp16 rounding makes ties of
 // the largest logit likely), widths around the kernel's chunk of 2048 and below it, a row whose largest
 // value is planted twice (the first index wins, the margin is 0), a banned best token, and a whole row

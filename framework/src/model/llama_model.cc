@@ -247,8 +247,8 @@ at::Tensor LlamaModel::run(const at::Tensor& tokens, const at::Tensor& positions
   c10::NoGradGuard no_grad;
   const int64_t T = tokens.size(1);
   at::Tensor h = at::embedding(embed_, tokens.to(device_));
-  RopeAngles rope = rope_angles(positions.to(device_), inv_freq_, dtype_);
-  at::Tensor allowed = causal_mask(cache.valid(), slots, span);
+  RopeAngles rope = rope_angles(positions.to(device_), inv_freq_, dtype_, ops_);
+  at::Tensor allowed = causal_mask(cache.valid(), slots, span, ops_);
   for (int64_t i = 0; i < config_.num_hidden_layers; ++i)
     h = block_forward(i, h, rope, cache, slots, span, allowed);
   if (last_only) h = h.select(1, T - 1);

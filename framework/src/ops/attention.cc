@@ -56,7 +56,13 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   return out.reshape({B, heads, T, D});
 }
 
-at::Tensor causal_mask(const at::Tensor& valid, const at::Tensor& slots, int64_t S) {
+at::Tensor causal_mask(const at::Tensor& valid, const at::Tensor& slots, int64_t S, OpImpl impl) {
+#ifdef LQ_HAVE_CUDA
+  if (valid.is_cuda() && impl == OpImpl::kFused && valid.scalar_type() == at::kBool && valid.stride(1) == 1)
+    return causal_mask_cuda(valid, slots, S);
+#else
+  (void)impl;
+#endif
   at::Tensor key_slot = at::arange(S, slots.options()).unsqueeze(0);  // [1, S]
   at::Tensor query_slot = slots.unsqueeze(1);                         // [T, 1]
   at::Tensor causal = key_slot <= query_slot;                         // [T, S]

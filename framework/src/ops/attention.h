@@ -28,6 +28,8 @@ at::Tensor expand_kv_heads(const at::Tensor& kv, int64_t heads);
 // slots [0, S): allowed[b, 0, i, j] = valid[b, j] && j <= slots[i], and always j == slots[i] (so that a
 // padding query, whose result is discarded, still has a key). valid: [B, >= S] bool. Device-side only
 // (no host reads), so it can be captured in a CUDA graph.
-at::Tensor causal_mask(const at::Tensor& valid, const at::Tensor& slots, int64_t S);
+// On CUDA (kFused) one kernel.
+at::Tensor causal_mask(const at::Tensor& valid, const at::Tensor& slots, int64_t S,
+                       OpImpl impl = OpImpl::kFused);
 
 }  // namespace lq

@@ -84,6 +84,30 @@ __global__ void rope_append_kernel(HeadsView q, HeadsView k, HeadsView v, T* __r
 }
 
 template <typename T>
+__global__ void rope_angles_kernel(const int64_t* __restrict__ positions, const float* __restrict__ inv_freq,
+                                   T* __restrict__ cos, T* __restrict__ sin, int64_t n, int64_t half) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
+  // One thread per (position, d < 2 half): the formula's fp32 product, cosf/sinf, one rounding to T.
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  const float f = static_cast<float>(positions[i / (2 * half)]) * inv_freq[i % half];
+  cos[i] = from_f<T>(cosf(f));
+  sin[i] = from_f<T>(sinf(f));
+}
+
+__global__ void causal_mask_kernel(const bool* __restrict__ valid, int64_t valid_stride,
+                                   const int64_t* __restrict__ slots, bool* __restrict__ allowed, int64_t n,
+                                   int64_t T, int64_t S) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  const int64_t j = i % S, t = (i / S) % T, b = i / (S * T), slot = slots[t];
+  allowed[i] = (valid[b * valid_stride + j] && j <= slot) || j == slot;
+}
+
+template <typename T>
 __global__ void silu_mul_kernel(const T* __restrict__ gate, int64_t gate_stride, const T* __restrict__ up,
                                 int64_t up_stride, T* __restrict__ out, int64_t rows, int64_t cols) {
   let_next_kernel_start();
@@ -121,6 +145,25 @@ cudaError_t rope_append(const HeadsView& q, const HeadsView& k, const HeadsView&
                           static_cast<E*>(q_out), keys, values, slots, static_cast<const E*>(cos),
                           static_cast<const E*>(sin), n, T, H, kv_heads, D);
   });
+}
+
+cudaError_t rope_angles(const int64_t* positions, const float* inv_freq, void* cos, void* sin, int64_t count,
+                        int64_t half, Dtype dtype, cudaStream_t stream) {
+  const unsigned blocks = count > 0 && half > 0 ? blocks_for(count * 2 * half) : 0;
+  if (blocks == 0) return cudaErrorInvalidValue;
+  return dispatch(dtype, [&](auto tag) {
+    using E = decltype(tag);
+    return launch_chained(rope_angles_kernel<E>, dim3(blocks), dim3(kThreads), 0, stream, positions, inv_freq,
+                          static_cast<E*>(cos), static_cast<E*>(sin), count * 2 * half, half);
+  });
+}
+
+cudaError_t causal_mask(const bool* valid, int64_t valid_stride, const int64_t* slots, bool* allowed,
+                        int64_t B, int64_t T, int64_t S, cudaStream_t stream) {
+  const unsigned blocks = B > 0 && T > 0 && S > 0 ? blocks_for(B * T * S) : 0;
+  if (blocks == 0) return cudaErrorInvalidValue;
+  return launch_chained(causal_mask_kernel, dim3(blocks), dim3(kThreads), 0, stream, valid, valid_stride,
+                        slots, allowed, B * T * S, T, S);
 }
 
 cudaError_t silu_mul(const void* gate, int64_t gate_row_stride, const void* up, int64_t up_row_stride,

@@ -36,6 +36,17 @@ cudaError_t rope_append(const HeadsView& q, const HeadsView& k, const HeadsView&
                         const void* sin, int64_t B, int64_t T, int64_t H, int64_t kv_heads, int64_t D,
                         Dtype dtype, cudaStream_t stream);
 
+// The rotary angles of `count` positions (int64): cos/sin [count, 2 half] in dtype, element d of position p
+// from the fp32 product float(p) * inv_freq[d % half] through cosf/sinf, rounded once, as rope_angles()
+// computes it in libtorch (one kernel instead of seven).
+cudaError_t rope_angles(const int64_t* positions, const float* inv_freq, void* cos, void* sin, int64_t count,
+                        int64_t half, Dtype dtype, cudaStream_t stream);
+
+// causal_mask() of attention.h: allowed [B, T, S] (contiguous) from valid [B, >= S] (row stride
+// valid_stride, unit column stride) and the T query slots (int64, on the device), in one kernel.
+cudaError_t causal_mask(const bool* valid, int64_t valid_stride, const int64_t* slots, bool* allowed,
+                        int64_t B, int64_t T, int64_t S, cudaStream_t stream);
+
 // SwiGLU's gate: out[r, i] = dtype(dtype(silu(gate[r, i])) * up[r, i]), rounded as silu() then a multiply
 // in libtorch; gate and up are [rows, cols] with unit column stride and the given row strides, out is
 // contiguous.

@@ -7,6 +7,8 @@
 
 #include <ATen/ATen.h>
 
+#include <utility>
+
 namespace lq {
 
 at::Tensor rms_norm_cuda(const at::Tensor& x, const at::Tensor& weight, double eps);
@@ -14,6 +16,10 @@ at::Tensor rope_append_cuda(const at::Tensor& q, const at::Tensor& k, const at::
                             const at::Tensor& cos, const at::Tensor& sin, at::Tensor& keys,
                             at::Tensor& values, const at::Tensor& slots);
 at::Tensor silu_mul_cuda(const at::Tensor& gate, const at::Tensor& up);
+// rope_angles() and causal_mask() in one kernel each (positions, slots int64; valid bool).
+std::pair<at::Tensor, at::Tensor> rope_angles_cuda(const at::Tensor& positions, const at::Tensor& inv_freq,
+                                                   at::ScalarType dtype);
+at::Tensor causal_mask_cuda(const at::Tensor& valid, const at::Tensor& slots, int64_t S);
 // Whether decode_attention_cuda takes these tensors (one query token, a head size and dtype it has a
 // kernel for, 16-byte aligned rows); else attention() uses SDPA.
 bool decode_attention_cuda_supports(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

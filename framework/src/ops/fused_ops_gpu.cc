@@ -88,6 +88,39 @@ at::Tensor rope_append_cuda(const at::Tensor& q, const at::Tensor& k, const at::
   return out.transpose(1, 2);
 }
 
+std::pair<at::Tensor, at::Tensor> rope_angles_cuda(const at::Tensor& positions, const at::Tensor& inv_freq,
+                                                   at::ScalarType dtype) {
+  c10::cuda::CUDAGuard guard(positions.device());
+  TORCH_CHECK(positions.scalar_type() == at::kLong && inv_freq.scalar_type() == at::kFloat &&
+                  inv_freq.dim() == 1 && inv_freq.device() == positions.device(),
+              "rope_angles: positions int64, inv_freq [half] float32 on the positions' device");
+  const at::Tensor p = positions.contiguous(), f = inv_freq.contiguous();
+  const int64_t half = f.numel();
+  std::vector<int64_t> sizes = p.sizes().vec();
+  sizes.push_back(2 * half);
+  at::Tensor cos = at::empty(sizes, p.options().dtype(dtype)),
+             sin = at::empty(sizes, p.options().dtype(dtype));
+  check(kernels::rope_angles(p.data_ptr<int64_t>(), f.data_ptr<float>(), cos.data_ptr(), sin.data_ptr(),
+                             p.numel(), half, kernel_dtype(dtype), stream()),
+        "rope_angles kernel");
+  return {cos, sin};
+}
+
+at::Tensor causal_mask_cuda(const at::Tensor& valid, const at::Tensor& slots, int64_t S) {
+  c10::cuda::CUDAGuard guard(valid.device());
+  TORCH_CHECK(valid.scalar_type() == at::kBool && valid.dim() == 2 && valid.size(1) >= S &&
+                  valid.stride(1) == 1 && slots.scalar_type() == at::kLong && slots.dim() == 1 &&
+                  slots.device() == valid.device(),
+              "causal_mask: valid [B, >= S] bool with unit column stride, slots [T] int64 on its device");
+  const at::Tensor sl = slots.contiguous();
+  const int64_t B = valid.size(0), T = sl.numel();
+  at::Tensor allowed = at::empty({B, 1, T, S}, valid.options());
+  check(kernels::causal_mask(valid.data_ptr<bool>(), valid.stride(0), sl.data_ptr<int64_t>(),
+                             allowed.data_ptr<bool>(), B, T, S, stream()),
+        "causal_mask kernel");
+  return allowed;
+}
+
 at::Tensor silu_mul_cuda(const at::Tensor& gate, const at::Tensor& up) {
   c10::cuda::CUDAGuard guard(gate.device());
   TORCH_CHECK(gate.sizes() == up.sizes() && gate.scalar_type() == up.scalar_type(),

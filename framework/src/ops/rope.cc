@@ -44,7 +44,16 @@ at::Tensor rope_inv_freq(const LlamaConfig& config) {
   throw Error("unsupported rope_scaling type '" + s.type + "' (expected 'default' or 'llama3')");
 }
 
-RopeAngles rope_angles(const at::Tensor& positions, const at::Tensor& inv_freq, at::ScalarType dtype) {
+RopeAngles rope_angles(const at::Tensor& positions, const at::Tensor& inv_freq, at::ScalarType dtype,
+                       OpImpl impl) {
+#ifdef LQ_HAVE_CUDA
+  if (positions.is_cuda() && impl == OpImpl::kFused) {
+    auto [cos, sin] = rope_angles_cuda(positions, inv_freq, dtype);
+    return {cos, sin};
+  }
+#else
+  (void)impl;
+#endif
   // fp32 products and cos/sin, as transformers does under autocast-off, then cast to the activations.
   at::Tensor freqs = positions.to(at::kFloat).unsqueeze(-1) * inv_freq;
   at::Tensor emb = at::cat({freqs, freqs}, -1);

@@ -18,7 +18,9 @@ at::Tensor rope_inv_freq(const LlamaConfig& config);
 struct RopeAngles {
   at::Tensor cos, sin;
 };
-RopeAngles rope_angles(const at::Tensor& positions, const at::Tensor& inv_freq, at::ScalarType dtype);
+// On CUDA (kFused) one kernel (ops/fused_kernels.cu), the same values bit for bit.
+RopeAngles rope_angles(const at::Tensor& positions, const at::Tensor& inv_freq, at::ScalarType dtype,
+                       OpImpl impl = OpImpl::kFused);
 
 // x: [B, heads, T, head_dim]; returns x rotated by the angles (which broadcast over heads), as libtorch
 // operators (the formula; the fused form is rope_and_append's).

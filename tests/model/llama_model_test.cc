@@ -217,7 +217,7 @@ TEST(LlamaModel, FusedDenseProjectionsEqualSeparateOnes) {
 // path, each part on its own with the residual added apart on the reference path, report the parts'
 // formats and bytes either way, and compute the same logits.
 struct CallCounts {
-  int forward = 0, forward_add = 0, group = 0;
+  int forward = 0, forward_add = 0, group = 0, normed = 0;
 };
 
 class CountingLinear : public Linear {
@@ -244,13 +244,17 @@ class CountingLinear : public Linear {
 
 class CountingGroup : public Linear {
  public:
-  CountingGroup(std::vector<std::shared_ptr<const CountingLinear>> parts, CallCounts& calls)
-      : parts_(std::move(parts)), calls_(calls) {}
+  CountingGroup(std::vector<std::shared_ptr<const CountingLinear>> parts, CallCounts& calls, bool normalizes)
+      : parts_(std::move(parts)), calls_(calls), normalizes_(normalizes) {}
   at::Tensor forward(const at::Tensor& x) const override {
     ++calls_.group;
-    std::vector<at::Tensor> ws;
-    for (const auto& p : parts_) ws.push_back(p->weight());
-    return at::matmul(x, at::cat(ws, 0).t());
+    return product(x);
+  }
+  // With `normalizes`, the block's RMSNorm as the SDK specifies it (float32 here), then the product.
+  at::Tensor forward_rms_normed(const at::Tensor& h, const at::Tensor& w, double eps) const override {
+    if (!normalizes_) return {};
+    ++calls_.normed;
+    return product(w * (h * at::rsqrt(h.pow(2).mean(-1, true) + eps)));
   }
   int64_t in_features() const override { return parts_[0]->in_features(); }
   int64_t out_features() const override {
@@ -262,12 +266,19 @@ class CountingGroup : public Linear {
   std::string describe() const override { return "counting group"; }
 
  private:
+  at::Tensor product(const at::Tensor& x) const {
+    std::vector<at::Tensor> ws;
+    for (const auto& p : parts_) ws.push_back(p->weight());
+    return at::matmul(x, at::cat(ws, 0).t());
+  }
   std::vector<std::shared_ptr<const CountingLinear>> parts_;
   CallCounts& calls_;
+  bool normalizes_;
 };
 
 class FusingBackend : public QuantBackend {
  public:
+  explicit FusingBackend(bool normalizes = false) : normalizes_(normalizes) {}
   CallCounts calls;
   int fuse_requests = 0;
   void configure(const Params&, Diagnostics&) override {}
@@ -280,9 +291,12 @@ class FusingBackend : public QuantBackend {
     ++const_cast<FusingBackend*>(this)->fuse_requests;
     std::vector<std::shared_ptr<const CountingLinear>> layers;
     for (const auto& p : parts) layers.push_back(std::dynamic_pointer_cast<const CountingLinear>(p));
-    return std::make_shared<CountingGroup>(layers, const_cast<FusingBackend*>(this)->calls);
+    return std::make_shared<CountingGroup>(layers, const_cast<FusingBackend*>(this)->calls, normalizes_);
   }
   json settings() const override { return json::object(); }
+
+ private:
+  bool normalizes_;
 };
 
 TEST(LlamaModel, BackendGroupsAndResidualEpiloguesRunOnTheFusedPathOnly) {
@@ -306,6 +320,27 @@ TEST(LlamaModel, BackendGroupsAndResidualEpiloguesRunOnTheFusedPathOnly) {
   EXPECT_EQ(backend.calls.forward_add, 0);
   EXPECT_EQ(backend.calls.forward, 2 * 7);
   EXPECT_LT((reference - want).abs().max().item<double>(), 1e-5 * want.abs().max().item<double>());
+}
+
+// A group that normalizes its own input (Linear::forward_rms_normed) gets the block's norm on the fused path
+// in place of the engine's norm and forward(); one that declines (the default) gets forward(); the
+// reference path never asks.
+TEST(LlamaModel, GroupsThatNormalizeTheirInputTakeTheBlockNorm) {
+  LlamaConfig c = test::tiny_config(false);
+  auto w = test::random_weights(c, 18);
+  FusingBackend backend(/*normalizes=*/true);
+  auto dense = LlamaModel::load(c, *w, at::kCPU, at::kFloat);
+  auto m = LlamaModel::load(c, *w, at::kCPU, at::kFloat, &backend);
+  const at::Tensor want = run_full(*dense, kIds);
+  const at::Tensor fused = run_full(*m, kIds);
+  EXPECT_EQ(backend.calls.normed, 2 * 2);  // q/k/v and gate/up of each block
+  EXPECT_EQ(backend.calls.group, 0);
+  EXPECT_LT((fused - want).abs().max().item<double>(), 1e-5 * want.abs().max().item<double>());
+  backend.calls = {};
+  m->set_op_impl(OpImpl::kLibtorch);
+  run_full(*m, kIds);
+  EXPECT_EQ(backend.calls.normed, 0);
+  EXPECT_EQ(backend.calls.forward, 2 * 7);
 }
 
 TEST(LlamaModel, BadWeightsAndConfigsAreClearErrors) {

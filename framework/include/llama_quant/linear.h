@@ -27,6 +27,18 @@ class LQ_SDK_API Linear {
     return residual + forward(x);
   }
 
+  // forward() of the RMSNorm of h, where the layer normalizes inside its own kernel: the engine offers it
+  // for the products that follow a block's norm (q/k/v, gate/up) on the fused path, before running its
+  // own norm kernel. norm_weight is [in_features] in h's dtype; each element of the normalized input is
+  // dtype(norm_weight * dtype(h * rsqrt(mean(h^2) + eps))) with the mean and rsqrt in float32, as the
+  // engine's own norm rounds it. Return an undefined tensor where this layer does not fuse the norm for
+  // this input (the default): the engine then normalizes and calls forward().
+  virtual at::Tensor forward_rms_normed(const at::Tensor& h, const at::Tensor& norm_weight,
+                                        double eps) const {
+    (void)h, (void)norm_weight, (void)eps;
+    return {};
+  }
+
   virtual int64_t in_features() const = 0;
   virtual int64_t out_features() const = 0;
   // Exact bytes of storage this layer holds (weights and all quantization state).

@@ -113,6 +113,15 @@ at::Tensor apply_linear(const Linear& layer, const at::Tensor& x, const at::Tens
   return ops == OpImpl::kFused ? layer.forward_add(x, residual) : residual + layer.forward(x);
 }
 
+// layer(rms_norm(h)) of a backend's layer: the layer's own fused form where it offers one for this input
+// on the fused path, else the engine's norm, then the layer.
+at::Tensor apply_normed(const Linear& layer, const at::Tensor& h, const at::Tensor& norm_weight, double eps,
+                        OpImpl ops) {
+  if (ops == OpImpl::kFused)
+    if (at::Tensor y = layer.forward_rms_normed(h, norm_weight, eps); y.defined()) return y;
+  return apply_linear(layer, rms_norm(h, norm_weight, eps, ops), {}, ops);
+}
+
 int64_t tensor_bytes(const at::Tensor& t) { return t.numel() * static_cast<int64_t>(t.element_size()); }
 
 }  // namespace
@@ -183,10 +192,10 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   const bool fused = ops_ == OpImpl::kFused;
   at::Tensor q, k, v;
   if (blk.qkv && fused) {
-    // A dense q/k/v normalizes its own input (one kernel at decode); a backend's group gets the norm.
+    // A dense q/k/v normalizes its own input (one kernel at decode); a backend's group may too.
     const DenseLinear* d = plain_dense(blk.qkv.get());
     const at::Tensor all = d ? norm_dense(h, blk.input_norm, eps, d->weight(), false, ops_)
-                             : apply_linear(*blk.qkv, rms_norm(h, blk.input_norm, eps, ops_), {}, ops_);
+                             : apply_normed(*blk.qkv, h, blk.input_norm, eps, ops_);
     const int64_t q_out = heads * D, kv_out = kv_heads * D;
     q = all.narrow(-1, 0, q_out), k = all.narrow(-1, q_out, kv_out),
     v = all.narrow(-1, q_out + kv_out, kv_out);
@@ -208,8 +217,7 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
     // A dense gate/up normalizes its input and applies the gate itself (one kernel at decode).
     const DenseLinear* d = plain_dense(blk.gate_up.get());
     act = d ? norm_dense(out, blk.post_attention_norm, eps, d->weight(), true, ops_)
-            : swiglu(apply_linear(*blk.gate_up, rms_norm(out, blk.post_attention_norm, eps, ops_), {}, ops_),
-                     ops_);
+            : swiglu(apply_normed(*blk.gate_up, out, blk.post_attention_norm, eps, ops_), ops_);
   } else {
     const at::Tensor x = rms_norm(out, blk.post_attention_norm, eps, ops_);
     act = silu_mul(apply_linear(*blk.gate, x, {}, ops_), apply_linear(*blk.up, x, {}, ops_), ops_);

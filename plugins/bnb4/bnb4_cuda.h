@@ -18,4 +18,9 @@ at::Tensor dequantize_cuda(const QuantizedWeight& w, at::ScalarType dtype);
 at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& x,
                         const at::Tensor& residual);
 
+// The group's outputs for RMSNorm(h) with norm_weight (h's dtype) and eps, the norm inside the
+// matrix-vector kernel, where h is one row (decode); undefined otherwise (the caller normalizes).
+at::Tensor forward_normed_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
+                               const at::Tensor& norm_weight, double eps);
+
 }  // namespace bnb4

@@ -46,6 +46,20 @@ at::Tensor Bnb4Group::forward(const at::Tensor& x) const {
   return at::cat(outs, -1);
 }
 
+at::Tensor Bnb4Group::forward_rms_normed(const at::Tensor& h, const at::Tensor& norm_weight,
+                                         double eps) const {
+#ifdef LQ_BNB4_HAVE_CUDA
+  if (h.is_cuda() && h.scalar_type() == parts_[0]->compute_dtype()) {
+    std::vector<const QuantizedWeight*> ws;
+    for (const auto& p : parts_) ws.push_back(&p->weight());
+    return forward_normed_cuda(ws, h, norm_weight, eps);
+  }
+#else
+  (void)h, (void)norm_weight, (void)eps;
+#endif
+  return {};
+}
+
 int64_t Bnb4Group::bytes() const {
   int64_t total = 0;
   for (const auto& p : parts_) total += p->bytes();

@@ -19,6 +19,9 @@ class Bnb4Group final : public lq::Linear {
   static std::shared_ptr<Bnb4Group> of(const std::vector<std::shared_ptr<lq::Linear>>& parts);
 
   at::Tensor forward(const at::Tensor& x) const override;
+  // One row on CUDA: the block's norm inside the matrix-vector kernel; otherwise declined.
+  at::Tensor forward_rms_normed(const at::Tensor& h, const at::Tensor& norm_weight,
+                                double eps) const override;
   int64_t in_features() const override { return parts_[0]->in_features(); }
   int64_t out_features() const override { return out_features_; }
   // The parts' storage, which the group shares rather than copies.

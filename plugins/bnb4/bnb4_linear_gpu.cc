@@ -126,4 +126,30 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
   return y.view(out_sizes);
 }
 
+at::Tensor forward_normed_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
+                               const at::Tensor& norm_weight, double eps) {
+  const int64_t K = ws[0]->cols;
+  if (h.numel() != K || h.size(-1) != K || ws.size() > static_cast<size_t>(kMaxGroup)) return {};
+  const ElemType type = elem_type_of(h.scalar_type(), "activations");
+  if (!matvec_normed_supported(K, type) || norm_weight.scalar_type() != h.scalar_type() ||
+      norm_weight.numel() != K || norm_weight.device() != h.device())
+    return {};
+  c10::cuda::CUDAGuard guard(h.device());
+  WeightGroup group;
+  int64_t total = 0;
+  for (const QuantizedWeight* w : ws) {
+    group.w[group.count] = w->view();
+    group.rows[group.count++] = w->rows;
+    total += w->rows;
+  }
+  const at::Tensor x = aligned(h.reshape({1, K})), gamma = norm_weight.contiguous();
+  std::vector<int64_t> out_sizes = h.sizes().vec();
+  out_sizes.back() = total;
+  at::Tensor y = at::empty({1, total}, h.options());
+  check(matvec_4bit_normed_cuda(x.data_ptr(), type, K, group, gamma.data_ptr(), static_cast<float>(eps),
+                                y.data_ptr(), stream()),
+        "matvec with RMSNorm");
+  return y.view(out_sizes);
+}
+
 }  // namespace bnb4

@@ -166,6 +166,24 @@ TEST(Bnb4Plugin, ForwardAddAndNoGroupsOnTheCpu) {
   EXPECT_EQ(l->backend->fuse({q, k}), nullptr);
 }
 
+QuantizeContext cuda_context(at::ScalarType dtype) {
+  QuantizeContext ctx;
+  ctx.device = at::Device(at::kCUDA, 0);
+  ctx.activation_dtype = dtype;
+  return ctx;
+}
+
+// Three random q/k/v-shaped layers (256, 64 and 64 rows of `cols`) quantized on ctx's device.
+std::vector<std::shared_ptr<Linear>> qkv_parts(QuantBackend& backend, int64_t cols,
+                                               const QuantizeContext& ctx) {
+  const auto opts = at::TensorOptions().dtype(ctx.activation_dtype).device(ctx.device);
+  std::vector<std::shared_ptr<Linear>> parts;
+  for (int64_t rows : {256, 64, 64})
+    parts.push_back(
+        backend.quantize("model.layers.0.self_attn.q_proj", at::randn({rows, cols}, opts) * 0.05, ctx));
+  return parts;
+}
+
 // On CUDA, q/k/v-shaped layers fuse into one whose output is the parts' side by side: bit for bit at one
 // row (the matrix-vector kernel) and 4 rows (tensor cores), within fp16/bf16 rounding at 32 (the stacked
 // weights dequantized, one cuBLAS product); forward_add within one rounding of residual + forward; parts
@@ -175,15 +193,10 @@ TEST(Bnb4Plugin, CudaGroupsEqualTheirParts) {
   auto l = load_backend();
   for (at::ScalarType dtype : {at::kHalf, at::kBFloat16}) {
     ASSERT_EQ(configure_errors(*l->backend, json::object()), "");
-    QuantizeContext ctx;
-    ctx.device = at::Device(at::kCUDA, 0);
-    ctx.activation_dtype = dtype;
     at::manual_seed(5);
+    const QuantizeContext ctx = cuda_context(dtype);
     const auto opts = at::TensorOptions().dtype(dtype).device(ctx.device);
-    std::vector<std::shared_ptr<Linear>> parts;
-    for (int64_t rows : {256, 64, 64})
-      parts.push_back(
-          l->backend->quantize("model.layers.0.self_attn.q_proj", at::randn({rows, 512}, opts) * 0.05, ctx));
+    std::vector<std::shared_ptr<Linear>> parts = qkv_parts(*l->backend, 512, ctx);
     auto group = l->backend->fuse(parts);
     ASSERT_NE(group, nullptr) << at::toString(dtype);
     EXPECT_EQ(group->out_features(), 384);
@@ -209,6 +222,37 @@ TEST(Bnb4Plugin, CudaGroupsEqualTheirParts) {
     ASSERT_EQ(configure_errors(*l->backend, {{"double_quant", true}}), "");
     parts.push_back(l->backend->quantize("model.layers.0.self_attn.v_proj", at::randn({64, 512}, opts), ctx));
     EXPECT_EQ(l->backend->fuse({parts[0], parts.back()}), nullptr) << "plain and nested absmax";
+  }
+}
+
+// On CUDA a group takes the block's RMSNorm into its matrix-vector kernel for one row (decode): within
+// fp16/bf16 rounding of the norm's formula followed by the group's own product, every absmax form; it
+// declines (undefined) for several rows, another dtype, and a norm weight of the wrong size.
+TEST(Bnb4Plugin, CudaGroupNormalizesOneRowItself) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
+  auto l = load_backend();
+  for (at::ScalarType dtype : {at::kHalf, at::kBFloat16}) {
+    for (bool nested : {false, true}) {
+      ASSERT_EQ(configure_errors(*l->backend, {{"double_quant", nested}}), "");
+      at::manual_seed(6);
+      const QuantizeContext ctx = cuda_context(dtype);
+      const auto opts = at::TensorOptions().dtype(dtype).device(ctx.device);
+      auto group = l->backend->fuse(qkv_parts(*l->backend, 2048, ctx));
+      ASSERT_NE(group, nullptr);
+      const double eps = 1e-5;
+      const at::Tensor h = at::randn({1, 1, 2048}, opts) * 3, gamma = at::rand({2048}, opts) + 0.5;
+      const at::Tensor hf = h.to(at::kFloat);
+      const at::Tensor normed = gamma * (hf * at::rsqrt(hf.pow(2).mean(-1, true) + eps)).to(dtype);
+      const at::Tensor want = group->forward(normed), got = group->forward_rms_normed(h, gamma, eps);
+      ASSERT_TRUE(got.defined()) << at::toString(dtype);
+      EXPECT_EQ(got.sizes(), want.sizes());
+      const double scale = want.abs().max().item<double>();
+      EXPECT_LT((got - want).abs().max().item<double>(), (dtype == at::kHalf ? 4e-3 : 3e-2) * scale)
+          << at::toString(dtype) << " nested " << nested;
+      EXPECT_FALSE(group->forward_rms_normed(at::randn({4, 1, 2048}, opts), gamma, eps).defined());
+      EXPECT_FALSE(group->forward_rms_normed(h.to(at::kFloat), gamma.to(at::kFloat), eps).defined());
+      EXPECT_FALSE(group->forward_rms_normed(h, gamma.narrow(0, 0, 1024), eps).defined());
+    }
   }
 }
 

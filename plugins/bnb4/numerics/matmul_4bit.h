@@ -41,6 +41,14 @@ cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t 
 // M = 1, any activation type: y [sum of rows] = W x.
 cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
                              const void* residual, void* y, cudaStream_t stream);
+// matvec_4bit_cuda of RMSNorm(h) with norm_weight [K] (h's type) and eps, no residual: each CTA normalizes
+// h itself (the engine's RMSNorm rounding: dtype(w * dtype(h * rsqrt(mean(h^2) + eps)))), so that decode
+// needs no norm kernel before a group. K elements of x_type must fit a CTA's 48 KB of shared memory.
+inline bool matvec_normed_supported(int64_t K, ElemType x_type) {
+  return K % 32 == 0 && K >= 32 && K * elem_size(x_type) <= 48 * 1024;
+}
+cudaError_t matvec_4bit_normed_cuda(const void* h, ElemType x_type, int64_t K, const WeightGroup& group,
+                                    const void* norm_weight, float eps, void* y, cudaStream_t stream);
 // Tensor cores (float16 / bfloat16 only, sm_80 or newer, else cudaErrorNotSupported), M = 1..16:
 // y [M, sum of rows] = x W^T.
 cudaError_t matmul_4bit_mma_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,

@@ -12,6 +12,8 @@
 //  - partial sums are reduced with shuffles in a warp, then through shared memory across warps.
 //  - a group of weights (q/k/v, gate/up) runs as one launch: each weight gets its own run of CTAs and
 //    writes its own columns of y; a residual is added as the result is stored.
+//  - with a norm (matvec_4bit_normed_cuda), each CTA first normalizes the block's hidden state into shared
+//    memory (the engine's RMSNorm rounding) and reads x from there: no separate norm kernel at decode;
 //  - launches are chained (lq::cuda::launch_chained): a CTA prefetches its rows' codes and scales into L2
 //    while the kernel before it finishes, then waits for x.
 // The host picks kt from K and kRows from the total rows so that every SM gets work. Out-of-range rows and
@@ -45,10 +47,40 @@ __device__ __forceinline__ float decode(const uint4& q, int e, float lane_value)
   return __shfl_sync(kFullMask, lane_value, static_cast<int>(bits), 16);
 }
 
-template <typename T, int kRows, bool kNested>
+// The block's RMSNorm of x (K elements) into xs, each CTA for itself, rounded as the engine's norm
+// kernel rounds it: per-thread float32 sums of squares over a stride of the CTA, a shuffle reduction per
+// warp, the warps' sums reduced by the first warp; then dtype(w * dtype(x * rsqrt(mean + eps))).
+template <typename T>
+__device__ void normalize_into(const T* __restrict__ x, const T* __restrict__ w, float eps, int64_t K,
+                               T* __restrict__ xs) {
+  __shared__ float warp_sums[kThreads / 32];
+  float sum = 0.0f;
+  for (int64_t i = threadIdx.x; i < K; i += kThreads) {
+    const float v = to_float(x[i]);
+    sum = fmaf(v, v, sum);
+  }
+  for (int off = 16; off > 0; off /= 2) sum += __shfl_xor_sync(kFullMask, sum, off);
+  if (threadIdx.x % 32 == 0) warp_sums[threadIdx.x / 32] = sum;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    sum = threadIdx.x < kThreads / 32 ? warp_sums[threadIdx.x] : 0.0f;
+    for (int off = 16; off > 0; off /= 2) sum += __shfl_xor_sync(kFullMask, sum, off);
+    if (threadIdx.x == 0) warp_sums[0] = sum;
+  }
+  __syncthreads();
+  const float inv = rsqrtf(warp_sums[0] / static_cast<float>(K) + eps);
+  for (int64_t i = threadIdx.x; i < K; i += kThreads)
+    xs[i] = from_float<T>(to_float(w[i]) * to_float(from_float<T>(to_float(x[i]) * inv)));
+  __syncthreads();
+}
+
+// kNorm: x is the block's hidden state, normalized first with norm_weight into shared memory (K elements).
+template <typename T, int kRows, bool kNested, bool kNorm>
 __global__ void __launch_bounds__(kThreads, 4)
     matvec_4bit_kernel(const T* __restrict__ x, int64_t K, GroupLayout args, int kt, Tables<kNested> tables,
-                       const T* __restrict__ residual, T* __restrict__ y) {
+                       const T* __restrict__ residual, const T* __restrict__ norm_weight, float eps,
+                       T* __restrict__ y) {
+  extern __shared__ uint4 normalized[];   // kNorm: x normalized, K elements of T
   constexpr int kElems = 16 / sizeof(T);  // x elements per 16-byte unit
   constexpr int kUnits = 32 / kElems;     // units per 32-element chunk
   __shared__ float partial[kThreads / 32][kRows];
@@ -71,6 +103,10 @@ __global__ void __launch_bounds__(kThreads, 4)
   lq::cuda::let_next_kernel_start();
   if (threadIdx.x == 0) prefetch_rows_l2(w, cta * groups * kRows, groups * kRows, K);
   lq::cuda::wait_for_previous_kernel();
+  if constexpr (kNorm) {
+    normalize_into<T>(x, norm_weight, eps, K, reinterpret_cast<T*>(normalized));
+    x = reinterpret_cast<const T*>(normalized);
+  }
 
   // Same trip count for every thread: the shuffles below need the whole warp.
   for (int64_t c0 = 0; c0 < chunks; c0 += kt) {
@@ -115,7 +151,7 @@ __global__ void __launch_bounds__(kThreads, 4)
 #pragma unroll
     for (int u = 0; u < kUnits; ++u) {
       float xv[kElems];
-      unit_to_float<T>(in_k ? __ldg(xc + u) : make_uint4(0, 0, 0, 0), xv);
+      unit_to_float<T>(in_k ? (kNorm ? xc[u] : __ldg(xc + u)) : make_uint4(0, 0, 0, 0), xv);
 #pragma unroll
       for (int r = 0; r < kRows; ++r)
 #pragma unroll
@@ -164,27 +200,43 @@ int multiprocessors() {
   return sms;
 }
 
+// The norm, when given: its weight and epsilon.
+template <typename T>
+struct Norm {
+  const T* weight = nullptr;
+  float eps = 0.0f;
+};
+
+template <typename T, int kRows, bool kNested>
+cudaError_t launch_tables(const T* x, int64_t K, const GroupLayout& args, int kt, Tables<kNested> tables,
+                          const T* residual, Norm<T> norm, T* y, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>(args.blocks()));
+  if (norm.weight)
+    return lq::cuda::launch_chained(matvec_4bit_kernel<T, kRows, kNested, true>, grid, dim3(kThreads),
+                                    static_cast<size_t>(K) * sizeof(T), stream, x, K, args, kt, tables,
+                                    residual, norm.weight, norm.eps, y);
+  return lq::cuda::launch_chained(matvec_4bit_kernel<T, kRows, kNested, false>, grid, dim3(kThreads), 0,
+                                  stream, x, K, args, kt, tables, residual, norm.weight, norm.eps, y);
+}
+
 template <typename T, int kRows>
-cudaError_t launch(const T* x, int64_t K, const WeightGroup& group, int kt, const T* residual, T* y,
-                   cudaStream_t stream) {
+cudaError_t launch(const T* x, int64_t K, const WeightGroup& group, int kt, const T* residual, Norm<T> norm,
+                   T* y, cudaStream_t stream) {
   const GroupLayout args(group, static_cast<int64_t>(kThreads / kt) * kRows);  // one CTA's rows per block
   if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
-  const dim3 grid(static_cast<unsigned>(args.blocks()));
   const Table16 values = table16(args.g.w[0].type);
-  if (args.g.w[0].nested()) {
-    const Tables<true> tables{values, dynamic_map_table()};
-    return lq::cuda::launch_chained(matvec_4bit_kernel<T, kRows, true>, grid, dim3(kThreads), 0, stream, x, K,
-                                    args, kt, tables, residual, y);
-  }
-  const Tables<false> tables{values};
-  return lq::cuda::launch_chained(matvec_4bit_kernel<T, kRows, false>, grid, dim3(kThreads), 0, stream, x, K,
-                                  args, kt, tables, residual, y);
+  if (args.g.w[0].nested())
+    return launch_tables<T, kRows, true>(x, K, args, kt, Tables<true>{values, dynamic_map_table()}, residual,
+                                         norm, y, stream);
+  return launch_tables<T, kRows, false>(x, K, args, kt, Tables<false>{values}, residual, norm, y, stream);
 }
 
 }  // namespace
 
-cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
-                             const void* residual, void* y, cudaStream_t stream) {
+namespace {
+
+cudaError_t matvec(const void* x, ElemType x_type, int64_t K, const WeightGroup& group, const void* residual,
+                   const void* norm_weight, float eps, void* y, cudaStream_t stream) {
   if (const cudaError_t e = check_group_args(x, 1, K, group); e != cudaSuccess) return e;
   int64_t total = 0;
   for (int i = 0; i < group.count; ++i) total += group.rows[i];
@@ -199,12 +251,26 @@ cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const We
   BNB4_DISPATCH_ELEM(x_type, {
     const T* xt = static_cast<const T*>(x);
     const T* rt = static_cast<const T*>(residual);
+    const Norm<T> norm{static_cast<const T*>(norm_weight), eps};
     T* yt = static_cast<T*>(y);
-    if (rows == 4) return launch<T, 4>(xt, K, group, kt, rt, yt, stream);
-    if (rows == 2) return launch<T, 2>(xt, K, group, kt, rt, yt, stream);
-    return launch<T, 1>(xt, K, group, kt, rt, yt, stream);
+    if (rows == 4) return launch<T, 4>(xt, K, group, kt, rt, norm, yt, stream);
+    if (rows == 2) return launch<T, 2>(xt, K, group, kt, rt, norm, yt, stream);
+    return launch<T, 1>(xt, K, group, kt, rt, norm, yt, stream);
   });
   return cudaErrorInvalidValue;
+}
+
+}  // namespace
+
+cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
+                             const void* residual, void* y, cudaStream_t stream) {
+  return matvec(x, x_type, K, group, residual, nullptr, 0.0f, y, stream);
+}
+
+cudaError_t matvec_4bit_normed_cuda(const void* h, ElemType x_type, int64_t K, const WeightGroup& group,
+                                    const void* norm_weight, float eps, void* y, cudaStream_t stream) {
+  if (!norm_weight || !matvec_normed_supported(K, x_type)) return cudaErrorInvalidValue;
+  return matvec(h, x_type, K, group, nullptr, norm_weight, eps, y, stream);
 }
 
 }  // namespace bnb4

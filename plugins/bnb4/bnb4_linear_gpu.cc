@@ -45,6 +45,16 @@ void dequantize_into(const QuantizedWeight& w, const at::Tensor& out) {
       "dequantize");
 }
 
+// The kernels' view of up to kMaxGroup weights that share K.
+WeightGroup group_of(const std::vector<const QuantizedWeight*>& ws) {
+  WeightGroup group;
+  for (const QuantizedWeight* w : ws) {
+    group.w[group.count] = w->view();
+    group.rows[group.count++] = w->rows;
+  }
+  return group;
+}
+
 }  // namespace
 
 QuantizedWeight quantize_weight_cuda(const at::Tensor& weight, const Config& config) {
@@ -85,11 +95,7 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
   const ElemType type = elem_type_of(x.scalar_type(), "activations");
   if ((M == 1 || type != ElemType::kF32) && fused_matmul_supported(M, K) &&
       ws.size() <= static_cast<size_t>(kMaxGroup)) {
-    WeightGroup group;
-    for (const QuantizedWeight* w : ws) {
-      group.w[group.count] = w->view();
-      group.rows[group.count++] = w->rows;
-    }
+    const WeightGroup group = group_of(ws);
     const at::Tensor r = residual.defined() ? residual.reshape({M, total}).contiguous() : at::Tensor();
     at::Tensor y = at::empty({M, total}, x.options());
     const void* rp = r.defined() ? r.data_ptr() : nullptr;
@@ -135,13 +141,9 @@ at::Tensor forward_normed_cuda(const std::vector<const QuantizedWeight*>& ws, co
       norm_weight.numel() != K || norm_weight.device() != h.device())
     return {};
   c10::cuda::CUDAGuard guard(h.device());
-  WeightGroup group;
+  const WeightGroup group = group_of(ws);
   int64_t total = 0;
-  for (const QuantizedWeight* w : ws) {
-    group.w[group.count] = w->view();
-    group.rows[group.count++] = w->rows;
-    total += w->rows;
-  }
+  for (const QuantizedWeight* w : ws) total += w->rows;
   const at::Tensor x = aligned(h.reshape({1, K})), gamma = norm_weight.contiguous();
   std::vector<int64_t> out_sizes = h.sizes().vec();
   out_sizes.back() = total;

@@ -8,6 +8,7 @@
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <random>
@@ -220,13 +221,25 @@ TEST(Bnb4Cuda, DequantizeIsBitExact) {
 }
 
 // Which fused entry point a check calls.
-enum class Entry { kDispatch, kMatvec, kMma, kTiled };
+enum class Entry { kDispatch, kMatvecCudaCores, kMatvecTensorCores, kMma, kTiled };
 
 const char* entry_name(Entry e) {
-  return e == Entry::kDispatch ? "dispatch"
-         : e == Entry::kMatvec ? "matvec"
-         : e == Entry::kMma    ? "mma"
-                               : "tiled";
+  return e == Entry::kDispatch            ? "dispatch"
+         : e == Entry::kMatvecCudaCores   ? "matvec (CUDA cores)"
+         : e == Entry::kMatvecTensorCores ? "matvec (tensor cores)"
+         : e == Entry::kMma               ? "mma"
+                                          : "tiled";
+}
+
+bool is_matvec(Entry e) { return e == Entry::kMatvecCudaCores || e == Entry::kMatvecTensorCores; }
+MatvecKernel matvec_kernel(Entry e) {
+  return e == Entry::kMatvecCudaCores ? MatvecKernel::kCudaCores : MatvecKernel::kTensorCores;
+}
+
+// Whether the entry rounds the code values to the activation type: the tensor-core kernels do, and the
+// dispatch sends float16 / bfloat16 there (a GPU without them only makes the bound looser).
+bool rounds_codes(Entry e, ElemType type) {
+  return type != ElemType::kF32 && e != Entry::kMatvecCudaCores && e != Entry::kTiled;
 }
 
 WeightGroup group_of_one(const Packed4bit& w, int64_t rows) {
@@ -327,10 +340,11 @@ void check_fused_matmul(const TestWeight& w, ElemType type, int64_t m, int64_t n
     case Entry::kDispatch:
       CUDA_OK(matmul_4bit_cuda(dx.get(), type, m, k, w.device_view, n, dy.get(), nullptr));
       break;
-    case Entry::kMatvec:
+    case Entry::kMatvecCudaCores:
+    case Entry::kMatvecTensorCores:
       ASSERT_EQ(m, 1);
-      CUDA_OK(
-          matvec_4bit_cuda(dx.get(), type, k, group_of_one(w.device_view, n), nullptr, dy.get(), nullptr));
+      CUDA_OK(matvec_4bit_cuda(dx.get(), type, k, group_of_one(w.device_view, n), nullptr, dy.get(), nullptr,
+                               matvec_kernel(entry)));
       break;
     case Entry::kMma:
       CUDA_OK(matmul_4bit_mma_cuda(dx.get(), type, m, k, group_of_one(w.device_view, n), nullptr, dy.get(),
@@ -343,8 +357,7 @@ void check_fused_matmul(const TestWeight& w, ElemType type, int64_t m, int64_t n
   CUDA_OK(cudaDeviceSynchronize());
   std::vector<double> ref(static_cast<size_t>(m * n)), abs_sum(ref.size());
   reference(w, x, m, n, k, 0, n, nullptr, ref, abs_sum);
-  const bool mma = entry == Entry::kMma || (entry == Entry::kDispatch && m > 1 && type != ElemType::kF32);
-  expect_close(dy.contents<uint8_t>(), type, mma, k, ref, abs_sum);
+  expect_close(dy.contents<uint8_t>(), type, rounds_codes(entry, type), k, ref, abs_sum);
 }
 
 const int kBlocksizes[] = {32, 64, 128, 256, 512, 1024, 2048, 4096};
@@ -376,9 +389,11 @@ TEST(Bnb4Cuda, FusedKernelsMatchTheReferenceOnEveryLayout) {
         for (int64_t n : {1, 3, 33})
           for (int64_t k : {32, 96, 160, 512, 1024, 4096}) {
             const TestWeight w(n, k, bs, qt, dq);
-            for (ElemType type : kTypes) check_fused_matmul(w, type, 1, n, k, Entry::kMatvec);
-            for (ElemType type : {ElemType::kF16, ElemType::kBF16})
+            for (ElemType type : kTypes) check_fused_matmul(w, type, 1, n, k, Entry::kMatvecCudaCores);
+            for (ElemType type : {ElemType::kF16, ElemType::kBF16}) {
+              check_fused_matmul(w, type, 1, n, k, Entry::kMatvecTensorCores);
               for (int64_t m : {1, 3, 16}) check_fused_matmul(w, type, m, n, k, Entry::kMma);
+            }
           }
 }
 
@@ -420,10 +435,10 @@ TEST(Bnb4Cuda, GroupWithResidualMatchesTheReference) {
   const int64_t rows[] = {40, 16, 9};
   for (bool dq : {false, true})
     for (ElemType type : {ElemType::kF16, ElemType::kBF16})
-      for (Entry entry : {Entry::kMatvec, Entry::kMma})
+      for (Entry entry : {Entry::kMatvecCudaCores, Entry::kMatvecTensorCores, Entry::kMma})
         for (int64_t m : {1, 7})
           for (bool with_residual : {false, true}) {
-            if (entry == Entry::kMatvec && m > 1) continue;
+            if (is_matvec(entry) && m > 1) continue;
             SCOPED_TRACE(std::string(elem_type_name(type)) + (dq ? " dq" : "") + " M " + std::to_string(m) +
                          (with_residual ? " residual " : " ") + entry_name(entry));
             std::vector<std::unique_ptr<TestWeight>> ws;
@@ -440,9 +455,10 @@ TEST(Bnb4Cuda, GroupWithResidualMatchesTheReference) {
             DeviceBuffer dx(x.raw.data(), x.raw.size()), dr(residual.raw.data(), residual.raw.size());
             DeviceBuffer dy(static_cast<size_t>(m * width * elem_size(type)));
             const void* r = with_residual ? dr.get() : nullptr;
-            CUDA_OK(entry == Entry::kMatvec
-                        ? matvec_4bit_cuda(dx.get(), type, k, group, r, dy.get(), nullptr)
-                        : matmul_4bit_mma_cuda(dx.get(), type, m, k, group, r, dy.get(), nullptr));
+            CUDA_OK(
+                is_matvec(entry)
+                    ? matvec_4bit_cuda(dx.get(), type, k, group, r, dy.get(), nullptr, matvec_kernel(entry))
+                    : matmul_4bit_mma_cuda(dx.get(), type, m, k, group, r, dy.get(), nullptr));
             CUDA_OK(cudaDeviceSynchronize());
             std::vector<double> ref(static_cast<size_t>(m * width)), abs_sum(ref.size());
             int64_t col0 = 0;
@@ -451,8 +467,58 @@ TEST(Bnb4Cuda, GroupWithResidualMatchesTheReference) {
                         abs_sum);
               col0 += rows[i];
             }
-            expect_close(dy.contents<uint8_t>(), type, entry == Entry::kMma, k, ref, abs_sum);
+            expect_close(dy.contents<uint8_t>(), type, rounds_codes(entry, type), k, ref, abs_sum);
           }
+}
+
+// matvec_4bit_normed_cuda on both kernels against the plain product of x normalized on the host
+// (dtype(w * dtype(x * rsqrt(mean(x^2) + eps)))): the CTA's own sum of squares may round the inverse
+// differently in the last bit, so the outputs agree to a few units of the type's rounding, not exactly.
+TEST(Bnb4Cuda, NormedMatvecEqualsTheProductOfTheNormalizedInput) {
+  SKIP_WITHOUT_GPU();
+  const int64_t k = 2048, rows[] = {96, 33};
+  const float eps = 1e-5f;
+  for (bool dq : {false, true})
+    for (ElemType type : {ElemType::kF16, ElemType::kBF16})
+      for (Entry entry : {Entry::kMatvecCudaCores, Entry::kMatvecTensorCores}) {
+        SCOPED_TRACE(std::string(elem_type_name(type)) + (dq ? " dq " : " ") + entry_name(entry));
+        std::vector<std::unique_ptr<TestWeight>> ws;
+        WeightGroup group;
+        for (int i = 0; i < 2; ++i) {
+          ws.push_back(std::make_unique<TestWeight>(rows[i], k, 64, QuantType::kNF4, dq));
+          group.w[i] = ws.back()->device_view;
+          group.rows[i] = rows[i];
+        }
+        group.count = 2;
+        const TestInput h(type, k, 3.0f), gamma(type, k, 1.0f);
+        double squares = 0;
+        for (float v : h.values) squares += static_cast<double>(v) * v;
+        const float inv = 1.0f / std::sqrt(static_cast<float>(squares / k) + eps);
+        std::vector<uint8_t> normed(h.raw.size());
+        for (int64_t i = 0; i < k; ++i) {
+          store_from_float(normed.data(), type, i, h.values[i] * inv);
+          store_from_float(normed.data(), type, i, gamma.values[i] * load_as_float(normed.data(), type, i));
+        }
+        const int64_t width = rows[0] + rows[1];
+        DeviceBuffer dh(h.raw.data(), h.raw.size()), dg(gamma.raw.data(), gamma.raw.size());
+        DeviceBuffer dn(normed.data(), normed.size());
+        const size_t out_bytes = static_cast<size_t>(width * elem_size(type));
+        DeviceBuffer want(out_bytes), got(out_bytes);
+        CUDA_OK(
+            matvec_4bit_cuda(dn.get(), type, k, group, nullptr, want.get(), nullptr, matvec_kernel(entry)));
+        CUDA_OK(matvec_4bit_normed_cuda(dh.get(), type, k, group, dg.get(), eps, got.get(), nullptr,
+                                        matvec_kernel(entry)));
+        CUDA_OK(cudaDeviceSynchronize());
+        const auto w = want.contents<uint8_t>(), g = got.contents<uint8_t>();
+        double scale = 0, worst = 0;
+        for (int64_t i = 0; i < width; ++i) {
+          const double a = load_as_float(w.data(), type, i), b = load_as_float(g.data(), type, i);
+          scale = std::max(scale, std::fabs(a));
+          worst = std::max(worst, std::fabs(b - a));
+        }
+        EXPECT_GT(scale, 0.0);
+        EXPECT_LE(worst, (type == ElemType::kF16 ? 4e-3 : 3e-2) * scale);
+      }
 }
 
 TEST(Bnb4Cuda, RejectsBadArguments) {
@@ -484,6 +550,15 @@ TEST(Bnb4Cuda, RejectsBadArguments) {
   w.n = 96 * 33;
   EXPECT_EQ(mma(buf.get(), ElemType::kF16, 1, 96, 32), cudaErrorInvalidValue);
   EXPECT_EQ(matvec(buf.get(), 96, 32), cudaErrorInvalidValue);
+  // The tensor-core matrix-vector kernel takes float16 / bfloat16 with x within 48 KB only.
+  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF32, 96, group_of_one(w, 33), nullptr, buf.get(), nullptr,
+                             MatvecKernel::kTensorCores),
+            cudaErrorInvalidValue);
+  Packed4bit wide = w;
+  wide.n = 32 * 24608;
+  EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 24608, group_of_one(wide, 32), nullptr, buf.get(),
+                             nullptr, MatvecKernel::kTensorCores),
+            cudaErrorInvalidValue);
   EXPECT_EQ(mma(buf.get(), ElemType::kF32, 1, 96, 33),
             cudaErrorInvalidValue);  // float32 runs the tiled kernel
   EXPECT_EQ(mma(buf.get(), ElemType::kF16, 17, 96, 33), cudaErrorInvalidValue);

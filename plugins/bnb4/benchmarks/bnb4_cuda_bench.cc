@@ -170,10 +170,11 @@ void time_graph(benchmark::State& state, int launches, F&& launch) {
   cudaStreamDestroy(stream);
 }
 
-// How a matmul benchmark calls the kernels: matmul_4bit_cuda (M = 1 goes to the matrix-vector kernel)
-// launched on the stream, the same with the absmax double-quantized, the same replayed from a CUDA
-// graph, or the tensor-core or the tiled kernel forced at every M.
-enum class MatmulMode { kStream, kNested, kGraph, kTiled, kMma };
+// How a matmul benchmark calls the kernels: matmul_4bit_cuda (M = 1 goes to the tensor-core matrix-vector
+// kernel) launched on the stream, the same with the absmax double-quantized, the same replayed from a CUDA
+// graph, the CUDA-core matrix-vector kernel forced at M = 1, or the tensor-core or the tiled kernel forced
+// at every M.
+enum class MatmulMode { kStream, kNested, kGraph, kCudaCores, kTiled, kMma };
 
 // Args: N, K, M.
 void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
@@ -191,12 +192,14 @@ void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
     one.w[0] = v;
     one.rows[0] = N;
     one.count = 1;
-    const cudaError_t e =
-        mode == MatmulMode::kTiled
-            ? bnb4::matmul_4bit_tiled_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream)
-        : mode == MatmulMode::kMma
-            ? bnb4::matmul_4bit_mma_cuda(x, bnb4::ElemType::kF16, M, K, one, nullptr, y, stream)
-            : bnb4::matmul_4bit_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream);
+    const cudaError_t e = mode == MatmulMode::kTiled
+                              ? bnb4::matmul_4bit_tiled_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream)
+                          : mode == MatmulMode::kMma ? bnb4::matmul_4bit_mma_cuda(x, bnb4::ElemType::kF16, M,
+                                                                                  K, one, nullptr, y, stream)
+                          : mode == MatmulMode::kCudaCores
+                              ? bnb4::matvec_4bit_cuda(x, bnb4::ElemType::kF16, K, one, nullptr, y, stream,
+                                                       bnb4::MatvecKernel::kCudaCores)
+                              : bnb4::matmul_4bit_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream);
     if (e != cudaSuccess) status = e;
   };
   if (mode == MatmulMode::kGraph)
@@ -215,6 +218,7 @@ void BM_Matmul4bit(benchmark::State& state) { run_matmul_4bit(state, MatmulMode:
 void BM_Matmul4bitNested(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kNested); }
 void BM_Matmul4bitGraph(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kGraph); }
 void BM_Matmul4bitTiled(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kTiled); }
+void BM_Matmul4bitCudaCores(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kCudaCores); }
 void BM_Matmul4bitMma(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kMma); }
 
 // A decode block's grouped products in one launch (matrix-vector kernel at M = 1, tensor cores above): q/k/v
@@ -246,7 +250,8 @@ void BM_Matmul4bitGroup(benchmark::State& state) {
       group.rows[group.count++] = p->n / K;
     }
     const cudaError_t e =
-        bnb4::matmul_4bit_mma_cuda(x, bnb4::ElemType::kF16, M, K, group, nullptr, y, stream);
+        M == 1 ? bnb4::matvec_4bit_cuda(x, bnb4::ElemType::kF16, K, group, nullptr, y, stream)
+               : bnb4::matmul_4bit_mma_cuda(x, bnb4::ElemType::kF16, M, K, group, nullptr, y, stream);
     if (e != cudaSuccess) status = e;
   };
   if (state.range(2))
@@ -334,6 +339,7 @@ BENCHMARK(BM_Matmul4bitGroup)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Matmul4bitMma)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
+BENCHMARK(BM_Matmul4bitCudaCores)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_Matmul4bitTiled)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_CublasFp16)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16}); });
 BENCHMARK(BM_Dequantize)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });

@@ -38,9 +38,13 @@ cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t 
 
 // The kernels behind it, callable directly so that tests and benchmarks can compare them. The first two
 // take a group and add `residual` (y's layout) in their epilogue when it is not null.
-// M = 1, any activation type: y [sum of rows] = W x.
+// M = 1, any activation type: y [sum of rows] = W x. Two kernels: tensor cores (float16 / bfloat16 with K
+// up to 24,576 on sm_80 or newer; the code values rounded to the activation type, as at M = 2..16) and
+// CUDA cores (every type; the code values in float32); kAuto picks tensor cores where they apply.
+enum class MatvecKernel { kAuto, kCudaCores, kTensorCores };
 cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
-                             const void* residual, void* y, cudaStream_t stream);
+                             const void* residual, void* y, cudaStream_t stream,
+                             MatvecKernel kernel = MatvecKernel::kAuto);
 // matvec_4bit_cuda of RMSNorm(h) with norm_weight [K] (h's type) and eps, no residual: each CTA normalizes
 // h itself (the engine's RMSNorm rounding: dtype(w * dtype(h * rsqrt(mean(h^2) + eps)))), so that decode
 // needs no norm kernel before a group. K elements of x_type must fit a CTA's 48 KB of shared memory.
@@ -48,7 +52,8 @@ inline bool matvec_normed_supported(int64_t K, ElemType x_type) {
   return K % 32 == 0 && K >= 32 && K * elem_size(x_type) <= 48 * 1024;
 }
 cudaError_t matvec_4bit_normed_cuda(const void* h, ElemType x_type, int64_t K, const WeightGroup& group,
-                                    const void* norm_weight, float eps, void* y, cudaStream_t stream);
+                                    const void* norm_weight, float eps, void* y, cudaStream_t stream,
+                                    MatvecKernel kernel = MatvecKernel::kAuto);
 // Tensor cores (float16 / bfloat16 only, sm_80 or newer, else cudaErrorNotSupported), M = 1..16:
 // y [M, sum of rows] = x W^T.
 cudaError_t matmul_4bit_mma_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,

@@ -29,6 +29,15 @@ inline cudaError_t check_group_args(const void* x, int64_t M, int64_t K, const W
   return cudaSuccess;
 }
 
+// The current device's SM count (132, an H100's, if it cannot be read): grids are sized to fill them.
+inline int multiprocessors() {
+  int device = 0, sms = 0;
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || sms < 1)
+    return 132;
+  return sms;
+}
+
 // A group over a grid of blocks (CTAs, tiles) of `rows_per_block` weight rows each: weight i takes blocks
 // [first_block(i), end[i]) and writes y's columns [col0[i], col0[i] + rows[i]).
 struct GroupLayout {

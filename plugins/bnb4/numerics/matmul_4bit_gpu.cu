@@ -4,11 +4,13 @@
 // memory (16-byte units XOR-swizzled so that the lanes' reads are conflict-free). Block scales (float32
 // or nested 8-bit) are decoded per chunk; float32 accumulation; a warp-shuffle reduction gives each
 // row's sum. float32 activations run here at M = 2..16; float16 / bfloat16 run the tensor-core kernel
-// (matmul_4bit_mma_gpu.cu), and M = 1 the matrix-vector kernel (matvec_4bit_gpu.cu).
+// (matmul_4bit_mma_gpu.cu), and M = 1 a matrix-vector kernel (matvec_4bit_mma_gpu.cu on tensor cores,
+// matvec_4bit_gpu.cu on CUDA cores). The entry points at the end pick among them.
 #include <algorithm>
 
 #include "device_common.cuh"
 #include "matmul_4bit_args.cuh"
+#include "matvec_4bit_kernels.h"
 
 namespace bnb4 {
 namespace {
@@ -133,6 +135,30 @@ cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t 
   if (M == 1) return matvec_4bit_cuda(x, x_type, K, group, nullptr, y, stream);
   if (x_type == ElemType::kF32) return matmul_4bit_tiled_cuda(x, x_type, M, K, w, N, y, stream);
   return matmul_4bit_mma_cuda(x, x_type, M, K, group, nullptr, y, stream);
+}
+
+namespace {
+
+cudaError_t matvec(const void* x, ElemType x_type, int64_t K, const WeightGroup& group, const void* residual,
+                   const void* norm_weight, float eps, void* y, cudaStream_t stream, MatvecKernel kernel) {
+  const bool tensor_cores = kernel == MatvecKernel::kTensorCores ||
+                            (kernel == MatvecKernel::kAuto && matvec_tensor_cores_take(x_type, K));
+  return tensor_cores ? matvec_4bit_tensor_cores(x, x_type, K, group, residual, norm_weight, eps, y, stream)
+                      : matvec_4bit_cuda_cores(x, x_type, K, group, residual, norm_weight, eps, y, stream);
+}
+
+}  // namespace
+
+cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
+                             const void* residual, void* y, cudaStream_t stream, MatvecKernel kernel) {
+  return matvec(x, x_type, K, group, residual, nullptr, 0.0f, y, stream, kernel);
+}
+
+cudaError_t matvec_4bit_normed_cuda(const void* h, ElemType x_type, int64_t K, const WeightGroup& group,
+                                    const void* norm_weight, float eps, void* y, cudaStream_t stream,
+                                    MatvecKernel kernel) {
+  if (!norm_weight || !matvec_normed_supported(K, x_type)) return cudaErrorInvalidValue;
+  return matvec(h, x_type, K, group, nullptr, norm_weight, eps, y, stream, kernel);
 }
 
 }  // namespace bnb4

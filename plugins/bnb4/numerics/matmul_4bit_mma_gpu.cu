@@ -25,8 +25,8 @@
 #include <algorithm>
 #include <type_traits>
 
-#include "device_common.cuh"
 #include "matmul_4bit_args.cuh"
+#include "mma_common.cuh"
 
 namespace bnb4 {
 namespace {
@@ -37,73 +37,8 @@ constexpr int kStep = 128;  // weights of a row per warp step
 __host__ __device__ constexpr int max_slices(int tiles) { return tiles >= 8 ? 8 : 16; }
 constexpr unsigned kFullMask = 0xffffffffu;
 
-template <typename T>
-struct Pair;
-template <>
-struct Pair<__half> {
-  static __device__ __forceinline__ uint32_t pack(float lo, float hi) {
-    const __half2 h = __floats2half2_rn(lo, hi);
-    return *reinterpret_cast<const uint32_t*>(&h);
-  }
-};
-template <>
-struct Pair<__nv_bfloat16> {
-  static __device__ __forceinline__ uint32_t pack(float lo, float hi) {
-    const __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
-    return *reinterpret_cast<const uint32_t*>(&h);
-  }
-};
-
-// d += A B for one m16n8k16 tile (A row-major 16 x 16, B column-major 16 x 8, float32 accumulators).
-template <typename T>
-__device__ __forceinline__ void mma(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  if constexpr (std::is_same_v<T, __half>)
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-  else
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
 __device__ __forceinline__ uint32_t byte_of(const uint4& q, int b) {
   return (word_of(q, b / 4) >> ((b % 4) * 8)) & 0xffu;
-}
-
-// One weight row's state for a step: its chunk, and the scales of the two chunks whose sums this lane
-// scales (nested: the codes and absmax2 until the step is consumed).
-struct RowLoad {
-  uint4 q;
-  float scale[2];
-  uint32_t code[2];
-};
-
-template <bool kNested>
-__device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bool row_ok, int64_t K,
-                                            int64_t chunk, int64_t scale_chunk, int shift) {
-  RowLoad r;
-  const int64_t chunks = K / 32;
-  const bool ok = row_ok && chunk < chunks;
-  r.q = ok ? __ldcs(reinterpret_cast<const uint4*>(w.packed + (row * K + chunk * 32) / 2))
-           : make_uint4(0, 0, 0, 0);
-#pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    const bool s_ok = row_ok && scale_chunk + h < chunks;
-    const int64_t b = (row * K + (scale_chunk + h) * 32) >> shift;
-    if constexpr (kNested) {
-      r.code[h] = s_ok ? __ldg(w.nested_codes + b) : 0u;
-      r.scale[h] = s_ok ? __ldg(w.absmax2 + b / kNestedBlocksize) : 0.0f;
-    } else {
-      r.code[h] = 0;
-      r.scale[h] = s_ok ? __ldg(w.absmax + b) : 0.0f;
-    }
-  }
-  return r;
 }
 
 // kTiles n8 tiles (2 batch rows each); kUnroll steps of loads in flight per warp. One CTA per m16 tile, one
@@ -137,8 +72,10 @@ __global__ void __launch_bounds__(kMaxThreads)
     for (int u = 0; u < kUnroll; ++u) {
       const int64_t st = st0 + static_cast<int64_t>(u) * slices;
       const int64_t chunk = st * 4 + c, scale_chunk = st * 4 + 2 * (c % 2);
-      la[u] = load_row<kNested>(w, ra, ra_ok && st < steps, K, chunk, scale_chunk, shift);
-      lb[u] = load_row<kNested>(w, rb, rb_ok && st < steps, K, chunk, scale_chunk, shift);
+      la[u] =
+          load_row<kNested>(w, ra, ra_ok && st < steps, ra_ok && st < steps, K, chunk, scale_chunk, shift);
+      lb[u] =
+          load_row<kNested>(w, rb, rb_ok && st < steps, rb_ok && st < steps, K, chunk, scale_chunk, shift);
     }
   };
   // The first loads go out before the tables are built, so that building them hides under HBM latency.
@@ -182,12 +119,8 @@ __global__ void __launch_bounds__(kMaxThreads)
       float scale[4];
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
-        scale[h] = la[u].scale[h];
-        scale[2 + h] = lb[u].scale[h];
-        if constexpr (kNested) {
-          scale[h] = ra_ok ? nested_absmax(map[la[u].code[h]], scale[h], w.offset) : 0.0f;
-          scale[2 + h] = rb_ok ? nested_absmax(map[lb[u].code[h]], scale[2 + h], w.offset) : 0.0f;
-        }
+        scale[h] = chunk_scale<kNested>(la[u], h, ra_ok, map, w.offset);
+        scale[2 + h] = chunk_scale<kNested>(lb[u], h, rb_ok, map, w.offset);
       }
       // d[t]: rows g, g, g + 8, g + 8 by the chunks 2 (c % 2), 2 (c % 2) + 1 of batch row 2 t + c / 2.
 #pragma unroll
@@ -219,13 +152,6 @@ __global__ void __launch_bounds__(kMaxThreads)
     const int64_t at = static_cast<int64_t>(m) * args.total_rows + args.col0[s] + row;
     y[at] = store_value(sum, residual, at);
   }
-}
-
-bool has_tensor_core_mma() {
-  int device = 0, major = 0;
-  return cudaGetDevice(&device) == cudaSuccess &&
-         cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
-         major >= 8;
 }
 
 template <typename T, int kTiles, int kUnroll, bool kNested>

@@ -1,4 +1,6 @@
-// Fused 4-bit matrix-vector product (M = 1): y[N] = W[N, K] x[K], W decoded in registers. At M = 1
+// Fused 4-bit matrix-vector product on CUDA cores (M = 1, any activation type): y[N] = W[N, K] x[K], W
+// decoded in registers. float32 activations run here, and float16 / bfloat16 where the tensor-core kernel
+// (matvec_4bit_mma_gpu.cu, about one instruction a weight against ~6 here) does not apply. At M = 1
 // the kernel only has to move the codes and scales (N K / 2 bytes + scales) at HBM speed; at ~3 TB/s
 // and ~1 us latency that needs ~20 KB of loads in flight on each of the 132 SMs, even for N = 2048:
 //  - kt threads (a power of two up to the CTA) split K for a group of kRows rows; each thread takes
@@ -20,6 +22,8 @@
 // chunks load nothing (zero codes, zero scale) and are never stored.
 #include "device_common.cuh"
 #include "matmul_4bit_args.cuh"
+#include "matvec_4bit_kernels.h"
+#include "rms_norm_into.cuh"
 
 namespace bnb4 {
 namespace {
@@ -45,33 +49,6 @@ __device__ __forceinline__ float decode(const uint4& q, int e, float lane_value)
   const int byte = e / 2;
   const uint32_t bits = word_of(q, byte / 4) >> ((byte % 4) * 8 + (e % 2 ? 0 : 4));
   return __shfl_sync(kFullMask, lane_value, static_cast<int>(bits), 16);
-}
-
-// The block's RMSNorm of x (K elements) into xs, each CTA for itself, rounded as the engine's norm
-// kernel rounds it: per-thread float32 sums of squares over a stride of the CTA, a shuffle reduction per
-// warp, the warps' sums reduced by the first warp; then dtype(w * dtype(x * rsqrt(mean + eps))).
-template <typename T>
-__device__ void normalize_into(const T* __restrict__ x, const T* __restrict__ w, float eps, int64_t K,
-                               T* __restrict__ xs) {
-  __shared__ float warp_sums[kThreads / 32];
-  float sum = 0.0f;
-  for (int64_t i = threadIdx.x; i < K; i += kThreads) {
-    const float v = to_float(x[i]);
-    sum = fmaf(v, v, sum);
-  }
-  for (int off = 16; off > 0; off /= 2) sum += __shfl_xor_sync(kFullMask, sum, off);
-  if (threadIdx.x % 32 == 0) warp_sums[threadIdx.x / 32] = sum;
-  __syncthreads();
-  if (threadIdx.x < 32) {
-    sum = threadIdx.x < kThreads / 32 ? warp_sums[threadIdx.x] : 0.0f;
-    for (int off = 16; off > 0; off /= 2) sum += __shfl_xor_sync(kFullMask, sum, off);
-    if (threadIdx.x == 0) warp_sums[0] = sum;
-  }
-  __syncthreads();
-  const float inv = rsqrtf(warp_sums[0] / static_cast<float>(K) + eps);
-  for (int64_t i = threadIdx.x; i < K; i += kThreads)
-    xs[i] = from_float<T>(to_float(w[i]) * to_float(from_float<T>(to_float(x[i]) * inv)));
-  __syncthreads();
 }
 
 // kNorm: x is the block's hidden state, normalized first with norm_weight into shared memory (K elements).
@@ -104,7 +81,7 @@ __global__ void __launch_bounds__(kThreads, 4)
   if (threadIdx.x == 0) prefetch_rows_l2(w, cta * groups * kRows, groups * kRows, K);
   lq::cuda::wait_for_previous_kernel();
   if constexpr (kNorm) {
-    normalize_into<T>(x, norm_weight, eps, K, reinterpret_cast<T*>(normalized));
+    rms_norm_into<T>(x, norm_weight, eps, K, reinterpret_cast<T*>(normalized));
     x = reinterpret_cast<const T*>(normalized);
   }
 
@@ -192,14 +169,6 @@ __global__ void __launch_bounds__(kThreads, 4)
   if (row < N) ys[row] = store_value(sum, rs, row);
 }
 
-int multiprocessors() {
-  int device = 0, sms = 0;
-  if (cudaGetDevice(&device) != cudaSuccess ||
-      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || sms < 1)
-    return 132;
-  return sms;
-}
-
 // The norm, when given: its weight and epsilon.
 template <typename T>
 struct Norm {
@@ -233,10 +202,9 @@ cudaError_t launch(const T* x, int64_t K, const WeightGroup& group, int kt, cons
 
 }  // namespace
 
-namespace {
-
-cudaError_t matvec(const void* x, ElemType x_type, int64_t K, const WeightGroup& group, const void* residual,
-                   const void* norm_weight, float eps, void* y, cudaStream_t stream) {
+cudaError_t matvec_4bit_cuda_cores(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
+                                   const void* residual, const void* norm_weight, float eps, void* y,
+                                   cudaStream_t stream) {
   if (const cudaError_t e = check_group_args(x, 1, K, group); e != cudaSuccess) return e;
   int64_t total = 0;
   for (int i = 0; i < group.count; ++i) total += group.rows[i];
@@ -258,19 +226,6 @@ cudaError_t matvec(const void* x, ElemType x_type, int64_t K, const WeightGroup&
     return launch<T, 1>(xt, K, group, kt, rt, norm, yt, stream);
   });
   return cudaErrorInvalidValue;
-}
-
-}  // namespace
-
-cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
-                             const void* residual, void* y, cudaStream_t stream) {
-  return matvec(x, x_type, K, group, residual, nullptr, 0.0f, y, stream);
-}
-
-cudaError_t matvec_4bit_normed_cuda(const void* h, ElemType x_type, int64_t K, const WeightGroup& group,
-                                    const void* norm_weight, float eps, void* y, cudaStream_t stream) {
-  if (!norm_weight || !matvec_normed_supported(K, x_type)) return cudaErrorInvalidValue;
-  return matvec(h, x_type, K, group, nullptr, norm_weight, eps, y, stream);
 }
 
 }  // namespace bnb4

@@ -1,0 +1,251 @@
+// Fused 4-bit matrix-vector product on tensor cores (M = 1, float16 / bfloat16): y[N] = W[N, K] x
+// (+ residual), for one weight or a group side by side; with a norm, x = RMSNorm(h) computed by each CTA.
+//
+// Why this shape: at M = 1 the floor is the weight bytes at HBM speed (2048 x 8192 in NF4: 9.4 MB, 3.1 us at
+// 3 TB/s, ~127 K weights per SM in ~6 K cycles). The CUDA-core kernel (matvec_4bit_gpu.cu) spends ~6
+// instructions a weight (shuffle decode, FMA, x conversion) and falls behind the bytes; here a byte (two
+// weights) costs about one instruction and one shared-memory load, and the FMAs go to mma.m16n8k16:
+//  - decode: one PRMT builds the address of the byte's value pair in a 256-entry table kept once per lane
+//    (row = byte, 256 bytes apart; lane l reads bank l, so a warp's 32 loads never conflict), one LDS
+//    reads the pair, which is the mma's A register for those two weights;
+//  - sums: a warp's step is 16 rows x 128 weights, lane (g, t) holding chunk t (32 weights) of rows g and
+//    g + 8; B holds x of chunk t in column t only, so each column of the product sums one chunk, and the
+//    chunk's block scale is applied in float32 afterwards (blocksize 32 puts each chunk in its own block);
+//  - work: a CTA takes 1..16 consecutive 16-row tiles and its warps split them and K (tiles x slices <= 16
+//    warps), so that one CTA per SM covers the rows where they allow and each CTA builds its table once;
+//  - latency: a warp's first kUnroll steps of code and scale loads are issued before the table is built
+//    and before the kernel waits for the one before it (chained launch; weights are never written by it),
+//    and each later step is loaded as soon as its registers are consumed: a layer's bytes are in flight
+//    while the previous kernel finishes;
+//  - x (or RMSNorm(h), rounded as the engine's norm kernel rounds it) is staged once per CTA in shared
+//    memory; warps reduce through shared memory in a fixed order (deterministic).
+// Values: as the M = 2..16 tensor-core kernel, the 16 code values are rounded to T once; products and sums
+// are float32 and the scale is applied in float32.
+#include <algorithm>
+#include <atomic>
+
+#include "matmul_4bit_args.cuh"
+#include "matvec_4bit_kernels.h"
+#include "mma_common.cuh"
+#include "rms_norm_into.cuh"
+
+namespace bnb4 {
+namespace {
+
+constexpr int kMaxWarps = 16;
+constexpr int kStep = 128;              // weights of a row per warp step
+constexpr int kTableBytes = 256 * 256;  // [byte][64 words], lane l uses word l
+constexpr int kMaxXBytes = 48 * 1024;   // staged x (matvec_normed_supported's limit)
+constexpr unsigned kFullMask = 0xffffffffu;
+
+// Shared-memory table entry for byte `byte_index` (0..3) of `word`: PRMT puts the byte at bits 8..15 beside
+// the lane's offset (lane * 4) at bits 0..7, i.e. row `byte` of the table, this lane's word.
+__device__ __forceinline__ uint32_t table_entry(const unsigned char* table, uint32_t word, int byte_index,
+                                                uint32_t lane_offset) {
+  const uint32_t at = __byte_perm(word, lane_offset, 0x6504u | (static_cast<uint32_t>(byte_index) << 4));
+  return *reinterpret_cast<const uint32_t*>(table + at);
+}
+
+struct Shape {
+  int tiles_per_cta, slices, unroll;
+};
+
+template <typename T, int kUnroll, bool kNested, bool kNorm>
+__global__ void __launch_bounds__(kMaxWarps * 32, 1)
+    matvec_mma_kernel(const T* __restrict__ x, int64_t K, GroupLayout args, int slices,
+                      const __grid_constant__ Table16 values, Table256 dynamic_map,
+                      const T* __restrict__ residual, const T* __restrict__ norm_weight, float eps,
+                      T* __restrict__ y) {
+  extern __shared__ uint4 smem[];  // the table, then x
+  __shared__ float map[kNested ? 256 : 1];
+  __shared__ float partial[kMaxWarps][16];
+  unsigned char* const table = reinterpret_cast<unsigned char*>(smem);
+  T* const xs = reinterpret_cast<T*>(table + kTableBytes);
+
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int g = lane / 4, t = lane % 4;
+  const int tile = warp / slices, slice = warp % slices;
+  const int s = args.weight_of(blockIdx.x);
+  const Packed4bit& w = args.g.w[s];
+  const int64_t rows = args.g.rows[s];
+  const int tiles_per_cta = blockDim.x / 32 / slices;
+  const int64_t cta_row0 = (blockIdx.x - args.first_block(s)) * tiles_per_cta * 16;
+  const int64_t row0 = cta_row0 + tile * 16, ra = row0 + g, rb = row0 + g + 8;
+  const bool ra_ok = ra < rows, rb_ok = rb < rows;
+  const int shift = __ffs(w.blocksize) - 1;
+  // This warp's steps of 128 weights: [first, last).
+  const int64_t steps = (K + kStep - 1) / kStep, per = (steps + slices - 1) / slices;
+  const int64_t first = slice * per, last = first + per < steps ? first + per : steps;
+
+  // Lane t scales chunks 2t and 2t + 1 of its rows (columns 2t, 2t + 1 of the product); lanes 2, 3 none.
+  RowLoad la[kUnroll], lb[kUnroll];
+  auto load = [&](int u, int64_t st) {
+    const bool in = st < last;
+    const int64_t chunk = st * 4 + t, scale_chunk = st * 4 + 2 * t;
+    la[u] = load_row<kNested>(w, ra, ra_ok && in, ra_ok && in && t < 2, K, chunk, scale_chunk, shift);
+    lb[u] = load_row<kNested>(w, rb, rb_ok && in, rb_ok && in && t < 2, K, chunk, scale_chunk, shift);
+  };
+
+  lq::cuda::let_next_kernel_start();
+#pragma unroll
+  for (int u = 0; u < kUnroll; ++u) load(u, first + u);
+  if (threadIdx.x == 0 && per > kUnroll) prefetch_rows_l2(w, cta_row0, tiles_per_cta * 16, K);
+  for (int e = threadIdx.x; e < 256 * 8; e += blockDim.x) {  // 8 x 16 bytes = a row's 32 lane words
+    const uint32_t p = Pair<T>::pack(values.v[(e >> 3) >> 4], values.v[(e >> 3) & 15]);
+    reinterpret_cast<uint4*>(table + (e >> 3) * 256)[e & 7] = make_uint4(p, p, p, p);
+  }
+  if constexpr (kNested)
+    for (int e = threadIdx.x; e < 256; e += blockDim.x) map[e] = dynamic_map.v[e];
+  lq::cuda::wait_for_previous_kernel();
+  if constexpr (kNorm) {
+    rms_norm_into<T>(x, norm_weight, eps, K, xs);  // ends with a barrier
+  } else {
+    for (int64_t i = threadIdx.x; i < K * static_cast<int64_t>(sizeof(T)) / 16; i += blockDim.x)
+      reinterpret_cast<uint4*>(xs)[i] = __ldg(reinterpret_cast<const uint4*>(x) + i);
+    __syncthreads();
+  }
+
+  // B: lane (g, t) holds column g at k-slots of chunk t, so only lanes with g == t carry x (of chunk t).
+  const bool b_lane = g == t;
+  const uint32_t lane_offset = static_cast<uint32_t>(lane) * 4;
+  float acc[4] = {};
+  for (int64_t st0 = first; st0 < last; st0 += kUnroll) {
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t st = st0 + u;
+      if (st >= last) break;  // uniform across the warp
+      uint4 xb[4] = {};
+      if (b_lane && st * 4 + t < K / 32) {
+        const uint4* xc = reinterpret_cast<const uint4*>(xs + st * kStep + t * 32);
+#pragma unroll
+        for (int i = 0; i < 4; ++i) xb[i] = xc[i];
+      }
+      float d[4] = {};
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {  // mma i: bytes 2i, 2i + 1 of each row's chunk
+        const uint32_t wa = word_of(la[u].q, i / 2), wb = word_of(lb[u].q, i / 2);
+        const int b0 = (i % 2) * 2;
+        const uint32_t a[4] = {
+            table_entry(table, wa, b0, lane_offset), table_entry(table, wb, b0, lane_offset),
+            table_entry(table, wa, b0 + 1, lane_offset), table_entry(table, wb, b0 + 1, lane_offset)};
+        const uint4& xv = xb[i / 2];
+        mma<T>(d, a, i % 2 ? xv.z : xv.x, i % 2 ? xv.w : xv.y);
+      }
+      // d: rows g, g, g + 8, g + 8 by chunks 2t, 2t + 1 (zero for t >= 2).
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        acc[h] = fmaf(d[h], chunk_scale<kNested>(la[u], h, ra_ok, map, w.offset), acc[h]);
+        acc[2 + h] = fmaf(d[2 + h], chunk_scale<kNested>(lb[u], h, rb_ok, map, w.offset), acc[2 + h]);
+      }
+      if (st + kUnroll < last) load(u, st + kUnroll);
+    }
+  }
+
+  // Lanes t = 0, 1 hold the row's four chunk sums of each step; then the slices in order.
+  float top = acc[0] + acc[1], bottom = acc[2] + acc[3];
+  top += __shfl_xor_sync(kFullMask, top, 1);
+  bottom += __shfl_xor_sync(kFullMask, bottom, 1);
+  if (t == 0) {
+    partial[warp][g] = top;
+    partial[warp][g + 8] = bottom;
+  }
+  __syncthreads();
+  if (threadIdx.x >= tiles_per_cta * 16) return;
+  const int my_tile = threadIdx.x / 16, r = threadIdx.x % 16;
+  const int64_t row = cta_row0 + my_tile * 16 + r;
+  if (row >= rows) return;
+  float sum = 0.0f;
+  for (int sl = 0; sl < slices; ++sl) sum += partial[my_tile * slices + sl][r];
+  const int64_t at = args.col0[s] + row;
+  y[at] = store_value(sum, residual, at);
+}
+
+int64_t pow2_at_least(int64_t n) {
+  int64_t p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+// Warps per tile (slices of K) and tiles per CTA: as few slices as keep a warp at <= 8 steps, then as many
+// tiles per CTA as still give ~0.7 of the SMs a CTA (one table build per CTA; the rest of the SMs would sit
+// idle only on layers too small to fill them anyway), then every warp of the CTA in use.
+Shape pick_shape(const WeightGroup& group, int64_t K) {
+  const int64_t steps = (K + kStep - 1) / kStep;
+  const int64_t min_slices = std::min<int64_t>(kMaxWarps, pow2_at_least((steps + 7) / 8));
+  const int64_t sms = multiprocessors();
+  int64_t tiles = kMaxWarps / min_slices;
+  for (; tiles > 1; tiles /= 2)
+    if (GroupLayout(group, tiles * 16).blocks() * 10 >= sms * 7) break;
+  const int64_t slices = std::min<int64_t>(kMaxWarps / tiles, pow2_at_least(steps));
+  const int64_t per = (steps + slices - 1) / slices;
+  return {static_cast<int>(tiles), static_cast<int>(slices), per >= 4 ? 4 : per >= 2 ? 2 : 1};
+}
+
+template <typename T, int kUnroll, bool kNested, bool kNorm>
+cudaError_t launch(const T* x, int64_t K, const WeightGroup& group, Shape shape, const T* residual,
+                   const T* norm_weight, float eps, T* y, cudaStream_t stream) {
+  const GroupLayout args(group, static_cast<int64_t>(shape.tiles_per_cta) * 16);
+  if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
+  auto* kernel = matvec_mma_kernel<T, kUnroll, kNested, kNorm>;
+  const size_t smem = kTableBytes + static_cast<size_t>(K) * sizeof(T);
+  // The most dynamic shared memory the kernel can ask for (the table and x at their limit), allowed once per
+  // device: the attribute is a driver call that would otherwise cost microseconds on every launch.
+  constexpr int kDevices = 64;
+  static std::atomic<bool> allowed[kDevices];
+  int device = 0;
+  if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
+  if (device >= kDevices || !allowed[device].load(std::memory_order_acquire)) {
+    const cudaError_t e =
+        cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kTableBytes + kMaxXBytes);
+    if (e != cudaSuccess) return e;
+    if (device < kDevices) allowed[device].store(true, std::memory_order_release);
+  }
+  return lq::cuda::launch_chained(kernel, dim3(static_cast<unsigned>(args.blocks())),
+                                  dim3(shape.tiles_per_cta * shape.slices * 32), smem, stream, x, K, args,
+                                  shape.slices, table16(args.g.w[0].type), dynamic_map_table(), residual,
+                                  norm_weight, eps, y);
+}
+
+template <typename T, bool kNested, bool kNorm>
+cudaError_t launch_unrolled(const T* x, int64_t K, const WeightGroup& group, const T* residual,
+                            const T* norm_weight, float eps, T* y, cudaStream_t stream) {
+  const Shape shape = pick_shape(group, K);
+  if (shape.unroll == 4)
+    return launch<T, 4, kNested, kNorm>(x, K, group, shape, residual, norm_weight, eps, y, stream);
+  if (shape.unroll == 2)
+    return launch<T, 2, kNested, kNorm>(x, K, group, shape, residual, norm_weight, eps, y, stream);
+  return launch<T, 1, kNested, kNorm>(x, K, group, shape, residual, norm_weight, eps, y, stream);
+}
+
+template <typename T>
+cudaError_t dispatch(const T* x, int64_t K, const WeightGroup& group, const T* residual, const T* norm_weight,
+                     float eps, T* y, cudaStream_t stream) {
+  const bool nested = group.w[0].nested();
+  if (norm_weight)
+    return nested ? launch_unrolled<T, true, true>(x, K, group, residual, norm_weight, eps, y, stream)
+                  : launch_unrolled<T, false, true>(x, K, group, residual, norm_weight, eps, y, stream);
+  return nested ? launch_unrolled<T, true, false>(x, K, group, residual, norm_weight, eps, y, stream)
+                : launch_unrolled<T, false, false>(x, K, group, residual, norm_weight, eps, y, stream);
+}
+
+}  // namespace
+
+bool matvec_tensor_cores_take(ElemType x_type, int64_t K) {
+  return x_type != ElemType::kF32 && K * elem_size(x_type) <= kMaxXBytes && has_tensor_core_mma();
+}
+
+cudaError_t matvec_4bit_tensor_cores(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
+                                     const void* residual, const void* norm_weight, float eps, void* y,
+                                     cudaStream_t stream) {
+  if (x_type == ElemType::kF32 || K * elem_size(x_type) > kMaxXBytes) return cudaErrorInvalidValue;
+  if (const cudaError_t e = check_group_args(x, 1, K, group); e != cudaSuccess) return e;
+  if (!has_tensor_core_mma()) return cudaErrorNotSupported;
+  BNB4_DISPATCH_ELEM(x_type, {
+    if constexpr (!std::is_same_v<T, float>)
+      return dispatch<T>(static_cast<const T*>(x), K, group, static_cast<const T*>(residual),
+                         static_cast<const T*>(norm_weight), eps, static_cast<T*>(y), stream);
+  });
+  return cudaErrorInvalidValue;
+}
+
+}  // namespace bnb4

@@ -4,10 +4,10 @@
 // Why this shape: at M = 1 the floor is the weight bytes at HBM speed (2048 x 8192 in NF4: 9.4 MB, 3.1 us at
 // 3 TB/s, ~127 K weights per SM in ~6 K cycles). The CUDA-core kernel (matvec_4bit_gpu.cu) spends ~6
 // instructions a weight (shuffle decode, FMA, x conversion) and falls behind the bytes; here a byte (two
-// weights) costs about one instruction and one shared-memory load, and the FMAs go to mma.m16n8k16:
-//  - decode: one PRMT builds the address of the byte's value pair in a 256-entry table kept once per lane
-//    (row = byte, 256 bytes apart; lane l reads bank l, so a warp's 32 loads never conflict), one LDS
-//    reads the pair, which is the mma's A register for those two weights;
+// weights) costs two integer instructions and one shared-memory load, and the FMAs go to mma.m16n8k16:
+//  - decode: a PRMT (and the table's base added) gives the address of the byte's value pair in a 256-entry
+//    table kept once per lane (row = byte, 256 bytes apart; lane l reads bank l, so a warp's 32 loads never
+//    conflict), one LDS reads the pair, which is the mma's A register for those two weights;
 //  - sums: a warp's step is 16 rows x 128 weights, lane (g, t) holding chunk t (32 weights) of rows g and
 //    g + 8; B holds x of chunk t in column t only, so each column of the product sums one chunk, and the
 //    chunk's block scale is applied in float32 afterwards (blocksize 32 puts each chunk in its own block);
@@ -20,7 +20,7 @@
 //  - x (or RMSNorm(h), rounded as the engine's norm kernel rounds it) is staged once per CTA in shared
 //    memory; warps reduce through shared memory in a fixed order (deterministic).
 // Values: as the M = 2..16 tensor-core kernel, the 16 code values are rounded to T once; products and sums
-// are float32 and the scale is applied in float32.
+// are float32 and the scale is applied in float32. (Measured against the CUDA-core kernel: BENCHMARKS.md.)
 #include <algorithm>
 #include <atomic>
 

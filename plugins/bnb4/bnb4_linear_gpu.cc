@@ -45,6 +45,13 @@ void dequantize_into(const QuantizedWeight& w, const at::Tensor& out) {
       "dequantize");
 }
 
+// The rows of a group's weights together: the width of its output.
+int64_t total_rows(const std::vector<const QuantizedWeight*>& ws) {
+  int64_t total = 0;
+  for (const QuantizedWeight* w : ws) total += w->rows;
+  return total;
+}
+
 // The kernels' view of up to kMaxGroup weights that share K.
 WeightGroup group_of(const std::vector<const QuantizedWeight*>& ws) {
   WeightGroup group;
@@ -86,9 +93,7 @@ at::Tensor dequantize_cuda(const QuantizedWeight& w, at::ScalarType dtype) {
 at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& x,
                         const at::Tensor& residual) {
   c10::cuda::CUDAGuard guard(x.device());
-  const int64_t K = ws[0]->cols, M = x.numel() / K;
-  int64_t total = 0;
-  for (const QuantizedWeight* w : ws) total += w->rows;
+  const int64_t K = ws[0]->cols, M = x.numel() / K, total = total_rows(ws);
   std::vector<int64_t> out_sizes = x.sizes().vec();
   out_sizes.back() = total;
   const at::Tensor x2 = aligned(x.reshape({M, K}));
@@ -142,8 +147,7 @@ at::Tensor forward_normed_cuda(const std::vector<const QuantizedWeight*>& ws, co
     return {};
   c10::cuda::CUDAGuard guard(h.device());
   const WeightGroup group = group_of(ws);
-  int64_t total = 0;
-  for (const QuantizedWeight* w : ws) total += w->rows;
+  const int64_t total = total_rows(ws);
   const at::Tensor x = aligned(h.reshape({1, K})), gamma = norm_weight.contiguous();
   std::vector<int64_t> out_sizes = h.sizes().vec();
   out_sizes.back() = total;

@@ -5,8 +5,8 @@
 #include <limits>
 
 #include "generation/prefix_schedule.h"
-#include "ops/greedy.h"
 #include "generation/stop_strings.h"
+#include "ops/greedy.h"
 
 namespace lq {
 

@@ -45,11 +45,14 @@ enum class MatvecKernel { kAuto, kCudaCores, kTensorCores };
 cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
                              const void* residual, void* y, cudaStream_t stream,
                              MatvecKernel kernel = MatvecKernel::kAuto);
+// Most bytes of x a matrix-vector kernel stages in a CTA's shared memory (the tensor-core kernel always,
+// either kernel with a norm).
+constexpr int64_t kMatvecMaxXBytes = 48 * 1024;
 // matvec_4bit_cuda of RMSNorm(h) with norm_weight [K] (h's type) and eps, no residual: each CTA normalizes
 // h itself (the engine's RMSNorm rounding: dtype(w * dtype(h * rsqrt(mean(h^2) + eps)))), so that decode
-// needs no norm kernel before a group. K elements of x_type must fit a CTA's 48 KB of shared memory.
+// needs no norm kernel before a group. K elements of x_type must fit kMatvecMaxXBytes.
 inline bool matvec_normed_supported(int64_t K, ElemType x_type) {
-  return K % 32 == 0 && K >= 32 && K * elem_size(x_type) <= 48 * 1024;
+  return K % 32 == 0 && K >= 32 && K * elem_size(x_type) <= kMatvecMaxXBytes;
 }
 cudaError_t matvec_4bit_normed_cuda(const void* h, ElemType x_type, int64_t K, const WeightGroup& group,
                                     const void* norm_weight, float eps, void* y, cudaStream_t stream,

@@ -35,7 +35,6 @@ namespace {
 constexpr int kMaxWarps = 16;
 constexpr int kStep = 128;              // weights of a row per warp step
 constexpr int kTableBytes = 256 * 256;  // [byte][64 words], lane l uses word l
-constexpr int kMaxXBytes = 48 * 1024;   // staged x (matvec_normed_supported's limit)
 constexpr unsigned kFullMask = 0xffffffffu;
 
 // Shared-memory table entry for byte `byte_index` (0..3) of `word`: PRMT puts the byte at bits 8..15 beside
@@ -195,8 +194,8 @@ cudaError_t launch(const T* x, int64_t K, const WeightGroup& group, Shape shape,
   int device = 0;
   if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
   if (device >= kDevices || !allowed[device].load(std::memory_order_acquire)) {
-    const cudaError_t e =
-        cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kTableBytes + kMaxXBytes);
+    const cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                               static_cast<int>(kTableBytes + kMatvecMaxXBytes));
     if (e != cudaSuccess) return e;
     if (device < kDevices) allowed[device].store(true, std::memory_order_release);
   }
@@ -228,16 +227,21 @@ cudaError_t dispatch(const T* x, int64_t K, const WeightGroup& group, const T* r
                 : launch_unrolled<T, false, false>(x, K, group, residual, norm_weight, eps, y, stream);
 }
 
+// Whether the kernel takes this activation type and K (x staged whole in shared memory).
+bool takes(ElemType x_type, int64_t K) {
+  return x_type != ElemType::kF32 && K * elem_size(x_type) <= kMatvecMaxXBytes;
+}
+
 }  // namespace
 
 bool matvec_tensor_cores_take(ElemType x_type, int64_t K) {
-  return x_type != ElemType::kF32 && K * elem_size(x_type) <= kMaxXBytes && has_tensor_core_mma();
+  return takes(x_type, K) && has_tensor_core_mma();
 }
 
 cudaError_t matvec_4bit_tensor_cores(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
                                      const void* residual, const void* norm_weight, float eps, void* y,
                                      cudaStream_t stream) {
-  if (x_type == ElemType::kF32 || K * elem_size(x_type) > kMaxXBytes) return cudaErrorInvalidValue;
+  if (!takes(x_type, K)) return cudaErrorInvalidValue;
   if (const cudaError_t e = check_group_args(x, 1, K, group); e != cudaSuccess) return e;
   if (!has_tensor_core_mma()) return cudaErrorNotSupported;
   BNB4_DISPATCH_ELEM(x_type, {

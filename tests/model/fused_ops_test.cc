@@ -150,14 +150,15 @@ TEST_P(FusedOps, NormDenseMatchesLibtorch) {
 
 #ifdef LQ_HAVE_CUDA
 // One query token over a cache, as decode runs it: grouped heads (4 and 3 per kv head, and none), head
-// sizes 64 and 128, one chunk and many, masked slots (padding and the future) in every row.
+// sizes 64 and 128, one chunk, a few (merged within a thread-block cluster where the GPU has them) and
+// many (over 16: merged by a second kernel), masked slots (padding and the future) in every row.
 TEST_P(FusedOps, DecodeAttentionMatchesLibtorch) {
   at::manual_seed(9);
   struct Case {
     int64_t B, H, kv, S, D;
   };
-  for (const Case& c :
-       {Case{1, 32, 8, 640, 64}, Case{3, 9, 3, 37, 64}, Case{2, 4, 4, 300, 128}, Case{32, 32, 8, 700, 64}}) {
+  for (const Case& c : {Case{1, 32, 8, 640, 64}, Case{3, 9, 3, 37, 64}, Case{2, 4, 4, 300, 128},
+                        Case{32, 32, 8, 700, 64}, Case{1, 4, 2, 2000, 64}}) {
     const auto options = at::TensorOptions().dtype(GetParam()).device(at::kCUDA);
     at::Tensor q = at::randn({c.B, 1, c.H, c.D}, options).transpose(1, 2);  // [B, H, 1, D] view
     at::Tensor keys = at::randn({c.B, c.kv, c.S + 9, c.D}, options) * 2;

@@ -1,11 +1,17 @@
 // Decode attention (one query token per row) as flash-decoding: SDPA runs a decode step as a few CTAs
 // per head over the whole cache plus mask kernels; here every (row, query head) splits the slots into
 // chunks over enough CTAs to cover the SMs, each CTA keeps an online softmax per group of lanes, merges
-// its groups in shared memory and leaves (max, sum, weighted values) for its chunk; a second kernel
-// merges the chunks. A group of kLanes lanes reads one 16-byte unit of a key row each (D = kLanes x
-// 16 bytes / element size), so a key costs one load per lane and a shuffle reduction. The rep query
-// heads of a kv head read its keys in separate CTAs, from L2 after the first.
+// its groups in shared memory and leaves (max, sum, weighted values) for its chunk. The chunks are merged
+// by the first CTA of a thread-block cluster of the row's chunks, which reads the others' records from their
+// shared memory (compute capability 9.0+, up to 16 chunks), else by a second kernel through a global
+// workspace; both merge in chunk order with the same arithmetic, so they give the same bits. A group of
+// kLanes lanes reads one 16-byte unit of a key row each (D = kLanes x 16 bytes / element size), so a key
+// costs one load per lane and a shuffle reduction. The rep query heads of a kv head read its keys in separate
+// CTAs, from L2 after the first.
+#include <cooperative_groups.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "ops/fused_kernels.h"
@@ -15,11 +21,29 @@ namespace lq::kernels {
 namespace {
 
 constexpr int kThreads = 128, kSlots = 4;
+constexpr int kMaxClusterSplits = 16;  // the largest (non-portable) cluster on an H100
 
 // exp(a - b) where a may be -inf (a chunk or group that saw no allowed slot) and b is finite.
 __device__ __forceinline__ float weight(float a, float b) { return a == -INFINITY ? 0.0f : expf(a - b); }
 
-template <typename T, int kLanes>
+// Output element d of a row from its chunks' records (max, sum, weighted values[D]), chunk s's record at
+// record(s): the chunks in order, each weighted by exp(its max - the row's max).
+template <class Record>
+__device__ __forceinline__ float merged(Record record, int splits, int d) {
+  float top = -INFINITY;
+  for (int s = 0; s < splits; ++s) top = fmaxf(top, record(s)[0]);
+  float sum = 0.0f, total = 0.0f;
+  for (int s = 0; s < splits; ++s) {
+    const float* r = record(s);
+    const float w = weight(r[0], top);
+    sum = fmaf(r[1], w, sum);
+    total = fmaf(r[2 + d], w, total);
+  }
+  return total / sum;
+}
+
+// kCluster: the row's chunks form one cluster (gridDim.x CTAs) and its first CTA merges them.
+template <typename T, int kLanes, bool kCluster>
 __global__ void __launch_bounds__(kThreads)
     partial_kernel(AttentionView q, AttentionView k, AttentionView v, const bool* __restrict__ allowed,
                    int64_t allowed_stride_b, T* __restrict__ out, float* __restrict__ workspace, int64_t H,
@@ -80,6 +104,7 @@ __global__ void __launch_bounds__(kThreads)
   }
 
   __shared__ float group_max[kGroups], group_sum[kGroups], group_acc[kGroups][kD];
+  __shared__ float record[kCluster ? kD + 2 : 1];  // this chunk's (max, sum, weighted values)
   if (lane == 0) group_max[group] = m, group_sum[group] = l;
 #pragma unroll
   for (int e = 0; e < kElems; ++e) group_acc[group][lane * kElems + e] = acc[e];
@@ -97,11 +122,28 @@ __global__ void __launch_bounds__(kThreads)
     const int64_t row = b * H + h;
     if (splits == 1) {
       out[row * kD + d] = from_f<T>(total / sum);
+    } else if constexpr (kCluster) {
+      record[2 + d] = total;
+      if (d == 0) record[0] = top, record[1] = sum;
     } else {
       float* part = workspace + (row * splits + split) * (kD + 2);
       part[2 + d] = total;
       if (d == 0) part[0] = top, part[1] = sum;
     }
+  }
+  if constexpr (kCluster) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    namespace cg = cooperative_groups;
+    const cg::cluster_group cluster = cg::this_cluster();
+    cluster.sync();  // every chunk's record is written
+    if (cluster.block_rank() == 0) {
+      const int64_t row = b * H + h;
+      for (int d = threadIdx.x; d < kD; d += kThreads)
+        out[row * kD + d] =
+            from_f<T>(merged([&](int s) { return cluster.map_shared_rank(record, s); }, splits, d));
+    }
+    cluster.sync();  // the records stay until the first CTA has read them
+#endif
   }
 }
 
@@ -111,17 +153,43 @@ __global__ void merge_kernel(const float* __restrict__ workspace, T* __restrict_
   wait_for_previous_kernel();
   const int64_t row = blockIdx.x;
   const float* parts = workspace + row * splits * (D + 2);
-  for (int d = threadIdx.x; d < D; d += blockDim.x) {
-    float top = -INFINITY;
-    for (int s = 0; s < splits; ++s) top = fmaxf(top, parts[s * (D + 2)]);
-    float sum = 0.0f, total = 0.0f;
-    for (int s = 0; s < splits; ++s) {
-      const float w = weight(parts[s * (D + 2)], top);
-      sum = fmaf(parts[s * (D + 2) + 1], w, sum);
-      total = fmaf(parts[s * (D + 2) + 2 + d], w, total);
-    }
-    out[row * D + d] = from_f<T>(total / sum);
+  for (int d = threadIdx.x; d < D; d += blockDim.x)
+    out[row * D + d] = from_f<T>(merged([&](int s) { return parts + s * (D + 2); }, splits, d));
+}
+
+// Whether the current device launches thread-block clusters (compute capability 9.0+).
+bool clusters_supported() {
+  int device = 0, supported = 0;
+  return cudaGetDevice(&device) == cudaSuccess &&
+         cudaDeviceGetAttribute(&supported, cudaDevAttrClusterLaunch, device) == cudaSuccess && supported;
+}
+
+// The partial kernel with each row's `splits` chunks as one cluster, chained like every decode kernel.
+template <typename T, int kLanes, typename... Args>
+cudaError_t launch_clustered(dim3 grid, int splits, cudaStream_t stream, Args&&... args) {
+  auto* kernel = partial_kernel<T, kLanes, true>;
+  // Clusters over 8 CTAs need the non-portable size allowed: once per kernel and device.
+  constexpr int kDevices = 64;
+  static std::atomic<bool> allowed[kDevices];
+  int device = 0;
+  if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
+  if (device >= kDevices || !allowed[device].load(std::memory_order_acquire)) {
+    if (const cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1);
+        e != cudaSuccess)
+      return e;
+    if (device < kDevices) allowed[device].store(true, std::memory_order_release);
   }
+  cudaLaunchAttribute attrs[2] = {};
+  attrs[0].id = cudaLaunchAttributeClusterDimension;
+  attrs[0].val.clusterDim.x = static_cast<unsigned>(splits);
+  attrs[0].val.clusterDim.y = attrs[0].val.clusterDim.z = 1;
+  attrs[1].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attrs[1].val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchConfig_t config{};
+  config.gridDim = grid, config.blockDim = dim3(kThreads), config.dynamicSmemBytes = 0,
+  config.stream = stream;
+  config.attrs = attrs, config.numAttrs = lq::cuda::chained_launches_enabled() ? 2 : 1;
+  return cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
 }
 
 int element_size(Dtype dtype) { return dtype == Dtype::kF32 ? 4 : 2; }
@@ -132,8 +200,11 @@ cudaError_t launch(const AttentionView& q, const AttentionView& k, const Attenti
                    int64_t H, int64_t rep, int64_t S, int splits, float scale, cudaStream_t stream) {
   const int64_t chunk = (S + splits - 1) / splits;
   const dim3 grid(static_cast<unsigned>(splits), static_cast<unsigned>(H), static_cast<unsigned>(B));
-  cudaError_t e = launch_chained(partial_kernel<T, kLanes>, grid, dim3(kThreads), 0, stream, q, k, v, allowed,
-                                 allowed_stride_b, out, workspace, H, rep, S, chunk, scale);
+  if (splits > 1 && splits <= kMaxClusterSplits && clusters_supported())
+    return launch_clustered<T, kLanes>(grid, splits, stream, q, k, v, allowed, allowed_stride_b, out,
+                                       workspace, H, rep, S, chunk, scale);
+  cudaError_t e = launch_chained(partial_kernel<T, kLanes, false>, grid, dim3(kThreads), 0, stream, q, k, v,
+                                 allowed, allowed_stride_b, out, workspace, H, rep, S, chunk, scale);
   if (e != cudaSuccess || splits == 1) return e;
   constexpr int kD = kLanes * 16 / static_cast<int>(sizeof(T));
   return launch_chained(merge_kernel<T>, dim3(static_cast<unsigned>(B * H)), dim3(kD), 0, stream,

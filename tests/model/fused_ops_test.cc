@@ -1,7 +1,8 @@
 // The framework's CUDA kernels against the formulas, in fp32, fp16 and bf16: rms_norm and the rotary
 // embeddings against the CPU in fp32, on rows of odd width and on transposed (non-contiguous) query/key
 // views as the model passes them; rope_and_append, silu_mul, the one-row dense product and decode attention
-// against libtorch's operators on the same device (OpImpl::kLibtorch), on fresh random inputs.
+// against libtorch's operators on the same device (OpImpl::kLibtorch), on fresh random inputs; decode's
+// rope + append + attention kernel against the two fused ops it replaces, bit for bit.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -150,14 +151,15 @@ TEST_P(FusedOps, NormDenseMatchesLibtorch) {
 
 #ifdef LQ_HAVE_CUDA
 // One query token over a cache, as decode runs it: grouped heads (4 and 3 per kv head, and none), head
-// sizes 64 and 128, one chunk and many, masked slots (padding and the future) in every row.
+// sizes 64 and 128, one chunk, a few (merged within a thread-block cluster where the GPU has them) and
+// many (over 16: merged by a second kernel), masked slots (padding and the future) in every row.
 TEST_P(FusedOps, DecodeAttentionMatchesLibtorch) {
   at::manual_seed(9);
   struct Case {
     int64_t B, H, kv, S, D;
   };
-  for (const Case& c :
-       {Case{1, 32, 8, 640, 64}, Case{3, 9, 3, 37, 64}, Case{2, 4, 4, 300, 128}, Case{32, 32, 8, 700, 64}}) {
+  for (const Case& c : {Case{1, 32, 8, 640, 64}, Case{3, 9, 3, 37, 64}, Case{2, 4, 4, 300, 128},
+                        Case{32, 32, 8, 700, 64}, Case{1, 4, 2, 2000, 64}}) {
     const auto options = at::TensorOptions().dtype(GetParam()).device(at::kCUDA);
     at::Tensor q = at::randn({c.B, 1, c.H, c.D}, options).transpose(1, 2);  // [B, H, 1, D] view
     at::Tensor keys = at::randn({c.B, c.kv, c.S + 9, c.D}, options) * 2;
@@ -172,6 +174,45 @@ TEST_P(FusedOps, DecodeAttentionMatchesLibtorch) {
     at::Tensor got = attention(q, k, v, allowed, OpImpl::kFused);
     EXPECT_EQ(got.sizes(), want.sizes());
     EXPECT_LT(max_rel_diff(got, want.cpu()), tolerance()) << "B " << c.B << " H " << c.H << " S " << c.S;
+  }
+}
+
+// Decode's rotary embeddings + cache append + attention in the decode-attention kernel equal the two ops
+// it folds together (rope_and_append, then attention over the cache), bit for bit: the output and every
+// cache entry, with one chunk, a few (cluster-merged where the GPU has clusters) and many, the token's slot
+// last or inside the span, projections as views of one fused q/k/v output.
+TEST_P(FusedOps, RopeAppendAttentionEqualsItsParts) {
+  at::manual_seed(11);
+  struct Case {
+    int64_t B, H, kv, S, D, slot;
+  };
+  for (const Case& c : {Case{1, 32, 8, 640, 64, 639}, Case{3, 9, 3, 37, 64, 36}, Case{2, 4, 4, 300, 128, 200},
+                        Case{1, 4, 2, 2000, 64, 1999}}) {
+    const auto options = at::TensorOptions().dtype(GetParam()).device(at::kCUDA);
+    const at::Tensor qkv = at::randn({c.B, 1, (c.H + 2 * c.kv) * c.D}, options);
+    const at::Tensor q = qkv.narrow(-1, 0, c.H * c.D).view({c.B, 1, c.H, c.D}).transpose(1, 2);
+    const at::Tensor k = qkv.narrow(-1, c.H * c.D, c.kv * c.D).view({c.B, 1, c.kv, c.D}).transpose(1, 2);
+    const at::Tensor v =
+        qkv.narrow(-1, (c.H + c.kv) * c.D, c.kv * c.D).view({c.B, 1, c.kv, c.D}).transpose(1, 2);
+    const at::Tensor inv_freq = at::rand({c.D / 2}, options.dtype(at::kFloat)) * 0.9 + 1e-4;
+    const RopeAngles angles = rope_angles(at::full({c.B, 1}, c.slot, options.dtype(at::kLong)), inv_freq,
+                                          GetParam(), OpImpl::kFused);
+    const at::Tensor cache_keys = at::randn({c.B, c.kv, c.S + 7, c.D}, options) * 2;
+    const at::Tensor cache_values = at::randn({c.B, c.kv, c.S + 7, c.D}, options);
+    const at::Tensor slots = at::full({1}, c.slot, options.dtype(at::kLong));
+    const at::Tensor valid = at::rand({c.B, c.S}, options.dtype(at::kFloat)) > 0.2;
+    const at::Tensor allowed = causal_mask(valid, slots, c.S);
+    at::Tensor keys = cache_keys.clone(), values = cache_values.clone();
+    ASSERT_TRUE(rope_append_attention_cuda_supports(q, k, v, keys, values, c.S, allowed));
+    const at::Tensor got = rope_append_attention(q, k, v, angles, keys, values, slots, c.S, allowed);
+    at::Tensor keys_ref = cache_keys.clone(), values_ref = cache_values.clone();
+    const at::Tensor rotated = rope_and_append(q, k, v, angles, keys_ref, values_ref, slots, OpImpl::kFused);
+    const at::Tensor want =
+        attention(rotated, keys_ref.narrow(2, 0, c.S), values_ref.narrow(2, 0, c.S), allowed, OpImpl::kFused);
+    EXPECT_EQ(got.sizes(), want.sizes());
+    EXPECT_TRUE(at::equal(got, want)) << "B " << c.B << " H " << c.H << " S " << c.S;
+    EXPECT_TRUE(at::equal(keys, keys_ref)) << "B " << c.B << " H " << c.H << " S " << c.S;
+    EXPECT_TRUE(at::equal(values, values_ref)) << "B " << c.B << " H " << c.H << " S " << c.S;
   }
 }
 

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "llama_quant/cuda/benchmark_timing.h"
 #include "ops/fused_kernels.h"
 
 namespace {
@@ -26,11 +27,6 @@ namespace k = lq::kernels;
 constexpr int64_t kRotateBytes = 64ll << 20;
 constexpr int kLaunchesPerIteration = 20;
 constexpr float kEps = 1e-5f;
-
-bool have_gpu() {
-  int count = 0;
-  return cudaGetDeviceCount(&count) == cudaSuccess && count > 0;
-}
 
 // `n` random fp16 values on the device (about normal: a sum of four uniforms, scaled), or null.
 void* random_device_half(int64_t n, uint32_t seed, float scale) {
@@ -80,55 +76,17 @@ const WeightCopies& weights(int64_t rows, int64_t cols) {
   return *w;
 }
 
-// Times `launch(i, stream)` kLaunchesPerIteration times per iteration, from the stream or (graph) replayed
-// from one captured graph of those launches; reports the time per launch.
+// Times `launch(i, stream)`, kLaunchesPerIteration calls an iteration, from the stream or (graph) replayed.
 template <class F>
 void time_launches(benchmark::State& state, bool graph, F&& launch) {
-  cudaStream_t stream;
-  cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
-  cudaGraphExec_t exec = nullptr;
-  if (graph) {
-    cudaGraph_t g;
-    cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal);
-    for (int i = 0; i < kLaunchesPerIteration; ++i) launch(i, stream);
-    if (cudaStreamEndCapture(stream, &g) != cudaSuccess || cudaGraphInstantiate(&exec, g, 0) != cudaSuccess) {
-      cudaStreamDestroy(stream);
-      return state.SkipWithError("CUDA graph capture failed");
-    }
-    cudaGraphDestroy(g);
-  }
-  auto enqueue = [&] {
-    if (graph) {
-      cudaGraphLaunch(exec, stream);
-    } else {
-      for (int i = 0; i < kLaunchesPerIteration; ++i) launch(i, stream);
-    }
-  };
-  for (int i = 0; i < 3; ++i) enqueue();
-  cudaEvent_t start, stop;
-  cudaEventCreate(&start);
-  cudaEventCreate(&stop);
-  for (auto _ : state) {
-    cudaEventRecord(start, stream);
-    enqueue();
-    cudaEventRecord(stop, stream);
-    cudaEventSynchronize(stop);
-    float ms = 0;
-    cudaEventElapsedTime(&ms, start, stop);
-    state.SetIterationTime(ms / 1e3 / kLaunchesPerIteration);
-  }
-  if (cudaGetLastError() != cudaSuccess) state.SkipWithError("CUDA error");
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-  if (exec) cudaGraphExecDestroy(exec);
-  cudaStreamDestroy(stream);
+  lq::cuda::time_launches(state, kLaunchesPerIteration, graph, std::forward<F>(launch));
 }
 
 enum class Variant { kPlain, kResidual, kNorm, kNormSwiGLU };
 
 // Args: N (output rows), K, variant, graph. kNormSwiGLU reads a [2N, K] weight.
 void BM_Gemv(benchmark::State& state) {
-  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const int64_t N = state.range(0), K = state.range(1);
   const auto variant = static_cast<Variant>(state.range(2));
   const int64_t rows = variant == Variant::kNormSwiGLU ? 2 * N : N;
@@ -155,7 +113,7 @@ void BM_Gemv(benchmark::State& state) {
 
 // Args: cols, graph. One row, as decode normalizes it.
 void BM_RmsNorm(benchmark::State& state) {
-  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const int64_t cols = state.range(0);
   void* x = random_device_half(cols, 2, 1.0f);
   void* gamma = random_device_half(cols, 3, 0.1f);
@@ -170,7 +128,7 @@ void BM_RmsNorm(benchmark::State& state) {
 
 // Greedy choice over one row of fp16 logits (Llama 3's vocabulary), with the margin to the runner-up.
 void BM_Greedy(benchmark::State& state) {
-  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const int64_t rows = state.range(0), vocab = 128256;
   void* logits = random_device_half(rows * vocab, 5, 4.0f);
   float* bias = nullptr;
@@ -197,7 +155,7 @@ void BM_Greedy(benchmark::State& state) {
 
 // The ceiling: device-to-device copy of 256 MB (read + write counted).
 void BM_Copy(benchmark::State& state) {
-  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const size_t bytes = 256u << 20;
   void *a = nullptr, *b = nullptr;
   cudaMalloc(&a, bytes);

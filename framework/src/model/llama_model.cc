@@ -207,9 +207,8 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   q = q.view({B, T, heads, D}).transpose(1, 2);
   k = k.view({B, T, kv_heads, D}).transpose(1, 2);
   v = v.view({B, T, kv_heads, D}).transpose(1, 2);
-  q = rope_and_append(q, k, v, rope, cache.keys(layer), cache.values(layer), slots, ops_);
-  at::Tensor attn = attention(q, cache.keys(layer).narrow(2, 0, span), cache.values(layer).narrow(2, 0, span),
-                              allowed, ops_);
+  const at::Tensor attn = rope_append_attention(q, k, v, rope, cache.keys(layer), cache.values(layer), slots,
+                                                span, allowed, ops_);
   at::Tensor out = apply_linear(*blk.o, attn.transpose(1, 2).reshape({B, T, heads * D}), h, ops_);
 
   at::Tensor act;  // SwiGLU's gate: silu(gate) * up

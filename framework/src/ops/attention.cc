@@ -30,6 +30,18 @@ at::Tensor naive_attention(const at::Tensor& q, const at::Tensor& k, const at::T
   return at::matmul(probs, values);
 }
 
+at::Tensor rope_append_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                 const RopeAngles& angles, at::Tensor& keys, at::Tensor& values,
+                                 const at::Tensor& slots, int64_t S, const at::Tensor& allowed, OpImpl impl) {
+#ifdef LQ_HAVE_CUDA
+  if (q.is_cuda() && impl == OpImpl::kFused && q.size(2) == 1 && slots.numel() == 1 &&
+      rope_append_attention_cuda_supports(q, k, v, keys, values, S, allowed))
+    return rope_append_attention_cuda(q, k, v, angles.cos, angles.sin, keys, values, slots, S, allowed);
+#endif
+  const at::Tensor rotated = rope_and_append(q, k, v, angles, keys, values, slots, impl);
+  return attention(rotated, keys.narrow(2, 0, S), values.narrow(2, 0, S), allowed, impl);
+}
+
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
                      OpImpl impl) {
 #ifdef LQ_HAVE_CUDA

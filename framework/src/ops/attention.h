@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 
 #include "ops/op_impl.h"
+#include "ops/rope.h"
 
 namespace lq {
 
@@ -15,6 +16,17 @@ namespace lq {
 // heads grouped by their key/value head (no copies of k and v).
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& allowed,
                      OpImpl impl = OpImpl::kFused);
+
+// Decode's rotary embeddings, cache append and attention for one new token per row: q [B, heads, 1, D],
+// k and v [B, kv_heads, 1, D] before rotary embeddings; the token's rotated key and its value go to
+// keys/values [B, kv_heads, capacity, D] at slots[0], which must lie in [0, S), and the rotated query attends
+// over slots [0, S) under `allowed` [B, 1, 1, S]. On CUDA (kFused) one kernel where the decode-attention
+// kernel takes the shapes (the rotated query and key never leave registers before use); otherwise, and for
+// more tokens, rope_and_append() then attention(): the same values either way.
+at::Tensor rope_append_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                 const RopeAngles& angles, at::Tensor& keys, at::Tensor& values,
+                                 const at::Tensor& slots, int64_t S, const at::Tensor& allowed,
+                                 OpImpl impl = OpImpl::kFused);
 
 // The explicit formula: softmax(q k^T / sqrt(D) + mask) v with the softmax in fp32, as transformers'
 // eager attention computes it.

@@ -1,12 +1,19 @@
 // Decode attention (one query token per row) as flash-decoding: SDPA runs a decode step as a few CTAs
 // per head over the whole cache plus mask kernels; here every (row, query head) splits the slots into
 // chunks over enough CTAs to cover the SMs, each CTA keeps an online softmax per group of lanes, merges
-// its groups in shared memory and leaves (max, sum, weighted values) for its chunk; a second kernel
-// merges the chunks. A group of kLanes lanes reads one 16-byte unit of a key row each (D = kLanes x
-// 16 bytes / element size), so a key costs one load per lane and a shuffle reduction. The rep query
-// heads of a kv head read its keys in separate CTAs, from L2 after the first.
+// its groups in shared memory and leaves (max, sum, weighted values) for its chunk. The chunks are merged
+// by the first CTA of a thread-block cluster of the row's chunks, which reads the others' records from their
+// shared memory (compute capability 9.0+, up to 16 chunks), else by a second kernel through a global
+// workspace; both merge in chunk order with the same arithmetic, so they give the same bits. A group of
+// kLanes lanes reads one 16-byte unit of a key row each (D = kLanes x 16 bytes / element size), so a key
+// costs one load per lane and a shuffle reduction. The rep query heads of a kv head read its keys in separate
+// CTAs, from L2 after the first.
+#include <cooperative_groups.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <type_traits>
 
 #include "ops/fused_kernels.h"
 #include "ops/kernel_common.cuh"
@@ -15,15 +22,61 @@ namespace lq::kernels {
 namespace {
 
 constexpr int kThreads = 128, kSlots = 4;
+constexpr int kMaxClusterSplits = 16;  // the largest (non-portable) cluster on an H100
 
 // exp(a - b) where a may be -inf (a chunk or group that saw no allowed slot) and b is finite.
 __device__ __forceinline__ float weight(float a, float b) { return a == -INFINITY ? 0.0f : expf(a - b); }
 
+// Output element d of a row from its chunks' records (max, sum, weighted values[D]), chunk s's record at
+// record(s): the chunks in order, each weighted by exp(its max - the row's max).
+template <class Record>
+__device__ __forceinline__ float merged(Record record, int splits, int d) {
+  float top = -INFINITY;
+  for (int s = 0; s < splits; ++s) top = fmaxf(top, record(s)[0]);
+  float sum = 0.0f, total = 0.0f;
+  for (int s = 0; s < splits; ++s) {
+    const float* r = record(s);
+    const float w = weight(r[0], top);
+    sum = fmaf(r[1], w, sum);
+    total = fmaf(r[2 + d], w, total);
+  }
+  return total / sum;
+}
+
+// One 16-byte unit of a [.., D] row rotated as rope_append() rotates it (rotate_pair's rounding): lane L of
+// kLanes holds elements [L kElems, L kElems + kElems), and its partner across the half, L ^ kLanes / 2 in the
+// same group, holds the other element of each pair. cos/sin point at the unit's angles.
 template <typename T, int kLanes>
+__device__ __forceinline__ uint4 rotate_unit(const uint4& x, const T* cos, const T* sin, int lane,
+                                             unsigned group_mask) {
+  constexpr int kElems = 16 / sizeof(T);
+  const uint4 other =
+      make_uint4(__shfl_xor_sync(group_mask, x.x, kLanes / 2), __shfl_xor_sync(group_mask, x.y, kLanes / 2),
+                 __shfl_xor_sync(group_mask, x.z, kLanes / 2), __shfl_xor_sync(group_mask, x.w, kLanes / 2));
+  float mine[kElems], partner[kElems], c[kElems], sn[kElems];
+  unit_to_floats<T>(x, mine);
+  unit_to_floats<T>(other, partner);
+  unit_to_floats<T>(*reinterpret_cast<const uint4*>(cos), c);
+  unit_to_floats<T>(*reinterpret_cast<const uint4*>(sin), sn);
+  const bool low = lane < kLanes / 2;  // elements d < D / 2: rotate_half gives -x[d + D / 2]
+  alignas(16) T out[kElems];
+#pragma unroll
+  for (int e = 0; e < kElems; ++e)
+    out[e] = low ? from_f<T>(mul_round<T>(mine[e], c[e]) + mul_round<T>(-partner[e], sn[e]))
+                 : from_f<T>(mul_round<T>(mine[e], c[e]) + mul_round<T>(partner[e], sn[e]));
+  return *reinterpret_cast<const uint4*>(out);
+}
+
+// kCluster: the row's chunks form one cluster (gridDim.x CTAs) and its first CTA merges them.
+// kFresh: q is the projection before rotary embeddings and the step's token comes as `fresh` (see
+// FreshToken): every CTA rotates its query and the token's key in registers, the chunk holding the token's
+// slot attends to them instead of reading the cache there, and its first query head of each kv head writes
+// the rotated key and the value to the cache.
+template <typename T, int kLanes, bool kCluster, bool kFresh>
 __global__ void __launch_bounds__(kThreads)
     partial_kernel(AttentionView q, AttentionView k, AttentionView v, const bool* __restrict__ allowed,
                    int64_t allowed_stride_b, T* __restrict__ out, float* __restrict__ workspace, int64_t H,
-                   int64_t rep, int64_t S, int64_t chunk, float scale) {
+                   int64_t rep, int64_t S, int64_t chunk, float scale, FreshToken fresh) {
   constexpr int kElems = 16 / sizeof(T), kD = kLanes * kElems, kGroups = kThreads / kLanes;
   let_next_kernel_start();
   wait_for_previous_kernel();
@@ -35,13 +88,36 @@ __global__ void __launch_bounds__(kThreads)
       kLanes == 32 ? 0xffffffffu : ((1u << kLanes) - 1) << ((threadIdx.x % 32) / kLanes * kLanes);
 
   float qv[kElems];
-  unit_to_floats<T>(*reinterpret_cast<const uint4*>(static_cast<const T*>(q.data) + b * q.stride_b +
-                                                    h * q.stride_h + lane * kElems),
-                    qv);
+  uint4 q_unit = *reinterpret_cast<const uint4*>(static_cast<const T*>(q.data) + b * q.stride_b +
+                                                 h * q.stride_h + lane * kElems);
   const T* keys = static_cast<const T*>(k.data) + b * k.stride_b + kv_head * k.stride_h + lane * kElems;
   const T* values = static_cast<const T*>(v.data) + b * v.stride_b + kv_head * v.stride_h + lane * kElems;
   const bool* mask = allowed + b * allowed_stride_b;
   const int64_t first = split * chunk, last = min(S, first + chunk);
+  // The step's token (kFresh): its slot, rotated key and value.
+  int64_t fresh_slot = -1;
+  uint4 fresh_key = make_uint4(0, 0, 0, 0), fresh_value = make_uint4(0, 0, 0, 0);
+  if constexpr (kFresh) {
+    const T* cos = static_cast<const T*>(fresh.cos) + b * fresh.angles_stride_b + lane * kElems;
+    const T* sin = static_cast<const T*>(fresh.sin) + b * fresh.angles_stride_b + lane * kElems;
+    q_unit = rotate_unit<T, kLanes>(q_unit, cos, sin, lane, group_mask);
+    fresh_slot = *fresh.slot;
+    const uint4 raw_key =
+        *reinterpret_cast<const uint4*>(static_cast<const T*>(fresh.k.data) + b * fresh.k.stride_b +
+                                        kv_head * fresh.k.stride_h + lane * kElems);
+    fresh_key = rotate_unit<T, kLanes>(raw_key, cos, sin, lane, group_mask);
+    fresh_value = *reinterpret_cast<const uint4*>(static_cast<const T*>(fresh.v.data) + b * fresh.v.stride_b +
+                                                  kv_head * fresh.v.stride_h + lane * kElems);
+    if (h % rep == 0 && group == 0 && first <= fresh_slot && fresh_slot < last) {
+      T* const key_row = static_cast<T*>(fresh.keys.data) + b * fresh.keys.stride_b +
+                         kv_head * fresh.keys.stride_h + fresh_slot * fresh.keys.stride_s;
+      T* const value_row = static_cast<T*>(fresh.values.data) + b * fresh.values.stride_b +
+                           kv_head * fresh.values.stride_h + fresh_slot * fresh.values.stride_s;
+      *reinterpret_cast<uint4*>(key_row + lane * kElems) = fresh_key;
+      *reinterpret_cast<uint4*>(value_row + lane * kElems) = fresh_value;
+    }
+  }
+  unit_to_floats<T>(q_unit, qv);
 
   float m = -INFINITY, l = 0.0f, acc[kElems] = {};
   auto accumulate = [&](const uint4& key, const uint4& value) {
@@ -71,8 +147,13 @@ __global__ void __launch_bounds__(kThreads)
       const int64_t s = s0 + i * kGroups;
       const bool in = s < last;
       ok[i] = in && mask[s];
-      key[i] = in ? *reinterpret_cast<const uint4*>(keys + s * k.stride_s) : make_uint4(0, 0, 0, 0);
-      value[i] = in ? *reinterpret_cast<const uint4*>(values + s * v.stride_s) : make_uint4(0, 0, 0, 0);
+      const bool own = kFresh && s == fresh_slot;  // the step's token: from registers, not the cache
+      key[i] = own  ? fresh_key
+               : in ? *reinterpret_cast<const uint4*>(keys + s * k.stride_s)
+                    : make_uint4(0, 0, 0, 0);
+      value[i] = own  ? fresh_value
+                 : in ? *reinterpret_cast<const uint4*>(values + s * v.stride_s)
+                      : make_uint4(0, 0, 0, 0);
     }
 #pragma unroll
     for (int i = 0; i < kSlots; ++i)
@@ -80,6 +161,7 @@ __global__ void __launch_bounds__(kThreads)
   }
 
   __shared__ float group_max[kGroups], group_sum[kGroups], group_acc[kGroups][kD];
+  __shared__ float record[kCluster ? kD + 2 : 1];  // this chunk's (max, sum, weighted values)
   if (lane == 0) group_max[group] = m, group_sum[group] = l;
 #pragma unroll
   for (int e = 0; e < kElems; ++e) group_acc[group][lane * kElems + e] = acc[e];
@@ -97,11 +179,28 @@ __global__ void __launch_bounds__(kThreads)
     const int64_t row = b * H + h;
     if (splits == 1) {
       out[row * kD + d] = from_f<T>(total / sum);
+    } else if constexpr (kCluster) {
+      record[2 + d] = total;
+      if (d == 0) record[0] = top, record[1] = sum;
     } else {
       float* part = workspace + (row * splits + split) * (kD + 2);
       part[2 + d] = total;
       if (d == 0) part[0] = top, part[1] = sum;
     }
+  }
+  if constexpr (kCluster) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    namespace cg = cooperative_groups;
+    const cg::cluster_group cluster = cg::this_cluster();
+    cluster.sync();  // every chunk's record is written
+    if (cluster.block_rank() == 0) {
+      const int64_t row = b * H + h;
+      for (int d = threadIdx.x; d < kD; d += kThreads)
+        out[row * kD + d] =
+            from_f<T>(merged([&](int s) { return cluster.map_shared_rank(record, s); }, splits, d));
+    }
+    cluster.sync();  // the records stay until the first CTA has read them
+#endif
   }
 }
 
@@ -111,29 +210,60 @@ __global__ void merge_kernel(const float* __restrict__ workspace, T* __restrict_
   wait_for_previous_kernel();
   const int64_t row = blockIdx.x;
   const float* parts = workspace + row * splits * (D + 2);
-  for (int d = threadIdx.x; d < D; d += blockDim.x) {
-    float top = -INFINITY;
-    for (int s = 0; s < splits; ++s) top = fmaxf(top, parts[s * (D + 2)]);
-    float sum = 0.0f, total = 0.0f;
-    for (int s = 0; s < splits; ++s) {
-      const float w = weight(parts[s * (D + 2)], top);
-      sum = fmaf(parts[s * (D + 2) + 1], w, sum);
-      total = fmaf(parts[s * (D + 2) + 2 + d], w, total);
-    }
-    out[row * D + d] = from_f<T>(total / sum);
+  for (int d = threadIdx.x; d < D; d += blockDim.x)
+    out[row * D + d] = from_f<T>(merged([&](int s) { return parts + s * (D + 2); }, splits, d));
+}
+
+// Whether the current device launches thread-block clusters (compute capability 9.0+).
+bool clusters_supported() {
+  int device = 0, supported = 0;
+  return cudaGetDevice(&device) == cudaSuccess &&
+         cudaDeviceGetAttribute(&supported, cudaDevAttrClusterLaunch, device) == cudaSuccess && supported;
+}
+
+// The partial kernel with each row's `splits` chunks as one cluster, chained like every decode kernel.
+template <typename T, int kLanes, bool kFresh, typename... Args>
+cudaError_t launch_clustered(dim3 grid, int splits, cudaStream_t stream, Args&&... args) {
+  auto* kernel = partial_kernel<T, kLanes, true, kFresh>;
+  // Clusters over 8 CTAs need the non-portable size allowed: once per kernel and device.
+  constexpr int kDevices = 64;
+  static std::atomic<bool> allowed[kDevices];
+  int device = 0;
+  if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
+  if (device >= kDevices || !allowed[device].load(std::memory_order_acquire)) {
+    if (const cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1);
+        e != cudaSuccess)
+      return e;
+    if (device < kDevices) allowed[device].store(true, std::memory_order_release);
   }
+  cudaLaunchAttribute attrs[2] = {};
+  attrs[0].id = cudaLaunchAttributeClusterDimension;
+  attrs[0].val.clusterDim.x = static_cast<unsigned>(splits);
+  attrs[0].val.clusterDim.y = attrs[0].val.clusterDim.z = 1;
+  attrs[1].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attrs[1].val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchConfig_t config{};
+  config.gridDim = grid, config.blockDim = dim3(kThreads), config.dynamicSmemBytes = 0,
+  config.stream = stream;
+  config.attrs = attrs, config.numAttrs = lq::cuda::chained_launches_enabled() ? 2 : 1;
+  return cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
 }
 
 int element_size(Dtype dtype) { return dtype == Dtype::kF32 ? 4 : 2; }
 
-template <typename T, int kLanes>
+template <typename T, int kLanes, bool kFresh>
 cudaError_t launch(const AttentionView& q, const AttentionView& k, const AttentionView& v,
                    const bool* allowed, int64_t allowed_stride_b, T* out, float* workspace, int64_t B,
-                   int64_t H, int64_t rep, int64_t S, int splits, float scale, cudaStream_t stream) {
+                   int64_t H, int64_t rep, int64_t S, int splits, float scale, const FreshToken& fresh,
+                   cudaStream_t stream) {
   const int64_t chunk = (S + splits - 1) / splits;
   const dim3 grid(static_cast<unsigned>(splits), static_cast<unsigned>(H), static_cast<unsigned>(B));
-  cudaError_t e = launch_chained(partial_kernel<T, kLanes>, grid, dim3(kThreads), 0, stream, q, k, v, allowed,
-                                 allowed_stride_b, out, workspace, H, rep, S, chunk, scale);
+  if (splits > 1 && splits <= kMaxClusterSplits && clusters_supported())
+    return launch_clustered<T, kLanes, kFresh>(grid, splits, stream, q, k, v, allowed, allowed_stride_b, out,
+                                               workspace, H, rep, S, chunk, scale, fresh);
+  cudaError_t e =
+      launch_chained(partial_kernel<T, kLanes, false, kFresh>, grid, dim3(kThreads), 0, stream, q, k, v,
+                     allowed, allowed_stride_b, out, workspace, H, rep, S, chunk, scale, fresh);
   if (e != cudaSuccess || splits == 1) return e;
   constexpr int kD = kLanes * 16 / static_cast<int>(sizeof(T));
   return launch_chained(merge_kernel<T>, dim3(static_cast<unsigned>(B * H)), dim3(kD), 0, stream,
@@ -163,28 +293,33 @@ int64_t decode_attention_workspace_floats(int64_t B, int64_t H, int64_t D, int s
 cudaError_t decode_attention(const AttentionView& q, const AttentionView& k, const AttentionView& v,
                              const bool* allowed, int64_t allowed_stride_b, void* out, float* workspace,
                              int64_t B, int64_t H, int64_t kv_heads, int64_t S, int64_t D, int splits,
-                             float scale, Dtype dtype, cudaStream_t stream) {
+                             float scale, Dtype dtype, const FreshToken* fresh, cudaStream_t stream) {
   if (B <= 0 || H <= 0 || kv_heads <= 0 || H % kv_heads != 0 || S <= 0 || splits < 1 ||
-      !decode_attention_supports(D, dtype) || B > 65535 || H > 65535 || (splits > 1 && !workspace))
+      !decode_attention_supports(D, dtype) || B > 65535 || H > 65535 || (splits > 1 && !workspace) ||
+      (fresh && !fresh->slot))
     return cudaErrorInvalidValue;
   const int lanes = static_cast<int>(D / (16 / element_size(dtype)));
   const int64_t rep = H / kv_heads;
+  const FreshToken none{};
   return dispatch(dtype, [&](auto tag) {
     using E = decltype(tag);
     E* o = static_cast<E*>(out);
+    auto run = [&](auto lanes_tag) {
+      constexpr int kLanes = decltype(lanes_tag)::value;
+      return fresh ? launch<E, kLanes, true>(q, k, v, allowed, allowed_stride_b, o, workspace, B, H, rep, S,
+                                             splits, scale, *fresh, stream)
+                   : launch<E, kLanes, false>(q, k, v, allowed, allowed_stride_b, o, workspace, B, H, rep, S,
+                                              splits, scale, none, stream);
+    };
     switch (lanes) {
       case 4:
-        return launch<E, 4>(q, k, v, allowed, allowed_stride_b, o, workspace, B, H, rep, S, splits, scale,
-                            stream);
+        return run(std::integral_constant<int, 4>{});
       case 8:
-        return launch<E, 8>(q, k, v, allowed, allowed_stride_b, o, workspace, B, H, rep, S, splits, scale,
-                            stream);
+        return run(std::integral_constant<int, 8>{});
       case 16:
-        return launch<E, 16>(q, k, v, allowed, allowed_stride_b, o, workspace, B, H, rep, S, splits, scale,
-                             stream);
+        return run(std::integral_constant<int, 16>{});
       default:
-        return launch<E, 32>(q, k, v, allowed, allowed_stride_b, o, workspace, B, H, rep, S, splits, scale,
-                             stream);
+        return run(std::integral_constant<int, 32>{});
     }
   });
 }

@@ -67,10 +67,22 @@ bool decode_attention_supports(int64_t D, Dtype dtype);
 // The chunk count for B x H queries over S slots on `multiprocessors` SMs, and the workspace it needs.
 int decode_attention_splits(int64_t B, int64_t H, int64_t S, int multiprocessors);
 int64_t decode_attention_workspace_floats(int64_t B, int64_t H, int64_t D, int splits);
+// With `fresh` (decode's one new token per row, rope_append() folded in): q is the query projection before
+// rotary embeddings; each CTA rotates it and the token's key in registers (rope_append()'s rounding), the
+// token's slot is attended from registers, and the rotated key and the value are written to the cache at
+// that slot (which must lie in [0, S)), so that no separate rope_append() runs.
+struct FreshToken {
+  AttentionView k, v;         // the token's key and value projections [B, kv_heads, D] (stride_s unused)
+  const void* cos = nullptr;  // its angles, [B, D] rows angles_stride_b apart, q's dtype
+  const void* sin = nullptr;
+  int64_t angles_stride_b = 0;
+  const int64_t* slot = nullptr;  // its cache slot (device)
+  CacheView keys, values;         // the cache k and v read, to append to
+};
 cudaError_t decode_attention(const AttentionView& q, const AttentionView& k, const AttentionView& v,
                              const bool* allowed, int64_t allowed_stride_b, void* out, float* workspace,
                              int64_t B, int64_t H, int64_t kv_heads, int64_t S, int64_t D, int splits,
-                             float scale, Dtype dtype, cudaStream_t stream);
+                             float scale, Dtype dtype, const FreshToken* fresh, cudaStream_t stream);
 
 // y[N] = W[N, K] x[K] (+ residual[N]) for one row, fp16 or bf16, fp32 sums, rounded once; W row-major and
 // every pointer 16-byte aligned, K a multiple of 8 (gemv_supports).

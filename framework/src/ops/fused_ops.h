@@ -26,6 +26,16 @@ bool decode_attention_cuda_supports(const at::Tensor& q, const at::Tensor& k, co
                                     const at::Tensor& allowed);
 at::Tensor decode_attention_cuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                  const at::Tensor& allowed);
+// rope_and_append() then attention() for decode (q [B, H, 1, D], k and v [B, kv, 1, D] before rotary
+// embeddings) in the decode-attention kernel: the cache over slots [0, S) is keys/values narrowed to S, and
+// the token's slot (slots [1]) must lie in it; the _supports form says whether the kernel takes the tensors.
+bool rope_append_attention_cuda_supports(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                         const at::Tensor& keys, const at::Tensor& values, int64_t S,
+                                         const at::Tensor& allowed);
+at::Tensor rope_append_attention_cuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                      const at::Tensor& cos, const at::Tensor& sin, at::Tensor& keys,
+                                      at::Tensor& values, const at::Tensor& slots, int64_t S,
+                                      const at::Tensor& allowed);
 // One row x [..., K] times w [N, K]^T (+ residual [..., N], or undefined) through the GEMV kernel, when
 // gemv_cuda_supports says it takes them (fp16/bf16, contiguous, aligned).
 bool gemv_cuda_supports(const at::Tensor& x, const at::Tensor& w, const at::Tensor& residual);

@@ -148,10 +148,15 @@ bool decode_attention_cuda_supports(const at::Tensor& q, const at::Tensor& k, co
          allowed.size(0) == q.size(0) && allowed.size(-1) == k.size(2);
 }
 
-at::Tensor decode_attention_cuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                 const at::Tensor& allowed) {
-  c10::cuda::CUDAGuard guard(q.device());
-  TORCH_CHECK(decode_attention_cuda_supports(q, k, v, allowed), "decode_attention: unsupported inputs");
+namespace {
+
+kernels::AttentionView attention_view(const at::Tensor& t) {
+  return {t.data_ptr(), t.stride(0), t.stride(1), t.stride(2)};
+}
+
+// The decode-attention kernel over k, v (the cache narrowed to S slots), with the step's token when given.
+at::Tensor run_decode_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                const at::Tensor& allowed, const kernels::FreshToken* fresh) {
   const int64_t B = q.size(0), H = q.size(1), D = q.size(3), kv = k.size(1), S = k.size(2);
   const at::Tensor mask = allowed.reshape({B, S}).contiguous();
   const int splits =
@@ -159,15 +164,59 @@ at::Tensor decode_attention_cuda(const at::Tensor& q, const at::Tensor& k, const
   at::Tensor workspace =
       at::empty({kernels::decode_attention_workspace_floats(B, H, D, splits)}, q.options().dtype(at::kFloat));
   at::Tensor out = at::empty({B, H, 1, D}, q.options());
-  kernels::AttentionView qv{q.data_ptr(), q.stride(0), q.stride(1), q.stride(2)};
-  kernels::AttentionView kv_{k.data_ptr(), k.stride(0), k.stride(1), k.stride(2)};
-  kernels::AttentionView vv{v.data_ptr(), v.stride(0), v.stride(1), v.stride(2)};
-  check(kernels::decode_attention(qv, kv_, vv, mask.data_ptr<bool>(), S, out.data_ptr(),
-                                  workspace.data_ptr<float>(), B, H, kv, S, D, splits,
-                                  static_cast<float>(1.0 / std::sqrt(static_cast<double>(D))),
-                                  kernel_dtype(q.scalar_type()), stream()),
-        "decode_attention kernel");
+  check(
+      kernels::decode_attention(attention_view(q), attention_view(k), attention_view(v),
+                                mask.data_ptr<bool>(), S, out.data_ptr(), workspace.data_ptr<float>(), B, H,
+                                kv, S, D, splits, static_cast<float>(1.0 / std::sqrt(static_cast<double>(D))),
+                                kernel_dtype(q.scalar_type()), fresh, stream()),
+      "decode_attention kernel");
   return out;
+}
+
+}  // namespace
+
+at::Tensor decode_attention_cuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                 const at::Tensor& allowed) {
+  c10::cuda::CUDAGuard guard(q.device());
+  TORCH_CHECK(decode_attention_cuda_supports(q, k, v, allowed), "decode_attention: unsupported inputs");
+  return run_decode_attention(q, k, v, allowed, nullptr);
+}
+
+bool rope_append_attention_cuda_supports(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                         const at::Tensor& keys, const at::Tensor& values, int64_t S,
+                                         const at::Tensor& allowed) {
+  if (keys.dim() != 4 || keys.sizes() != values.sizes() || S < 1 || S > keys.size(2)) return false;
+  return decode_attention_cuda_supports(q, keys.narrow(2, 0, S), values.narrow(2, 0, S), allowed) &&
+         k.dim() == 4 && v.sizes() == k.sizes() && k.size(0) == q.size(0) && k.size(1) == keys.size(1) &&
+         k.size(2) == 1 && k.size(3) == q.size(3) && k.scalar_type() == q.scalar_type() &&
+         v.scalar_type() == q.scalar_type() && k.stride(3) == 1 && v.stride(3) == 1 && aligned16(k) &&
+         aligned16(v);
+}
+
+at::Tensor rope_append_attention_cuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                      const at::Tensor& cos, const at::Tensor& sin, at::Tensor& keys,
+                                      at::Tensor& values, const at::Tensor& slots, int64_t S,
+                                      const at::Tensor& allowed) {
+  c10::cuda::CUDAGuard guard(q.device());
+  TORCH_CHECK(
+      rope_append_attention_cuda_supports(q, k, v, keys, values, S, allowed),
+      "rope_append_attention: q [B, H, 1, D], k and v [B, kv, 1, D] and the cache [B, kv, >= S, D] as "
+      "decode attention takes them");
+  const at::Tensor ck = keys.narrow(2, 0, S), cv = values.narrow(2, 0, S);
+  const int64_t B = q.size(0), D = q.size(3);
+  const at::Tensor c = cos.contiguous(), s = sin.contiguous(), sl = slots.contiguous();
+  TORCH_CHECK(c.scalar_type() == q.scalar_type() && c.sizes() == s.sizes() && c.dim() == 3 &&
+                  c.size(0) == B && c.size(1) == 1 && c.size(2) == D && sl.scalar_type() == at::kLong &&
+                  sl.numel() == 1 && sl.device() == q.device(),
+              "rope_append_attention: cos and sin [B, 1, D] of q's dtype, slots [1] int64 on the device");
+  kernels::FreshToken fresh;
+  fresh.k = {k.data_ptr(), k.stride(0), k.stride(1), 0};
+  fresh.v = {v.data_ptr(), v.stride(0), v.stride(1), 0};
+  fresh.cos = c.data_ptr(), fresh.sin = s.data_ptr(), fresh.angles_stride_b = D;
+  fresh.slot = sl.data_ptr<int64_t>();
+  fresh.keys = {keys.data_ptr(), keys.stride(0), keys.stride(1), keys.stride(2)};
+  fresh.values = {values.data_ptr(), values.stride(0), values.stride(1), values.stride(2)};
+  return run_decode_attention(q, ck, cv, allowed, &fresh);
 }
 
 bool gemv_cuda_supports(const at::Tensor& x, const at::Tensor& w, const at::Tensor& residual) {

@@ -15,6 +15,7 @@
 #include <random>
 #include <vector>
 
+#include "llama_quant/cuda/benchmark_timing.h"
 #include "numerics/dequantize_4bit.h"
 #include "numerics/double_quant.h"
 #include "numerics/matmul_4bit.h"
@@ -24,11 +25,6 @@ namespace {
 
 constexpr int64_t kRotateBytes = 64ll << 20;
 constexpr int kLaunchesPerIteration = 20;
-
-bool have_gpu() {
-  int count = 0;
-  return cudaGetDeviceCount(&count) == cudaSuccess && count > 0;
-}
 
 void* device_alloc(size_t bytes) {
   void* p = nullptr;
@@ -114,62 +110,6 @@ struct QuantizedCopies {
   }
 };
 
-// Times `enqueue()` on `stream` with CUDA events once per benchmark iteration, reporting the time per
-// call when an iteration makes `calls` of them.
-template <class F>
-void time_with_events(benchmark::State& state, cudaStream_t stream, int calls, F&& enqueue) {
-  cudaEvent_t start, stop;
-  cudaEventCreate(&start);
-  cudaEventCreate(&stop);
-  for (auto _ : state) {
-    cudaEventRecord(start, stream);
-    enqueue();
-    cudaEventRecord(stop, stream);
-    cudaEventSynchronize(stop);
-    float ms = 0;
-    cudaEventElapsedTime(&ms, start, stop);
-    state.SetIterationTime(ms / 1e3 / calls);
-  }
-  if (cudaGetLastError() != cudaSuccess) state.SkipWithError("CUDA error");
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-}
-
-// Runs `launch(i)` kLaunchesPerIteration times per iteration (after warm-up).
-template <class F>
-void time_launches(benchmark::State& state, F&& launch) {
-  for (int i = 0; i < 3; ++i) launch(i);
-  int i = 0;
-  time_with_events(state, nullptr, kLaunchesPerIteration, [&] {
-    for (int r = 0; r < kLaunchesPerIteration; ++r) launch(i++);
-  });
-}
-
-// The same with the launch overhead taken out, as a decode step replayed from a CUDA graph sees it:
-// `launches` calls of `launch(i, stream)` (one per weight copy, so each replay still reads HBM) are
-// captured into one graph, and each iteration replays it.
-template <class F>
-void time_graph(benchmark::State& state, int launches, F&& launch) {
-  cudaStream_t stream;
-  cudaGraph_t graph;
-  cudaGraphExec_t exec;
-  if (cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking) != cudaSuccess)
-    return state.SkipWithError("cudaStreamCreate failed");
-  cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal);
-  for (int i = 0; i < launches; ++i) launch(i, stream);
-  const bool captured = cudaStreamEndCapture(stream, &graph) == cudaSuccess;
-  if (!captured || cudaGraphInstantiate(&exec, graph, 0) != cudaSuccess) {
-    if (captured) cudaGraphDestroy(graph);
-    cudaStreamDestroy(stream);
-    return state.SkipWithError("CUDA graph capture failed");
-  }
-  for (int i = 0; i < 2; ++i) cudaGraphLaunch(exec, stream);
-  time_with_events(state, stream, launches, [&] { cudaGraphLaunch(exec, stream); });
-  cudaGraphExecDestroy(exec);
-  cudaGraphDestroy(graph);
-  cudaStreamDestroy(stream);
-}
-
 // How a matmul benchmark calls the kernels: matmul_4bit_cuda (M = 1 goes to the tensor-core matrix-vector
 // kernel) launched on the stream, the same with the absmax double-quantized, the same replayed from a CUDA
 // graph, the CUDA-core matrix-vector kernel forced at M = 1, or the tensor-core or the tiled kernel forced
@@ -178,7 +118,7 @@ enum class MatmulMode { kStream, kNested, kGraph, kCudaCores, kTiled, kMma };
 
 // Args: N, K, M.
 void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
-  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const int64_t N = state.range(0), K = state.range(1), M = state.range(2);
   QuantizedCopies w(N, K, 64, mode == MatmulMode::kNested);
   const auto xh = random_half(M * K, 2, 1.0f);
@@ -202,10 +142,9 @@ void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
                               : bnb4::matmul_4bit_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream);
     if (e != cudaSuccess) status = e;
   };
-  if (mode == MatmulMode::kGraph)
-    time_graph(state, w.copies, launch);
-  else
-    time_launches(state, [&](int i) { launch(i, nullptr); });
+  // From a graph: one launch per weight copy, so each replay still reads HBM.
+  const bool graph = mode == MatmulMode::kGraph;
+  lq::cuda::time_launches(state, graph ? w.copies : kLaunchesPerIteration, graph, launch);
   if (status != cudaSuccess) state.SkipWithError(cudaGetErrorString(status));
   state.SetBytesProcessed(state.iterations() * (w.weight_bytes + (M * K + M * N) * 2));
   state.counters["weight_GB/s"] = benchmark::Counter(static_cast<double>(state.iterations() * w.weight_bytes),
@@ -225,7 +164,7 @@ void BM_Matmul4bitMma(benchmark::State& state) { run_matmul_4bit(state, MatmulMo
 // (2048 + 512 + 512 rows) or gate/up (8192 + 8192 rows) over K = 2048, as the model runs them at decode.
 // Args: group (0 q/k/v, 1 gate/up), M, graph (1: replayed from a CUDA graph).
 void BM_Matmul4bitGroup(benchmark::State& state) {
-  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const int64_t K = 2048, M = state.range(1);
   const std::vector<int64_t> rows =
       state.range(0) == 0 ? std::vector<int64_t>{2048, 512, 512} : std::vector<int64_t>{8192, 8192};
@@ -254,10 +193,8 @@ void BM_Matmul4bitGroup(benchmark::State& state) {
                : bnb4::matmul_4bit_mma_cuda(x, bnb4::ElemType::kF16, M, K, group, nullptr, y, stream);
     if (e != cudaSuccess) status = e;
   };
-  if (state.range(2))
-    time_graph(state, copies, launch);
-  else
-    time_launches(state, [&](int i) { launch(i, nullptr); });
+  const bool graph = state.range(2) != 0;
+  lq::cuda::time_launches(state, graph ? copies : kLaunchesPerIteration, graph, launch);
   if (status != cudaSuccess) state.SkipWithError(cudaGetErrorString(status));
   state.SetBytesProcessed(state.iterations() * (weight_bytes + (M * K + M * total) * 2));
   state.counters["weight_GB/s"] =
@@ -267,19 +204,19 @@ void BM_Matmul4bitGroup(benchmark::State& state) {
 }
 
 void BM_Dequantize(benchmark::State& state) {
-  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const int64_t N = state.range(0), K = state.range(1);
   QuantizedCopies w(N, K, 64);
   void* out = device_alloc(N * K * 2);
-  time_launches(state, [&](int i) {
-    bnb4::dequantize_4bit_cuda(w.view(i % w.copies, 64), out, bnb4::ElemType::kF16, nullptr);
+  lq::cuda::time_launches(state, kLaunchesPerIteration, false, [&](int i, cudaStream_t stream) {
+    bnb4::dequantize_4bit_cuda(w.view(i % w.copies, 64), out, bnb4::ElemType::kF16, stream);
   });
   state.SetBytesProcessed(state.iterations() * (w.weight_bytes + N * K * 2));
   cudaFree(out);
 }
 
 void BM_CublasFp16(benchmark::State& state) {
-  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const int64_t N = state.range(0), K = state.range(1), M = state.range(2);
   const int64_t wbytes = N * K * 2;
   const int copies = static_cast<int>(std::max<int64_t>(2, kRotateBytes / wbytes + 1));
@@ -296,7 +233,8 @@ void BM_CublasFp16(benchmark::State& state) {
   cublasCreate(&handle);
   const float alpha = 1.0f, beta = 0.0f;
   // Row-major y[M, N] = x[M, K] W[N, K]^T is column-major y^T = W^T(op T) x^T.
-  time_launches(state, [&](int i) {
+  lq::cuda::time_launches(state, kLaunchesPerIteration, false, [&](int i, cudaStream_t stream) {
+    cublasSetStream(handle, stream);
     cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(N), static_cast<int>(M),
                  static_cast<int>(K), &alpha, ws[i % copies], CUDA_R_16F, static_cast<int>(K), x, CUDA_R_16F,
                  static_cast<int>(K), &beta, y, CUDA_R_16F, static_cast<int>(N), CUBLAS_COMPUTE_32F,
@@ -311,12 +249,14 @@ void BM_CublasFp16(benchmark::State& state) {
 
 // The ceiling: device-to-device copy of 256 MB (read + write counted).
 void BM_Copy(benchmark::State& state) {
-  if (!have_gpu()) return state.SkipWithError("no CUDA device");
+  if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const size_t bytes = 256u << 20;
   void* a = device_alloc(bytes);
   void* b = device_alloc(bytes);
   cudaMemset(a, 1, bytes);
-  time_launches(state, [&](int) { cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice, nullptr); });
+  lq::cuda::time_launches(state, kLaunchesPerIteration, false, [&](int, cudaStream_t stream) {
+    cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice, stream);
+  });
   state.SetBytesProcessed(state.iterations() * 2 * static_cast<int64_t>(bytes));
   cudaFree(a);
   cudaFree(b);

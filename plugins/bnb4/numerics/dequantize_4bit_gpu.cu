@@ -1,6 +1,10 @@
 // 4-bit dequantization on the GPU, bit-identical to bitsandbytes' kDequantizeBlockwise (+ its nested
-// absmax decode): each thread reads 16 packed bytes with one 16-byte load and writes 32 elements with
-// 16-byte stores; 32 elements always share one absmax since blocksizes are multiples of 32.
+// absmax decode). Output is 4x (fp16) or 8x (fp32) the bytes of input, so the stores decide the speed: a
+// warp writes 512 contiguous bytes per store instruction. Per step a warp covers kUnroll runs of 32 x kE
+// elements (kE = one 16-byte store of the output type); lane l takes elements [kE l, kE l + kE) of each run,
+// loading their kE / 2 code bytes with one 4- or 2-byte load (the warp reads 128 or 64 contiguous bytes),
+// all kUnroll loads issued before the first decode. kE elements never straddle a block (blocksizes are
+// multiples of 32).
 #include <algorithm>
 
 #include "device_common.cuh"
@@ -11,40 +15,61 @@ namespace bnb4 {
 namespace {
 
 constexpr int kThreads = 256;
+constexpr int kUnroll = 4;
+
+// The kE / 2 code bytes of elements [e0, e0 + kE): one aligned load when they are all in range.
+template <int kE>
+__device__ __forceinline__ uint32_t load_codes(const Packed4bit& w, int64_t e0) {
+  if (e0 + kE <= w.n) {
+    if constexpr (kE == 8)
+      return __ldcs(reinterpret_cast<const unsigned int*>(w.packed + e0 / 2));
+    else
+      return __ldcs(reinterpret_cast<const unsigned short*>(w.packed + e0 / 2));
+  }
+  uint32_t q = 0;
+  for (int j = 0; j < kE / 2; ++j)
+    if (e0 + 2 * j < w.n) q |= static_cast<uint32_t>(w.packed[e0 / 2 + j]) << (8 * j);
+  return q;
+}
 
 template <typename T>
-__global__ void dequantize_4bit_kernel(Packed4bit w, Table16 values, Table256 dynamic_map,
-                                       T* __restrict__ out) {
+__global__ void __launch_bounds__(kThreads)
+    dequantize_4bit_kernel(Packed4bit w, Table16 values, Table256 dynamic_map, T* __restrict__ out) {
+  constexpr int kE = 16 / static_cast<int>(sizeof(T));
+  constexpr int64_t kRun = 32 * kE, kStepElems = kRun * kUnroll;
   __shared__ float lut[16];
   __shared__ float map[256];
   for (int i = threadIdx.x; i < 16; i += blockDim.x) lut[i] = values.v[i];
   if (w.nested_codes)
     for (int i = threadIdx.x; i < 256; i += blockDim.x) map[i] = dynamic_map.v[i];
   __syncthreads();
-  const int64_t bytes = packed_bytes(w.n);
-  for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t * 16 < bytes;
-       t += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t e0 = t * 32;
-    const float a = block_absmax(w, map, e0 / w.blocksize);
-    uint8_t q[16];
-    if ((t + 1) * 16 <= bytes) {
-      *reinterpret_cast<uint4*>(q) = __ldg(reinterpret_cast<const uint4*>(w.packed) + t);
-    } else {
-      for (int j = 0; j < 16; ++j) q[j] = t * 16 + j < bytes ? w.packed[t * 16 + j] : 0;
-    }
-    alignas(16) T v[32];
+  const int lane = threadIdx.x % 32;
+  const int64_t warps = static_cast<int64_t>(gridDim.x) * (blockDim.x / 32);
+  for (int64_t step = static_cast<int64_t>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32;
+       step * kStepElems < w.n; step += warps) {
+    uint32_t q[kUnroll];
 #pragma unroll
-    for (int j = 0; j < 16; ++j) {
-      v[2 * j] = from_float<T>(dmul_ftz(lut[q[j] >> 4], a));
-      v[2 * j + 1] = from_float<T>(dmul_ftz(lut[q[j] & 15], a));
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t e0 = step * kStepElems + u * kRun + lane * kE;
+      q[u] = e0 < w.n ? load_codes<kE>(w, e0) : 0u;
     }
-    if (e0 + 32 <= w.n) {
-      uint4* dst = reinterpret_cast<uint4*>(out + e0);
-      const uint4* s = reinterpret_cast<const uint4*>(v);
 #pragma unroll
-      for (int j = 0; j < static_cast<int>(32 * sizeof(T) / 16); ++j) __stcs(dst + j, s[j]);
-    } else {
-      for (int j = 0; j < 32 && e0 + j < w.n; ++j) out[e0 + j] = v[j];
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t e0 = step * kStepElems + u * kRun + lane * kE;
+      if (e0 >= w.n) break;
+      const float a = block_absmax(w, map, e0 / w.blocksize);
+      alignas(16) T v[kE];
+#pragma unroll
+      for (int j = 0; j < kE / 2; ++j) {
+        const uint32_t byte = (q[u] >> (8 * j)) & 0xffu;
+        v[2 * j] = from_float<T>(dmul_ftz(lut[byte >> 4], a));
+        v[2 * j + 1] = from_float<T>(dmul_ftz(lut[byte & 15], a));
+      }
+      if (e0 + kE <= w.n) {
+        __stcs(reinterpret_cast<uint4*>(out + e0), *reinterpret_cast<const uint4*>(v));
+      } else {
+        for (int j = 0; j < kE && e0 + j < w.n; ++j) out[e0 + j] = v[j];
+      }
     }
   }
 }
@@ -54,8 +79,10 @@ __global__ void dequantize_4bit_kernel(Packed4bit w, Table16 values, Table256 dy
 cudaError_t dequantize_4bit_cuda(const Packed4bit& w, void* out, ElemType out_type, cudaStream_t stream) {
   if (!valid_blocksize(w.blocksize) || w.n <= 0) return cudaErrorInvalidValue;
   if (!aligned16(w.packed) || !aligned16(out)) return cudaErrorMisalignedAddress;
-  const int64_t threads_needed = (packed_bytes(w.n) + 15) / 16;
-  const int64_t ctas = std::min<int64_t>((threads_needed + kThreads - 1) / kThreads, 132 * 64);
+  // One warp step per 1,024 elements (fp16; 512 in fp32), capped at a grid that loops.
+  const int64_t per_cta =
+      static_cast<int64_t>(kThreads / 32) * kUnroll * 32 * (out_type == ElemType::kF32 ? 4 : 8);
+  const int64_t ctas = std::min<int64_t>((w.n + per_cta - 1) / per_cta, 132 * 64);
   const Table16 values = table16(w.type);
   const Table256 map = dynamic_map_table();
   BNB4_DISPATCH_ELEM(out_type, {

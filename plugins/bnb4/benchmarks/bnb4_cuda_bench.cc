@@ -208,9 +208,13 @@ void BM_Dequantize(benchmark::State& state) {
   const int64_t N = state.range(0), K = state.range(1);
   QuantizedCopies w(N, K, 64);
   void* out = device_alloc(N * K * 2);
+  cudaError_t status = cudaSuccess;
   lq::cuda::time_launches(state, kLaunchesPerIteration, false, [&](int i, cudaStream_t stream) {
-    bnb4::dequantize_4bit_cuda(w.view(i % w.copies, 64), out, bnb4::ElemType::kF16, stream);
+    const cudaError_t e =
+        bnb4::dequantize_4bit_cuda(w.view(i % w.copies, 64), out, bnb4::ElemType::kF16, stream);
+    if (e != cudaSuccess) status = e;
   });
+  if (status != cudaSuccess) state.SkipWithError(cudaGetErrorString(status));
   state.SetBytesProcessed(state.iterations() * (w.weight_bytes + N * K * 2));
   cudaFree(out);
 }

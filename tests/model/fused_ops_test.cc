@@ -149,6 +149,20 @@ TEST_P(FusedOps, NormDenseMatchesLibtorch) {
   }
 }
 
+// The reference greedy choice keeps a ban whatever the logit: +inf (an fp16 overflow) plus the ban's -inf
+// would be NaN, which argmax picks first (the eager generator bans with index_fill, so it never saw NaN).
+TEST(GreedyChoice, ABanHoldsAtAnInfiniteLogit) {
+  for (auto dtype : {at::kFloat, at::kHalf}) {
+    const at::Tensor logits = at::tensor({1.0f, INFINITY, 3.0f, 2.0f}).to(dtype).view({1, 4});
+    at::Tensor bias = at::zeros({4});
+    bias[1] = -INFINITY;
+    const GreedyChoice got = greedy_choice(logits, bias, true, OpImpl::kLibtorch);
+    EXPECT_EQ(got.next[0].item<int64_t>(), 2) << dtype;
+    EXPECT_EQ(got.margins[0].item<float>(), 1.0f) << dtype;
+    EXPECT_EQ(greedy_choice(logits, at::zeros({4}), false, OpImpl::kLibtorch).next[0].item<int64_t>(), 1);
+  }
+}
+
 #ifdef LQ_HAVE_CUDA
 // One query token over a cache, as decode runs it: grouped heads (4 and 3 per kv head, and none), head
 // sizes 64 and 128, one chunk, a few (merged within a thread-block cluster where the GPU has them) and
@@ -257,7 +271,8 @@ TEST_P(FusedOps, GreedyChoiceEqualsArgmaxAndTopk) {
       logits[0][vocab - 7] = 50.0, logits[0][vocab / 2] = 50.0;  // a tie: vocab / 2 wins
     }
     if (rows > 1 && vocab > 100)
-      logits[1][5] = 60.0, bias[5] = -INFINITY;  // banned: row 1 takes its runner-up
+      logits[1][5] = 60.0, bias[5] = -INFINITY;    // banned: row 1 takes its runner-up
+    logits[1][6] = INFINITY, bias[6] = -INFINITY;  // banned at +inf (an fp16 overflow): still banned
     for (bool ban_all_but_one : {false, true}) {
       if (ban_all_but_one) bias.fill_(-INFINITY), bias[vocab - 1] = 0.0f;
       const GreedyChoice want = greedy_choice(logits, bias, true, OpImpl::kLibtorch);

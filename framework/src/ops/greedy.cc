@@ -1,5 +1,7 @@
 #include "ops/greedy.h"
 
+#include <limits>
+
 #include "ops/fused_ops.h"
 
 namespace lq {
@@ -15,7 +17,9 @@ GreedyChoice greedy_choice(const at::Tensor& logits, const at::Tensor& bias, boo
 #else
   (void)impl;
 #endif
-  const at::Tensor scores = logits.to(at::kFloat) + bias;
+  at::Tensor scores = logits.to(at::kFloat) + bias;
+  // A ban holds whatever the logit: +inf (an fp16 overflow) plus -inf is NaN, which argmax would pick.
+  scores.masked_fill_(at::isneginf(bias), -std::numeric_limits<float>::infinity());
   return {scores.argmax(-1), with_margins ? top_margin(scores) : at::Tensor()};
 }
 

@@ -56,7 +56,8 @@ __global__ void __launch_bounds__(kThreads)
   Candidate c = kNone;
   const int last = min(vocab, (chunk + 1) * kChunk);
   for (int i = chunk * kChunk + threadIdx.x; i < last; i += kThreads)
-    merge(c, to_f(scores[i]) + bias[i], -INFINITY, i);
+    merge(c, bias[i] == -INFINITY ? -INFINITY : to_f(scores[i]) + bias[i], -INFINITY,
+          i);  // a ban holds at +inf
   merge_warp(c);
   __shared__ Candidate warps[kThreads / 32];
   if (threadIdx.x % 32 == 0) warps[threadIdx.x / 32] = c;

@@ -10,10 +10,10 @@ namespace lq {
 // scores [B, V] (V >= 2) -> [B]: each row's largest score minus its second largest.
 at::Tensor top_margin(const at::Tensor& scores);
 
-// logits [B, V]; bias [V] float32 (-inf bans a token). next [B] int64: each row's argmax of
-// float(logits) + bias, as at::argmax picks it (the first index on ties); margins [B] float32 (only with
-// `with_margins`): that score's lead over the runner-up, as top_margin() computes it. On CUDA (kFused)
-// two small kernels (ops/greedy.cu); otherwise the formula.
+// logits [B, V]; bias [V] float32 (-inf bans a token, whatever its logit, +inf included). next [B] int64:
+// each row's argmax of float(logits) + bias, as at::argmax picks it (the first index on ties); margins [B]
+// float32 (only with `with_margins`): that score's lead over the runner-up, as top_margin() computes it. On
+// CUDA (kFused) two small kernels (ops/greedy.cu); otherwise the formula.
 struct GreedyChoice {
   at::Tensor next, margins;
 };

@@ -16,8 +16,8 @@ echo "compare: of the bundled sample (configs/base/smollm2_coqa.yaml sets varian
 status=0
 "$build/framework/llama-quant" run configs/default_comparison.yaml "$@" || status=$?
 case $status in
-  0) echo "compare: all experiments succeeded; results in $root/results (summary.md, plots/)" ;;
-  1) echo "compare: some experiments failed (see the table above and results/records/*.json); results in $root/results" ;;
+  0) echo "compare: all experiments succeeded; results where the \"results:\" line above says" ;;
+  1) echo "compare: some experiments failed (see the table above and the records/ of the results folder it names)" ;;
   *) echo "compare: bad usage or configuration (exit $status)" ;;
 esac
 exit $status

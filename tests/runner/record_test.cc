@@ -126,6 +126,7 @@ TEST(Progress, FormatsCountsRateAndEta) {
   EXPECT_EQ(ProgressLine::format(10, 50, 5), "10/50 (20%) 2.00/s ETA 0:20");
   EXPECT_EQ(ProgressLine::format(50, 50, 25), "50/50 (100%) 2.00/s");
   EXPECT_EQ(ProgressLine::format(1, 10000, 1), "1/10000 (0%) 1.00/s ETA 2:46:39");
+  EXPECT_EQ(ProgressLine::format(1, 4, 5e-7), "1/4 (25%)");  // no rate from under a second
 }
 
 TEST(Progress, PlainStyleThrottlesLines) {

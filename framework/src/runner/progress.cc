@@ -59,7 +59,9 @@ ProgressLine::~ProgressLine() {
 std::string ProgressLine::format(int64_t done, int64_t total, double seconds) {
   std::string text = std::to_string(done) + "/" + std::to_string(total);
   if (total > 0) text += " (" + std::to_string(done * 100 / total) + "%)";
-  if (done > 0 && seconds > 0) {
+  // A rate needs a second of history: the benchmark stage's first step (a skip) took microseconds and
+  // printed "2000000.00/s ETA 0:00".
+  if (done > 0 && seconds >= 1.0) {
     double rate = static_cast<double>(done) / seconds;
     char buf[32];
     std::snprintf(buf, sizeof buf, " %.2f/s", rate);

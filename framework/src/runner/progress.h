@@ -24,7 +24,7 @@ class ProgressLine {
 
   void update(int64_t done, int64_t total);
 
-  // "12/50 (24%) 3.40/s ETA 0:11" without the label.
+  // "12/50 (24%) 3.40/s ETA 0:11" without the label; rate and ETA once a second has passed.
   static std::string format(int64_t done, int64_t total, double seconds);
 
  private:

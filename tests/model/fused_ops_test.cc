@@ -270,9 +270,10 @@ TEST_P(FusedOps, GreedyChoiceEqualsArgmaxAndTopk) {
     if (vocab > 100) {
       logits[0][vocab - 7] = 50.0, logits[0][vocab / 2] = 50.0;  // a tie: vocab / 2 wins
     }
-    if (rows > 1 && vocab > 100)
-      logits[1][5] = 60.0, bias[5] = -INFINITY;    // banned: row 1 takes its runner-up
-    logits[1][6] = INFINITY, bias[6] = -INFINITY;  // banned at +inf (an fp16 overflow): still banned
+    if (rows > 1 && vocab > 100) {
+      logits[1][5] = 60.0, bias[5] = -INFINITY;      // banned: row 1 takes its runner-up
+      logits[1][6] = INFINITY, bias[6] = -INFINITY;  // banned at +inf (an fp16 overflow): still banned
+    }
     for (bool ban_all_but_one : {false, true}) {
       if (ban_all_but_one) bias.fill_(-INFINITY), bias[vocab - 1] = 0.0f;
       const GreedyChoice want = greedy_choice(logits, bias, true, OpImpl::kLibtorch);

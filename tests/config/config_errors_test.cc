@@ -104,6 +104,8 @@ TEST_F(ConfigErrors, BadSetOverrides) {
       {"name.first=a", "--set: 'name.first': 'name' is a string ('minimal'), not a mapping"},
       {"tasks.3.limit=1", "--set: 'tasks.3.limit': 'tasks' is a list of 1 elements"},
       {"seed=-1", "--set: 'seed' must be a non-negative integer, got an integer (-1)"},
+      {"benchmark.warmup_s=-0.5",
+       "--set: 'benchmark.warmup_s' must be a non-negative number, got a number (-0.5)"},
   };
   for (const auto& [set, expected] : cases) {
     Diagnostics diag;

@@ -62,6 +62,7 @@ TEST(BenchmarkSuite, RunsWarmupAndRepetitionsAndSkipsWhatDoesNotFit) {
   spec.decode_prompt_length = 64;
   spec.new_tokens = 16;
   spec.warmup = 2;
+  spec.warmup_s = 0;
   spec.repetitions = 3;
   std::vector<std::pair<int64_t, int64_t>> progress;
   json out = run_benchmarks(target, spec, 1, [&](int64_t d, int64_t t) { progress.emplace_back(d, t); });
@@ -81,6 +82,24 @@ TEST(BenchmarkSuite, RunsWarmupAndRepetitionsAndSkipsWhatDoesNotFit) {
   EXPECT_EQ(target.decodes, std::vector<int64_t>(10, 16));
   EXPECT_EQ(target.prefills.back(), std::make_pair(int64_t{8}, int64_t{64}));
   EXPECT_EQ(progress.back(), std::make_pair(int64_t{5}, int64_t{5}));
+}
+
+// Warm-up lasts `warmup` runs or `warmup_s` seconds of measured time, whichever is longer, and stops after
+// `warmup` + 1000 runs when each run measures (next to) nothing.
+TEST(BenchmarkSuite, WarmsUpForAtLeastWarmupSeconds) {
+  CountingTarget target;
+  BenchmarkSpec spec;
+  spec.prompt_lengths = {16};
+  spec.batch_sizes = {1};
+  spec.decode_prompt_length = 8;
+  spec.new_tokens = 4;
+  spec.warmup = 1;
+  spec.warmup_s = 1.2;  // three decodes of 0.5 s
+  spec.repetitions = 2;
+  json out = run_benchmarks(target, spec, 1);
+  EXPECT_EQ(out["warmup_s"], 1.2);
+  EXPECT_EQ(target.decodes.size(), 3u + 2u);
+  EXPECT_EQ(target.prefills.size() - target.decodes.size(), 1u + 1000u + 2u);  // the instant prefills
 }
 
 TEST(MemoryStats, ReportsPeakRssOnCpu) {

@@ -45,6 +45,7 @@ inline Experiment fake_experiment(const std::string& name, const std::string& fa
   e.benchmark.decode_prompt_length = 8;
   e.benchmark.new_tokens = 4;
   e.benchmark.warmup = 1;
+  e.benchmark.warmup_s = 0;
   e.benchmark.repetitions = 3;
   e.seed = 7;
   e.output_dir = out;

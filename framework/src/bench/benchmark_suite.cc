@@ -1,12 +1,17 @@
 #include "bench/benchmark_suite.h"
 
 #include <algorithm>
+#include <functional>
 #include <random>
 
 #include "bench/device_timer.h"
 #include "bench/sample_stats.h"
 
 namespace lq {
+
+namespace {
+constexpr int64_t kMaxExtraWarmup = 1000;  // warm-up runs beyond `warmup` that warmup_s may ask for
+}  // namespace
 
 std::vector<std::vector<TokenId>> random_prompts(int64_t batch, int64_t length, int64_t vocab,
                                                  uint64_t seed) {
@@ -29,6 +34,7 @@ json run_benchmarks(BenchTarget& target, const BenchmarkSpec& spec, uint64_t see
               {"timer", {{"prefill", timer_name(device)}, {"decode", "steady_clock, device synchronized"}}},
               {"seed", seed},
               {"warmup", spec.warmup},
+              {"warmup_s", spec.warmup_s},
               {"repetitions", spec.repetitions},
               {"prefill", json::array()},
               {"decode", json::array()},
@@ -43,7 +49,14 @@ json run_benchmarks(BenchTarget& target, const BenchmarkSpec& spec, uint64_t see
         {{"kind", kind}, {"prompt_length", length}, {"batch_size", batch}, {"reason", reason}});
     step();
   };
-  const int64_t runs = spec.warmup + spec.repetitions;
+  // Warm-up before each measurement: at least spec.warmup runs and spec.warmup_s seconds of measured time
+  // (an idle GPU runs at a fraction of its clock for a while: a few short prefills alone measured that
+  // ramp, up to twice the steady latency), bounded so that a near-instant run cannot spin for ever.
+  auto warm_up = [&](const std::function<double()>& run) {
+    double spent = 0;
+    for (int64_t r = 0; r < spec.warmup || (spent < spec.warmup_s && r < spec.warmup + kMaxExtraWarmup); ++r)
+      spent += run();
+  };
 
   for (int64_t length : spec.prompt_lengths) {
     if (length < 1 || length + 1 > target.max_positions()) {
@@ -51,11 +64,10 @@ json run_benchmarks(BenchTarget& target, const BenchmarkSpec& spec, uint64_t see
       continue;
     }
     auto prompts = random_prompts(1, length, target.vocab_size(), seed ^ (0x9e3779b97f4a7c15ULL * length));
+    auto run = [&] { return time_on_device(device, [&] { target.prefill(prompts); }); };
+    warm_up(run);
     std::vector<double> ms;
-    for (int64_t r = 0; r < runs; ++r) {
-      double s = time_on_device(device, [&] { target.prefill(prompts); });
-      if (r >= spec.warmup) ms.push_back(s * 1000.0);
-    }
+    for (int64_t r = 0; r < spec.repetitions; ++r) ms.push_back(run() * 1000.0);
     out["prefill"].push_back(
         {{"prompt_length", length}, {"batch_size", 1}, {"latency_ms", summarize(ms).to_json()}});
     step();
@@ -70,10 +82,11 @@ json run_benchmarks(BenchTarget& target, const BenchmarkSpec& spec, uint64_t see
       continue;
     }
     auto prompts = random_prompts(batch, length, target.vocab_size(), seed ^ (0xbf58476d1ce4e5b9ULL * batch));
+    auto run = [&] { return std::max(1e-9, target.decode_seconds(prompts, n)); };
+    warm_up(run);
     std::vector<double> ms_per_token, tokens_per_s;
-    for (int64_t r = 0; r < runs; ++r) {
-      double s = std::max(1e-9, target.decode_seconds(prompts, n));
-      if (r < spec.warmup) continue;
+    for (int64_t r = 0; r < spec.repetitions; ++r) {
+      const double s = run();
       ms_per_token.push_back(s * 1000.0 / static_cast<double>(n));
       tokens_per_s.push_back(static_cast<double>(batch * n) / s);
     }

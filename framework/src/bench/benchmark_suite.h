@@ -4,7 +4,7 @@
 //
 // Result JSON:
 //   {"device", "timer": {"prefill": "cuda_events"|"steady_clock", "decode": ...}, "seed", "warmup",
-//   "repetitions",
+//   "warmup_s", "repetitions",
 //    "prefill": [{"prompt_length", "batch_size": 1, "latency_ms": SampleStats}],
 //    "decode":  [{"batch_size", "prompt_length", "new_tokens", "ms_per_token": SampleStats,
 //                 "tokens_per_s": SampleStats}],

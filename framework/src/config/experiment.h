@@ -40,7 +40,8 @@ struct BenchmarkSpec {
   std::vector<int64_t> batch_sizes{1, 8, 32};           // decode throughput
   int64_t decode_prompt_length = 512;                   // prompt length for the decode runs
   int64_t new_tokens = 128;                             // tokens generated per decode run
-  int64_t warmup = 1;
+  int64_t warmup = 1;                                   // warm-up runs before each measurement, at least
+  double warmup_s = 0.5;  // and at least this much measured time: an idle GPU starts at a low clock
   int64_t repetitions = 5;
 };
 

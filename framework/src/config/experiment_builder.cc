@@ -76,11 +76,12 @@ class Checker {
     return wrong(pointer, "a non-negative integer", *v), std::nullopt;
   }
 
-  std::optional<double> positive_number(const std::string& pointer) const {
+  // A number > 0, or >= 0 where zero is allowed.
+  std::optional<double> number(const std::string& pointer, bool zero_allowed) const {
     const json* v = get(pointer, false);
     if (!v) return std::nullopt;
-    if (!v->is_number() || v->get<double>() <= 0)
-      return wrong(pointer, "a positive number", *v), std::nullopt;
+    if (!v->is_number() || v->get<double>() < 0 || (!zero_allowed && v->get<double>() == 0))
+      return wrong(pointer, zero_allowed ? "a non-negative number" : "a positive number", *v), std::nullopt;
     return v->get<double>();
   }
 
@@ -173,6 +174,7 @@ json resolved_json(const Experiment& e) {
         {"decode_prompt_length", b.decode_prompt_length},
         {"new_tokens", b.new_tokens},
         {"warmup", b.warmup},
+        {"warmup_s", b.warmup_s},
         {"repetitions", b.repetitions}}},
       {"generation",
        {{"max_batch", e.generation.max_batch},
@@ -254,13 +256,14 @@ void read_tasks(const Checker& c, const Document& doc, const std::shared_ptr<con
 void read_benchmark(const Checker& c, BenchmarkSpec& b) {
   if (!c.mapping("/benchmark", false)) return;
   c.only_keys("/benchmark", {"enabled", "prompt_lengths", "batch_sizes", "decode_prompt_length", "new_tokens",
-                             "warmup", "repetitions"});
+                             "warmup", "warmup_s", "repetitions"});
   b.enabled = c.boolean("/benchmark/enabled").value_or(b.enabled);
   b.prompt_lengths = c.integers("/benchmark/prompt_lengths", 1).value_or(b.prompt_lengths);
   b.batch_sizes = c.integers("/benchmark/batch_sizes", 1).value_or(b.batch_sizes);
   b.decode_prompt_length = c.integer("/benchmark/decode_prompt_length", 1).value_or(b.decode_prompt_length);
   b.new_tokens = c.integer("/benchmark/new_tokens", 1).value_or(b.new_tokens);
   b.warmup = c.integer("/benchmark/warmup", 0).value_or(b.warmup);
+  b.warmup_s = c.number("/benchmark/warmup_s", true).value_or(b.warmup_s);
   b.repetitions = c.integer("/benchmark/repetitions", 1).value_or(b.repetitions);
 }
 
@@ -323,7 +326,7 @@ std::optional<Experiment> build_experiment(const Document& doc, const fs::path& 
   e.seed = c.unsigned_integer("/seed").value_or(e.seed);
   auto output = c.string("/output_dir");
   e.output_dir = output ? c.resolve("/output_dir", *output) : fs::absolute("results").lexically_normal();
-  e.timeout_s = c.positive_number("/timeout_s");
+  e.timeout_s = c.number("/timeout_s", false);
   if (auto dirs = c.strings("/plugin_paths"))
     for (size_t i = 0; i < dirs->size(); ++i)
       e.plugin_paths.push_back(c.resolve(pointer_append("/plugin_paths", std::to_string(i)), (*dirs)[i]));

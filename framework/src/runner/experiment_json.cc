@@ -72,6 +72,7 @@ Experiment experiment_from_json(const json& j, const std::string& file) {
   e.benchmark.decode_prompt_length = get<int64_t>(b, "decode_prompt_length", where);
   e.benchmark.new_tokens = get<int64_t>(b, "new_tokens", where);
   e.benchmark.warmup = get<int64_t>(b, "warmup", where);
+  e.benchmark.warmup_s = get_optional<double>(b, "warmup_s", where).value_or(e.benchmark.warmup_s);
   e.benchmark.repetitions = get<int64_t>(b, "repetitions", where);
   json g = get<json>(j, "generation", where);
   e.generation.max_batch = get<int64_t>(g, "max_batch", where);

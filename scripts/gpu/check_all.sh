@@ -9,13 +9,7 @@ set -uo pipefail
 STEPS=${STEPS:-build tests shape kernels parity}
 build=${LQ_BUILD_DIR:-build-gpu}
 has() { [[ " $STEPS " == *" $1 "* ]]; }
-# g++ ignores a -I folder that is also an -isystem one, so env.sh's "Debian headers first" -I loses to
-# the imported targets' -isystem order and PyTorch's fmt 12 shadows the fmt 9 that spdlog needs: give
-# fmt and spdlog a folder of their own.
-if [ -d /tmp/lq-deps/usr/include/fmt ]; then
-  mkdir -p /tmp/lq-inc && cp -r /tmp/lq-deps/usr/include/fmt /tmp/lq-deps/usr/include/spdlog /tmp/lq-inc/
-  export CXXFLAGS="-I/tmp/lq-inc ${CXXFLAGS:-}"
-fi
+source "$(dirname "$0")/build_flags.sh"
 if has build; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLQ_BUILD_BENCHMARKS=ON >"$OUT/cmake.txt" 2>&1
   cmake --build "$build" >"$OUT/build.txt" 2>&1 || { grep -E "error|FAILED" "$OUT/build.txt" | head -20; exit 1; }

@@ -11,7 +11,6 @@
 #include <cooperative_groups.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <type_traits>
 
@@ -43,7 +42,7 @@ __device__ __forceinline__ float merged(Record record, int splits, int d) {
   return total / sum;
 }
 
-// One 16-byte unit of a [.., D] row rotated as rope_append() rotates it (rotate_pair's rounding): lane L of
+// One 16-byte unit of a [.., D] row rotated as rope_append() rotates it (rotated_round): lane L of
 // kLanes holds elements [L kElems, L kElems + kElems), and its partner across the half, L ^ kLanes / 2 in the
 // same group, holds the other element of each pair. cos/sin point at the unit's angles.
 template <typename T, int kLanes>
@@ -62,8 +61,7 @@ __device__ __forceinline__ uint4 rotate_unit(const uint4& x, const T* cos, const
   alignas(16) T out[kElems];
 #pragma unroll
   for (int e = 0; e < kElems; ++e)
-    out[e] = low ? from_f<T>(mul_round<T>(mine[e], c[e]) + mul_round<T>(-partner[e], sn[e]))
-                 : from_f<T>(mul_round<T>(mine[e], c[e]) + mul_round<T>(partner[e], sn[e]));
+    out[e] = rotated_round<T>(mine[e], low ? -partner[e] : partner[e], c[e], sn[e]);
   return *reinterpret_cast<const uint4*>(out);
 }
 
@@ -224,29 +222,14 @@ bool clusters_supported() {
 // The partial kernel with each row's `splits` chunks as one cluster, chained like every decode kernel.
 template <typename T, int kLanes, bool kFresh, typename... Args>
 cudaError_t launch_clustered(dim3 grid, int splits, cudaStream_t stream, Args&&... args) {
-  auto* kernel = partial_kernel<T, kLanes, true, kFresh>;
-  // Clusters over 8 CTAs need the non-portable size allowed: once per kernel and device.
-  constexpr int kDevices = 64;
-  static std::atomic<bool> allowed[kDevices];
-  int device = 0;
-  if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
-  if (device >= kDevices || !allowed[device].load(std::memory_order_acquire)) {
-    if (const cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1);
-        e != cudaSuccess)
-      return e;
-    if (device < kDevices) allowed[device].store(true, std::memory_order_release);
-  }
-  cudaLaunchAttribute attrs[2] = {};
-  attrs[0].id = cudaLaunchAttributeClusterDimension;
-  attrs[0].val.clusterDim.x = static_cast<unsigned>(splits);
-  attrs[0].val.clusterDim.y = attrs[0].val.clusterDim.z = 1;
-  attrs[1].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attrs[1].val.programmaticStreamSerializationAllowed = 1;
-  cudaLaunchConfig_t config{};
-  config.gridDim = grid, config.blockDim = dim3(kThreads), config.dynamicSmemBytes = 0,
-  config.stream = stream;
-  config.attrs = attrs, config.numAttrs = lq::cuda::chained_launches_enabled() ? 2 : 1;
-  return cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+  constexpr auto kernel = partial_kernel<T, kLanes, true, kFresh>;
+  // Clusters over 8 CTAs need the non-portable size allowed.
+  if (const cudaError_t e =
+          lq::cuda::set_attribute_once_per_device<kernel, cudaFuncAttributeNonPortableClusterSizeAllowed>(1);
+      e != cudaSuccess)
+    return e;
+  return lq::cuda::launch_chained_in_clusters(kernel, grid, dim3(kThreads), 0, stream,
+                                              static_cast<unsigned>(splits), std::forward<Args>(args)...);
 }
 
 int element_size(Dtype dtype) { return dtype == Dtype::kF32 ? 4 : 2; }

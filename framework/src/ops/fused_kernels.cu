@@ -44,9 +44,9 @@ template <typename T>
 __device__ __forceinline__ void rotate_pair(const T* src, T* dst, const T* c, const T* s, int64_t d,
                                             int64_t half) {
   const float lo = to_f(src[d]), hi = to_f(src[d + half]);
-  // rotate_half(x) = [-hi, lo]; each product rounds to T, then the sum.
-  dst[d] = from_f<T>(mul_round<T>(lo, to_f(c[d])) + mul_round<T>(-hi, to_f(s[d])));
-  dst[d + half] = from_f<T>(mul_round<T>(hi, to_f(c[d + half])) + mul_round<T>(lo, to_f(s[d + half])));
+  // rotate_half(x) = [-hi, lo].
+  dst[d] = rotated_round<T>(lo, -hi, to_f(c[d]), to_f(s[d]));
+  dst[d + half] = rotated_round<T>(hi, lo, to_f(c[d + half]), to_f(s[d + half]));
 }
 
 template <typename T>

@@ -42,6 +42,12 @@ bool aligned16(const at::Tensor& t) {
   return true;
 }
 
+// A [B, heads, slots, D] tensor (slots unused for a step's k and v) as the kernels address it.
+kernels::AttentionView attention_view(const at::Tensor& t) {
+  return {t.data_ptr(), t.stride(0), t.stride(1), t.stride(2)};
+}
+kernels::CacheView cache_view(at::Tensor& t) { return {t.data_ptr(), t.stride(0), t.stride(1), t.stride(2)}; }
+
 }  // namespace
 
 at::Tensor rms_norm_cuda(const at::Tensor& x, const at::Tensor& weight, double eps) {
@@ -80,10 +86,9 @@ at::Tensor rope_append_cuda(const at::Tensor& q, const at::Tensor& k, const at::
   kernels::HeadsView qv{q.data_ptr(), q.stride(0), q.stride(2), q.stride(1)};
   kernels::HeadsView kv_{k.data_ptr(), k.stride(0), k.stride(2), k.stride(1)};
   kernels::HeadsView vv{v.data_ptr(), v.stride(0), v.stride(2), v.stride(1)};
-  kernels::CacheView kc{keys.data_ptr(), keys.stride(0), keys.stride(1), keys.stride(2)};
-  kernels::CacheView vc{values.data_ptr(), values.stride(0), values.stride(1), values.stride(2)};
-  check(kernels::rope_append(qv, kv_, vv, out.data_ptr(), kc, vc, sl.data_ptr<int64_t>(), c.data_ptr(),
-                             s.data_ptr(), B, T, H, kv, D, kernel_dtype(q.scalar_type()), stream()),
+  check(kernels::rope_append(qv, kv_, vv, out.data_ptr(), cache_view(keys), cache_view(values),
+                             sl.data_ptr<int64_t>(), c.data_ptr(), s.data_ptr(), B, T, H, kv, D,
+                             kernel_dtype(q.scalar_type()), stream()),
         "rope_append kernel");
   return out.transpose(1, 2);
 }
@@ -150,10 +155,6 @@ bool decode_attention_cuda_supports(const at::Tensor& q, const at::Tensor& k, co
 
 namespace {
 
-kernels::AttentionView attention_view(const at::Tensor& t) {
-  return {t.data_ptr(), t.stride(0), t.stride(1), t.stride(2)};
-}
-
 // The decode-attention kernel over k, v (the cache narrowed to S slots), with the step's token when given.
 at::Tensor run_decode_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                 const at::Tensor& allowed, const kernels::FreshToken* fresh) {
@@ -210,12 +211,10 @@ at::Tensor rope_append_attention_cuda(const at::Tensor& q, const at::Tensor& k, 
                   sl.numel() == 1 && sl.device() == q.device(),
               "rope_append_attention: cos and sin [B, 1, D] of q's dtype, slots [1] int64 on the device");
   kernels::FreshToken fresh;
-  fresh.k = {k.data_ptr(), k.stride(0), k.stride(1), 0};
-  fresh.v = {v.data_ptr(), v.stride(0), v.stride(1), 0};
+  fresh.k = attention_view(k), fresh.v = attention_view(v);
   fresh.cos = c.data_ptr(), fresh.sin = s.data_ptr(), fresh.angles_stride_b = D;
   fresh.slot = sl.data_ptr<int64_t>();
-  fresh.keys = {keys.data_ptr(), keys.stride(0), keys.stride(1), keys.stride(2)};
-  fresh.values = {values.data_ptr(), values.stride(0), values.stride(1), values.stride(2)};
+  fresh.keys = cache_view(keys), fresh.values = cache_view(values);
   return run_decode_attention(q, ck, cv, allowed, &fresh);
 }
 

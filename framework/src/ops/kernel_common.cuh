@@ -39,6 +39,13 @@ template <typename T>
 __device__ __forceinline__ T rms_scale(float x, float inv, float w) {
   return from_f<T>(w * to_f(from_f<T>(x * inv)));
 }
+// One element of the rotary embedding x cos + rotate_half(x) sin, rounded as libtorch's formula does: each
+// product to T, then the sum. `partner` is rotate_half's element: -x[d + D/2] below the half, x[d - D/2]
+// above.
+template <typename T>
+__device__ __forceinline__ T rotated_round(float x, float partner, float c, float s) {
+  return from_f<T>(mul_round<T>(x, c) + mul_round<T>(partner, s));
+}
 // One element of SwiGLU's gate, rounded as at::silu(gate) * up: silu(gate) to T, then the product.
 template <typename T>
 __device__ __forceinline__ T silu_mul_round(float gate, float up) {

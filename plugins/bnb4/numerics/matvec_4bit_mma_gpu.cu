@@ -22,7 +22,6 @@
 // Values: as the M = 2..16 tensor-core kernel, the 16 code values are rounded to T once; products and sums
 // are float32 and the scale is applied in float32. (Measured against the CUDA-core kernel: BENCHMARKS.md.)
 #include <algorithm>
-#include <atomic>
 
 #include "matmul_4bit_args.cuh"
 #include "matvec_4bit_kernels.h"
@@ -185,20 +184,14 @@ cudaError_t launch(const T* x, int64_t K, const WeightGroup& group, Shape shape,
                    const T* norm_weight, float eps, T* y, cudaStream_t stream) {
   const GroupLayout args(group, static_cast<int64_t>(shape.tiles_per_cta) * 16);
   if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
-  auto* kernel = matvec_mma_kernel<T, kUnroll, kNested, kNorm>;
+  constexpr auto kernel = matvec_mma_kernel<T, kUnroll, kNested, kNorm>;
   const size_t smem = kTableBytes + static_cast<size_t>(K) * sizeof(T);
-  // The most dynamic shared memory the kernel can ask for (the table and x at their limit), allowed once per
-  // device: the attribute is a driver call that would otherwise cost microseconds on every launch.
-  constexpr int kDevices = 64;
-  static std::atomic<bool> allowed[kDevices];
-  int device = 0;
-  if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
-  if (device >= kDevices || !allowed[device].load(std::memory_order_acquire)) {
-    const cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                               static_cast<int>(kTableBytes + kMatvecMaxXBytes));
-    if (e != cudaSuccess) return e;
-    if (device < kDevices) allowed[device].store(true, std::memory_order_release);
-  }
+  // The most dynamic shared memory the kernel can ask for: the table and x at their limit.
+  if (const cudaError_t e =
+          lq::cuda::set_attribute_once_per_device<kernel, cudaFuncAttributeMaxDynamicSharedMemorySize>(
+              static_cast<int>(kTableBytes + kMatvecMaxXBytes));
+      e != cudaSuccess)
+    return e;
   return lq::cuda::launch_chained(kernel, dim3(static_cast<unsigned>(args.blocks())),
                                   dim3(shape.tiles_per_cta * shape.slices * 32), smem, stream, x, K, args,
                                   shape.slices, table16(args.g.w[0].type), dynamic_map_table(), residual,

@@ -7,6 +7,8 @@
 #include <benchmark/benchmark.h>
 #include <cuda_runtime_api.h>
 
+#include <type_traits>
+
 namespace lq::cuda {
 
 // Whether a CUDA device is present (benchmarks skip with an error otherwise).
@@ -19,9 +21,19 @@ inline bool have_device() {
 // per call. Launched plainly, i keeps counting across iterations, so a launch that picks its inputs by i
 // rotates through all of them; with `graph`, the calls for i = 0 .. launches - 1 are captured once and
 // every iteration replays that graph (pick launches >= the number of input copies). Three iterations'
-// worth of warm-up first; a CUDA error skips the benchmark with an error.
+// worth of warm-up first. A launch may return a cudaError_t (a kernel entry point's refusal, which leaves no
+// sticky CUDA error): the first error returned, or else a CUDA error, skips the benchmark with its message.
 template <class F>
 void time_launches(benchmark::State& state, int launches, bool graph, F&& launch) {
+  cudaError_t refused = cudaSuccess;
+  auto call = [&](int i, cudaStream_t s) {
+    if constexpr (std::is_same_v<std::invoke_result_t<F&, int, cudaStream_t>, cudaError_t>) {
+      const cudaError_t e = launch(i, s);
+      if (e != cudaSuccess && refused == cudaSuccess) refused = e;
+    } else {
+      launch(i, s);
+    }
+  };
   cudaStream_t stream;
   if (cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking) != cudaSuccess)
     return state.SkipWithError("cudaStreamCreate failed");
@@ -29,7 +41,7 @@ void time_launches(benchmark::State& state, int launches, bool graph, F&& launch
   if (graph) {
     cudaGraph_t g;
     cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal);
-    for (int i = 0; i < launches; ++i) launch(i, stream);
+    for (int i = 0; i < launches; ++i) call(i, stream);
     const bool captured = cudaStreamEndCapture(stream, &g) == cudaSuccess;
     const bool ready = captured && cudaGraphInstantiate(&exec, g, 0) == cudaSuccess;
     if (captured) cudaGraphDestroy(g);
@@ -43,10 +55,13 @@ void time_launches(benchmark::State& state, int launches, bool graph, F&& launch
     if (graph) {
       cudaGraphLaunch(exec, stream);
     } else {
-      for (int r = 0; r < launches; ++r) launch(next++, stream);
+      for (int r = 0; r < launches; ++r) call(next++, stream);
     }
   };
   for (int w = 0; w < 3; ++w) enqueue();
+  // A refusal in warm-up (or capture) skips before timing, so that no empty launch is timed.
+  const cudaError_t refused_early = refused;
+  if (refused_early != cudaSuccess) state.SkipWithError(cudaGetErrorString(refused_early));
   cudaEvent_t start, stop;
   cudaEventCreate(&start);
   cudaEventCreate(&stop);
@@ -59,7 +74,10 @@ void time_launches(benchmark::State& state, int launches, bool graph, F&& launch
     cudaEventElapsedTime(&ms, start, stop);
     state.SetIterationTime(ms / 1e3 / launches);
   }
-  if (cudaGetLastError() != cudaSuccess) state.SkipWithError("CUDA error");
+  if (refused_early == cudaSuccess && refused != cudaSuccess)
+    state.SkipWithError(cudaGetErrorString(refused));
+  else if (refused == cudaSuccess && cudaGetLastError() != cudaSuccess)
+    state.SkipWithError("CUDA error");
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
   if (exec) cudaGraphExecDestroy(exec);

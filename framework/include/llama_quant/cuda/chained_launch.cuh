@@ -65,17 +65,47 @@ inline bool chained_launches_enabled() {
   return cudaGetDevice(&device) == cudaSuccess && chained_launches_enabled_on(device);
 }
 
-// Launches `kernel` on `stream`, chained to the kernel before it where chained_launches_enabled().
+// Launches `kernel` on `stream`, chained to the kernel before it where chained_launches_enabled(), its CTAs
+// in thread-block clusters of `cluster` along x where cluster > 1 (compute capability 9.0+; gridDim.x a
+// multiple of it).
+template <typename... Params, typename... Args>
+cudaError_t launch_chained_in_clusters(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem,
+                                       cudaStream_t stream, unsigned cluster, Args&&... args) {
+  cudaLaunchAttribute attrs[2] = {};
+  unsigned count = 0;
+  if (cluster > 1) {
+    attrs[count].id = cudaLaunchAttributeClusterDimension;
+    attrs[count++].val.clusterDim = {cluster, 1, 1};
+  }
+  if (chained_launches_enabled()) {
+    attrs[count].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attrs[count++].val.programmaticStreamSerializationAllowed = 1;
+  }
+  cudaLaunchConfig_t config{};
+  config.gridDim = grid, config.blockDim = block, config.dynamicSmemBytes = smem, config.stream = stream;
+  config.attrs = attrs, config.numAttrs = count;
+  return cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+}
+
 template <typename... Params, typename... Args>
 cudaError_t launch_chained(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, cudaStream_t stream,
                            Args&&... args) {
-  cudaLaunchAttribute chained{};
-  chained.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  chained.val.programmaticStreamSerializationAllowed = 1;
-  cudaLaunchConfig_t config{};
-  config.gridDim = grid, config.blockDim = block, config.dynamicSmemBytes = smem, config.stream = stream;
-  config.attrs = &chained, config.numAttrs = chained_launches_enabled() ? 1 : 0;
-  return cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+  return launch_chained_in_clusters(kernel, grid, block, smem, stream, 1, std::forward<Args>(args)...);
+}
+
+// cudaFuncSetAttribute(kKernel, kAttribute, value) once per device: the driver call costs microseconds, too
+// much to repeat on every launch. One call site per kernel and attribute (the flag is kept per pair).
+template <auto kKernel, cudaFuncAttribute kAttribute>
+cudaError_t set_attribute_once_per_device(int value) {
+  constexpr int kDevices = 64;
+  static std::atomic<bool> done[kDevices];
+  int device = 0;
+  if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
+  const bool cached = device >= 0 && device < kDevices;
+  if (cached && done[device].load(std::memory_order_acquire)) return cudaSuccess;
+  if (const cudaError_t e = cudaFuncSetAttribute(kKernel, kAttribute, value); e != cudaSuccess) return e;
+  if (cached) done[device].store(true, std::memory_order_release);
+  return cudaSuccess;
 }
 
 }  // namespace lq::cuda

@@ -104,9 +104,7 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
     const at::Tensor r = residual.defined() ? residual.reshape({M, total}).contiguous() : at::Tensor();
     at::Tensor y = at::empty({M, total}, x.options());
     const void* rp = r.defined() ? r.data_ptr() : nullptr;
-    check(M == 1 ? matvec_4bit_cuda(x2.data_ptr(), type, K, group, rp, y.data_ptr(), stream())
-                 : matmul_4bit_mma_cuda(x2.data_ptr(), type, M, K, group, rp, y.data_ptr(), stream()),
-          "matmul");
+    check(matmul_4bit_group_cuda(x2.data_ptr(), type, M, K, group, rp, y.data_ptr(), stream()), "matmul");
     return y.view(out_sizes);
   }
   const at::Tensor r = residual.defined() ? residual.reshape({M, total}) : at::Tensor();
@@ -123,7 +121,7 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
   }
   std::vector<at::Tensor> outs;
   for (const QuantizedWeight* w : ws) {
-    if (fused_matmul_supported(M, K)) {  // float32 at 2..16 rows: the tiled kernel
+    if (fused_matmul_supported(M, K) && M <= kMmaMaxBatch) {  // float32 at 2..16 rows: the tiled kernel
       at::Tensor y = at::empty({M, w->rows}, x.options());
       check(matmul_4bit_cuda(x2.data_ptr(), type, M, K, w->view(), w->rows, y.data_ptr(), stream()),
             "matmul");

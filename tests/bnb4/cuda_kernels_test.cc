@@ -221,13 +221,14 @@ TEST(Bnb4Cuda, DequantizeIsBitExact) {
 }
 
 // Which fused entry point a check calls.
-enum class Entry { kDispatch, kMatvecCudaCores, kMatvecTensorCores, kMma, kTiled };
+enum class Entry { kDispatch, kMatvecCudaCores, kMatvecTensorCores, kMma, kBatch, kTiled };
 
 const char* entry_name(Entry e) {
   return e == Entry::kDispatch            ? "dispatch"
          : e == Entry::kMatvecCudaCores   ? "matvec (CUDA cores)"
          : e == Entry::kMatvecTensorCores ? "matvec (tensor cores)"
          : e == Entry::kMma               ? "mma"
+         : e == Entry::kBatch             ? "batch"
                                           : "tiled";
 }
 
@@ -236,10 +237,13 @@ MatvecKernel matvec_kernel(Entry e) {
   return e == Entry::kMatvecCudaCores ? MatvecKernel::kCudaCores : MatvecKernel::kTensorCores;
 }
 
-// Whether the entry rounds the code values to the activation type: the tensor-core kernels do, and the
-// dispatch sends float16 / bfloat16 there (a GPU without them only makes the bound looser).
-bool rounds_codes(Entry e, ElemType type) {
-  return type != ElemType::kF32 && e != Entry::kMatvecCudaCores && e != Entry::kTiled;
+// How many roundings to the activation type a weight goes through before its product: none on CUDA cores
+// or in float32; the code value on the tensor-core kernels (the dispatch sends float16 / bfloat16 there; a
+// GPU without them only makes the bound looser); code value, absmax and their product in the batch kernel
+// (the dispatch's choice above 16 rows).
+int code_roundings(Entry e, ElemType type, int64_t m) {
+  if (type == ElemType::kF32 || e == Entry::kMatvecCudaCores || e == Entry::kTiled) return 0;
+  return e == Entry::kBatch || (e == Entry::kDispatch && m > kMmaMaxBatch) ? 3 : 1;
 }
 
 WeightGroup group_of_one(const Packed4bit& w, int64_t rows) {
@@ -299,16 +303,16 @@ void reference(const TestWeight& w, const TestInput& x, int64_t m, int64_t n, in
 }
 
 // Each output within the rounding of its type (relative 2^-11 fp16, 2^-8 bf16), plus, for the tensor-core
-// kernel, the rounding of the 16 code values to the activation type (same relative size) times
+// kernels, each rounding a weight goes through in the activation type (same relative size) times
 // sum_k |x_k w_k|, plus a float32 accumulation bound 2^-24 (K / 32 + 64) sum_k |x_k w_k|: tight enough to
 // catch one chunk or block scale gone wrong. With many outputs also the relative L2 error: 1e-5 fp32,
 // 1e-3 fp16, 8e-3 bf16, over at least 32 nonzero references and rows of at least 256 products: a zero
 // block can leave one output, and a 32-product row under an outlier's absmax cancels to a few codes, whose
 // relative error then says more about the cancellation than about the kernel (the bound above holds).
-void expect_close(const std::vector<uint8_t>& y, ElemType type, bool rounded_codes, int64_t k,
+void expect_close(const std::vector<uint8_t>& y, ElemType type, int roundings, int64_t k,
                   const std::vector<double>& ref, const std::vector<double>& abs_sum) {
   const double out_rel = type == ElemType::kF32 ? 0 : type == ElemType::kF16 ? 0x1p-11 : 0x1p-8;
-  const double acc_rel = 0x1p-24 * static_cast<double>(k / 32 + 64) + (rounded_codes ? out_rel : 0.0);
+  const double acc_rel = 0x1p-24 * static_cast<double>(k / 32 + 64) + roundings * out_rel;
   double err = 0, norm = 0;
   int bad = 0, nonzero = 0;
   for (size_t i = 0; i < ref.size(); ++i) {
@@ -350,6 +354,10 @@ void check_fused_matmul(const TestWeight& w, ElemType type, int64_t m, int64_t n
       CUDA_OK(matmul_4bit_mma_cuda(dx.get(), type, m, k, group_of_one(w.device_view, n), nullptr, dy.get(),
                                    nullptr));
       break;
+    case Entry::kBatch:
+      CUDA_OK(matmul_4bit_batch_cuda(dx.get(), type, m, k, group_of_one(w.device_view, n), nullptr, dy.get(),
+                                     nullptr));
+      break;
     case Entry::kTiled:
       CUDA_OK(matmul_4bit_tiled_cuda(dx.get(), type, m, k, w.device_view, n, dy.get(), nullptr));
       break;
@@ -357,7 +365,7 @@ void check_fused_matmul(const TestWeight& w, ElemType type, int64_t m, int64_t n
   CUDA_OK(cudaDeviceSynchronize());
   std::vector<double> ref(static_cast<size_t>(m * n)), abs_sum(ref.size());
   reference(w, x, m, n, k, 0, n, nullptr, ref, abs_sum);
-  expect_close(dy.contents<uint8_t>(), type, rounds_codes(entry, type), k, ref, abs_sum);
+  expect_close(dy.contents<uint8_t>(), type, code_roundings(entry, type, m), k, ref, abs_sum);
 }
 
 const int kBlocksizes[] = {32, 64, 128, 256, 512, 1024, 2048, 4096};
@@ -373,11 +381,15 @@ TEST(Bnb4Cuda, FusedMatmulMatchesTheReference) {
         const TestWeight w(s.n, s.k, 64, qt, dq);
         for (ElemType type : kTypes)
           for (int64_t m : {1, 2, 5, 16}) check_fused_matmul(w, type, m, s.n, s.k, Entry::kDispatch);
+        // 17..32 rows: the batch kernel (float32 has no fused kernel there).
+        for (ElemType type : {ElemType::kF16, ElemType::kBF16})
+          for (int64_t m : {17, 32}) check_fused_matmul(w, type, m, s.n, s.k, Entry::kDispatch);
       }
 }
 
-// The matrix-vector kernel (all activation types) and the tensor-core kernel (float16 / bfloat16 at
-// batches of 1, 3 and 16 rows) on every blocksize, both codes and both absmax forms, over small shapes
+// The matrix-vector kernel (all activation types), the tensor-core kernel (float16 / bfloat16 at batches
+// of 1, 3 and 16 rows) and the batch kernel (2, 9 and 32 rows: one, two and four n-tiles) on every
+// blocksize, both codes and both absmax forms, over small shapes
 // that exercise each layout: one chunk per row (K = 32), chunk counts that leave threads or lanes idle
 // (K = 96, 160), K split over few and many threads or warps, a single row and row counts that leave a
 // CTA or tile partly empty; blocks straddling rows where K is not a multiple of the blocksize.
@@ -393,6 +405,7 @@ TEST(Bnb4Cuda, FusedKernelsMatchTheReferenceOnEveryLayout) {
             for (ElemType type : {ElemType::kF16, ElemType::kBF16}) {
               check_fused_matmul(w, type, 1, n, k, Entry::kMatvecTensorCores);
               for (int64_t m : {1, 3, 16}) check_fused_matmul(w, type, m, n, k, Entry::kMma);
+              for (int64_t m : {2, 9, 32}) check_fused_matmul(w, type, m, n, k, Entry::kBatch);
             }
           }
 }
@@ -417,6 +430,18 @@ TEST(Bnb4Cuda, MatvecMatchesTheReferenceOnLayerShapes) {
     }
 }
 
+// The batch kernel at 32 rows on layer shapes: one row tile a CTA with K over several rounds of steps
+// (2048 x 8192) and two row tiles a CTA (16,384 rows: enough CTAs for two per SM), both absmax forms.
+TEST(Bnb4Cuda, BatchKernelMatchesTheReferenceOnLayerShapes) {
+  SKIP_WITHOUT_GPU();
+  for (auto [n, k] : {std::pair<int64_t, int64_t>{2048, 8192}, {16384, 256}})
+    for (bool dq : {false, true}) {
+      const TestWeight w(n, k, 64, QuantType::kNF4, dq);
+      for (ElemType type : {ElemType::kF16, ElemType::kBF16})
+        check_fused_matmul(w, type, 32, n, k, Entry::kBatch);
+    }
+}
+
 // The tiled kernel still takes M = 1 (the benchmark compares the two kernels there).
 TEST(Bnb4Cuda, TiledKernelAtOneRowMatchesTheReference) {
   SKIP_WITHOUT_GPU();
@@ -427,18 +452,19 @@ TEST(Bnb4Cuda, TiledKernelAtOneRowMatchesTheReference) {
 }
 
 // A group of weights of different row counts (partial CTAs and tiles at each boundary) and blocksizes,
-// both absmax forms, with and without a residual, through the matrix-vector kernel (M = 1) and the
-// tensor-core kernel (M = 1 and 7): every output column lands in its own weight's place.
+// both absmax forms, with and without a residual, through the matrix-vector kernel (M = 1), the
+// tensor-core kernel (M = 1 and 7) and the batch kernel (1, 7 and 32): every output column lands in its
+// own weight's place.
 TEST(Bnb4Cuda, GroupWithResidualMatchesTheReference) {
   SKIP_WITHOUT_GPU();
   const int64_t k = 512;
   const int64_t rows[] = {40, 16, 9};
   for (bool dq : {false, true})
     for (ElemType type : {ElemType::kF16, ElemType::kBF16})
-      for (Entry entry : {Entry::kMatvecCudaCores, Entry::kMatvecTensorCores, Entry::kMma})
-        for (int64_t m : {1, 7})
+      for (Entry entry : {Entry::kMatvecCudaCores, Entry::kMatvecTensorCores, Entry::kMma, Entry::kBatch})
+        for (int64_t m : {1, 7, 32})
           for (bool with_residual : {false, true}) {
-            if (is_matvec(entry) && m > 1) continue;
+            if ((is_matvec(entry) && m > 1) || (entry == Entry::kMma && m > kMmaMaxBatch)) continue;
             SCOPED_TRACE(std::string(elem_type_name(type)) + (dq ? " dq" : "") + " M " + std::to_string(m) +
                          (with_residual ? " residual " : " ") + entry_name(entry));
             std::vector<std::unique_ptr<TestWeight>> ws;
@@ -455,10 +481,11 @@ TEST(Bnb4Cuda, GroupWithResidualMatchesTheReference) {
             DeviceBuffer dx(x.raw.data(), x.raw.size()), dr(residual.raw.data(), residual.raw.size());
             DeviceBuffer dy(static_cast<size_t>(m * width * elem_size(type)));
             const void* r = with_residual ? dr.get() : nullptr;
-            CUDA_OK(
-                is_matvec(entry)
-                    ? matvec_4bit_cuda(dx.get(), type, k, group, r, dy.get(), nullptr, matvec_kernel(entry))
-                    : matmul_4bit_mma_cuda(dx.get(), type, m, k, group, r, dy.get(), nullptr));
+            CUDA_OK(is_matvec(entry) ? matvec_4bit_cuda(dx.get(), type, k, group, r, dy.get(), nullptr,
+                                                        matvec_kernel(entry))
+                    : entry == Entry::kMma
+                        ? matmul_4bit_mma_cuda(dx.get(), type, m, k, group, r, dy.get(), nullptr)
+                        : matmul_4bit_batch_cuda(dx.get(), type, m, k, group, r, dy.get(), nullptr));
             CUDA_OK(cudaDeviceSynchronize());
             std::vector<double> ref(static_cast<size_t>(m * width)), abs_sum(ref.size());
             int64_t col0 = 0;
@@ -467,7 +494,7 @@ TEST(Bnb4Cuda, GroupWithResidualMatchesTheReference) {
                         abs_sum);
               col0 += rows[i];
             }
-            expect_close(dy.contents<uint8_t>(), type, rounds_codes(entry, type), k, ref, abs_sum);
+            expect_close(dy.contents<uint8_t>(), type, code_roundings(entry, type, m), k, ref, abs_sum);
           }
 }
 
@@ -533,7 +560,7 @@ TEST(Bnb4Cuda, RejectsBadArguments) {
   w.absmax = buf.get<float>();
   EXPECT_EQ(matmul_4bit_cuda(buf.get(), ElemType::kF16, 1, 100, w, 33, buf.get(), nullptr),
             cudaErrorInvalidValue);
-  EXPECT_EQ(matmul_4bit_cuda(buf.get(), ElemType::kF16, 17, 96, w, 33, buf.get(), nullptr),
+  EXPECT_EQ(matmul_4bit_cuda(buf.get(), ElemType::kF16, 33, 96, w, 33, buf.get(), nullptr),
             cudaErrorInvalidValue);
   auto mma = [&](const void* x, ElemType type, int64_t m, int64_t k, int64_t n) {
     return matmul_4bit_mma_cuda(x, type, m, k, group_of_one(w, n), nullptr, buf.get(), nullptr);
@@ -561,7 +588,14 @@ TEST(Bnb4Cuda, RejectsBadArguments) {
             cudaErrorInvalidValue);
   EXPECT_EQ(mma(buf.get(), ElemType::kF32, 1, 96, 33),
             cudaErrorInvalidValue);  // float32 runs the tiled kernel
-  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 17, 96, 33), cudaErrorInvalidValue);
+  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 17, 96, 33), cudaErrorInvalidValue);  // the batch kernel's
+  auto batch = [&](ElemType type, int64_t m) {
+    return matmul_4bit_batch_cuda(buf.get(), type, m, 96, group_of_one(w, 33), nullptr, buf.get(), nullptr);
+  };
+  EXPECT_EQ(batch(ElemType::kF16, 33), cudaErrorInvalidValue);
+  EXPECT_EQ(batch(ElemType::kF32, 17), cudaErrorInvalidValue);
+  EXPECT_EQ(matmul_4bit_tiled_cuda(buf.get(), ElemType::kF32, 17, 96, w, 33, buf.get(), nullptr),
+            cudaErrorInvalidValue);  // the tiled kernel stops at 16 rows
   WeightGroup empty;
   EXPECT_EQ(matmul_4bit_mma_cuda(buf.get(), ElemType::kF16, 1, 96, empty, nullptr, buf.get(), nullptr),
             cudaErrorInvalidValue);

@@ -112,9 +112,9 @@ struct QuantizedCopies {
 
 // How a matmul benchmark calls the kernels: matmul_4bit_cuda (M = 1 goes to the tensor-core matrix-vector
 // kernel) launched on the stream, the same with the absmax double-quantized, the same replayed from a CUDA
-// graph, the CUDA-core matrix-vector kernel forced at M = 1, or the tensor-core or the tiled kernel forced
-// at every M.
-enum class MatmulMode { kStream, kNested, kGraph, kCudaCores, kTiled, kMma };
+// graph, the CUDA-core matrix-vector kernel forced at M = 1, or the tensor-core, the batch or the tiled
+// kernel forced at every M.
+enum class MatmulMode { kStream, kNested, kGraph, kCudaCores, kTiled, kMma, kBatch };
 
 // Args: N, K, M.
 void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
@@ -135,6 +135,8 @@ void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
                ? bnb4::matmul_4bit_tiled_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream)
            : mode == MatmulMode::kMma
                ? bnb4::matmul_4bit_mma_cuda(x, bnb4::ElemType::kF16, M, K, one, nullptr, y, stream)
+           : mode == MatmulMode::kBatch
+               ? bnb4::matmul_4bit_batch_cuda(x, bnb4::ElemType::kF16, M, K, one, nullptr, y, stream)
            : mode == MatmulMode::kCudaCores
                ? bnb4::matvec_4bit_cuda(x, bnb4::ElemType::kF16, K, one, nullptr, y, stream,
                                         bnb4::MatvecKernel::kCudaCores)
@@ -156,8 +158,9 @@ void BM_Matmul4bitGraph(benchmark::State& state) { run_matmul_4bit(state, Matmul
 void BM_Matmul4bitTiled(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kTiled); }
 void BM_Matmul4bitCudaCores(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kCudaCores); }
 void BM_Matmul4bitMma(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kMma); }
+void BM_Matmul4bitBatch(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kBatch); }
 
-// A decode block's grouped products in one launch (matrix-vector kernel at M = 1, tensor cores above): q/k/v
+// A decode block's grouped products in one launch, as matmul_4bit_group_cuda picks the kernel by M: q/k/v
 // (2048 + 512 + 512 rows) or gate/up (8192 + 8192 rows) over K = 2048, as the model runs them at decode.
 // Args: group (0 q/k/v, 1 gate/up), M, graph (1: replayed from a CUDA graph).
 void BM_Matmul4bitGroup(benchmark::State& state) {
@@ -184,8 +187,7 @@ void BM_Matmul4bitGroup(benchmark::State& state) {
       group.w[group.count] = p->view(i % p->copies, 64);
       group.rows[group.count++] = p->n / K;
     }
-    return M == 1 ? bnb4::matvec_4bit_cuda(x, bnb4::ElemType::kF16, K, group, nullptr, y, stream)
-                  : bnb4::matmul_4bit_mma_cuda(x, bnb4::ElemType::kF16, M, K, group, nullptr, y, stream);
+    return bnb4::matmul_4bit_group_cuda(x, bnb4::ElemType::kF16, M, K, group, nullptr, y, stream);
   };
   const bool graph = state.range(2) != 0;
   lq::cuda::time_launches(state, graph ? copies : kLaunchesPerIteration, graph, launch);
@@ -264,17 +266,18 @@ void Shapes(benchmark::internal::Benchmark* b, std::vector<int64_t> batches) {
 }
 
 BENCHMARK(BM_Copy)->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Matmul4bit)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16}); });
+BENCHMARK(BM_Matmul4bit)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16, 32}); });
 BENCHMARK(BM_Matmul4bitNested)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_Matmul4bitGraph)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_Matmul4bitGroup)
-    ->ArgsProduct({{0, 1}, {1, 8}, {0, 1}})
+    ->ArgsProduct({{0, 1}, {1, 8, 32}, {0, 1}})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Matmul4bitMma)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
+BENCHMARK(BM_Matmul4bitBatch)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {8, 16, 32}); });
 BENCHMARK(BM_Matmul4bitCudaCores)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_Matmul4bitTiled)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
-BENCHMARK(BM_CublasFp16)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16}); });
+BENCHMARK(BM_CublasFp16)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16, 32}); });
 BENCHMARK(BM_Dequantize)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 
 }  // namespace

@@ -13,8 +13,10 @@ namespace bnb4 {
 void matmul_4bit_cpu(const float* x, int64_t M, int64_t K, const Packed4bit& w, int64_t N, float* y);
 
 #ifdef LQ_BNB4_KERNELS
-// Largest batch the fused kernels take; beyond it, dequantize and use cuBLAS.
-constexpr int64_t kFusedMaxBatch = 16;
+// Largest batch the fused kernels take (the batch kernel; the tensor-core and tiled kernels stop at
+// kMmaMaxBatch); beyond it, dequantize and use cuBLAS.
+constexpr int64_t kFusedMaxBatch = 32;
+constexpr int64_t kMmaMaxBatch = 16;
 // Whether the fused kernels accept this shape (each 32-element chunk must lie in one row and block).
 inline bool fused_matmul_supported(int64_t M, int64_t K) {
   return M >= 1 && M <= kFusedMaxBatch && K % 32 == 0;
@@ -32,9 +34,13 @@ struct WeightGroup {
 
 // x: M x K and y: M x N of x_type (float16, bfloat16 or float32), device pointers. Picks the kernel by
 // M and type: M = 1 the matrix-vector kernel; 2..16 the tensor-core kernel (float16 / bfloat16) or the
-// tiled one (float32).
+// tiled one (float32; cudaErrorInvalidValue above 16); 17..32 the batch kernel.
 cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
                              int64_t N, void* y, cudaStream_t stream);
+// The same choice for a group (float16 / bfloat16 at M > 1), adding `residual` (y's layout) when not null.
+cudaError_t matmul_4bit_group_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,
+                                   const WeightGroup& group, const void* residual, void* y,
+                                   cudaStream_t stream);
 
 // The kernels behind it, callable directly so that tests and benchmarks can compare them. The first two
 // take a group and add `residual` (y's layout) in their epilogue when it is not null.
@@ -62,6 +68,12 @@ cudaError_t matvec_4bit_normed_cuda(const void* h, ElemType x_type, int64_t K, c
 cudaError_t matmul_4bit_mma_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,
                                  const WeightGroup& group, const void* residual, void* y,
                                  cudaStream_t stream);
+// Tensor cores (float16 / bfloat16, sm_80 or newer, else cudaErrorNotSupported), M = 1..32, each value pair
+// scaled by its absmax in the activation type before the mma (bitsandbytes' GEMV rounding), so that an
+// mma tile carries 8 batch rows: y [M, sum of rows] = x W^T.
+cudaError_t matmul_4bit_batch_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,
+                                   const WeightGroup& group, const void* residual, void* y,
+                                   cudaStream_t stream);
 // CUDA cores, any activation type, M = 1..16, one weight.
 cudaError_t matmul_4bit_tiled_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
                                    int64_t N, void* y, cudaStream_t stream);

@@ -7,9 +7,9 @@
 
 namespace bnb4 {
 
-// cudaErrorInvalidValue for a shape the kernels do not take (M outside 1..16, K not a positive multiple
-// of 32, no rows, a weight that is not N x K, a blocksize bitsandbytes lacks); cudaErrorMisalignedAddress
-// where a 16-byte vector load would be misaligned.
+// cudaErrorInvalidValue for a shape the kernels do not take (M outside 1..kFusedMaxBatch, K not a positive
+// multiple of 32, no rows, a weight that is not N x K, a blocksize bitsandbytes lacks);
+// cudaErrorMisalignedAddress where a 16-byte vector load would be misaligned.
 inline cudaError_t check_matmul_args(const void* x, int64_t M, int64_t K, const Packed4bit& w, int64_t N) {
   if (!fused_matmul_supported(M, K) || K < 32 || N < 1 || w.n != N * K || !valid_blocksize(w.blocksize))
     return cudaErrorInvalidValue;
@@ -92,6 +92,32 @@ __device__ __forceinline__ void prefetch_rows_l2(const Packed4bit& w, int64_t ro
 template <typename T>
 __device__ __forceinline__ T store_value(float sum, const T* residual, int64_t i) {
   return from_float<T>(residual ? sum + to_float(residual[i]) : sum);
+}
+
+// The tensor-core kernels' epilogue: each output of a CTA's `tile_rows` weight rows from `row0` (of `rows`)
+// by M batch rows is the sum of its warps' partial sums, taken in slice order (deterministic), plus the
+// residual; one thread per output. partial(slice, r, m) reads a slice's sum for row row0 + r, batch row m.
+template <typename T, typename Partial>
+__device__ __forceinline__ void store_slice_sums(const GroupLayout& args, int s, int64_t row0, int64_t rows,
+                                                 int tile_rows, int M, int slices, Partial partial,
+                                                 const T* residual, T* y) {
+  for (int o = threadIdx.x; o < tile_rows * M; o += blockDim.x) {
+    const int r = o / M, m = o % M;
+    const int64_t row = row0 + r;
+    if (row >= rows) continue;
+    float sum = 0.0f;
+    for (int sl = 0; sl < slices; ++sl) sum += partial(sl, r, m);
+    const int64_t at = static_cast<int64_t>(m) * args.total_rows + args.col0[s] + row;
+    y[at] = store_value(sum, residual, at);
+  }
+}
+
+// The fewest warps per CTA (a power of two, at most `most`) that leave each at most `unroll` of `steps`
+// steps, so that a CTA's loads all go out at once where `most` allows.
+inline int slices_for(int64_t steps, int unroll, int most) {
+  int slices = 1;
+  while (2 * slices <= most && static_cast<int64_t>(slices) * unroll < steps) slices *= 2;
+  return slices;
 }
 
 }  // namespace bnb4

@@ -114,6 +114,7 @@ cudaError_t launch(const T* x, int M, int64_t K, const Packed4bit& w, int64_t N,
 cudaError_t matmul_4bit_tiled_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
                                    int64_t N, void* y, cudaStream_t stream) {
   if (const cudaError_t e = check_matmul_args(x, M, K, w, N); e != cudaSuccess) return e;
+  if (M > kMmaMaxBatch) return cudaErrorInvalidValue;
   const int m = static_cast<int>(M);
   BNB4_DISPATCH_ELEM(x_type, {
     const T* xt = static_cast<const T*>(x);
@@ -132,9 +133,16 @@ cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t 
   group.w[0] = w;
   group.rows[0] = N;
   group.count = 1;
-  if (M == 1) return matvec_4bit_cuda(x, x_type, K, group, nullptr, y, stream);
-  if (x_type == ElemType::kF32) return matmul_4bit_tiled_cuda(x, x_type, M, K, w, N, y, stream);
-  return matmul_4bit_mma_cuda(x, x_type, M, K, group, nullptr, y, stream);
+  if (x_type == ElemType::kF32 && M > 1) return matmul_4bit_tiled_cuda(x, x_type, M, K, w, N, y, stream);
+  return matmul_4bit_group_cuda(x, x_type, M, K, group, nullptr, y, stream);
+}
+
+cudaError_t matmul_4bit_group_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,
+                                   const WeightGroup& group, const void* residual, void* y,
+                                   cudaStream_t stream) {
+  if (M == 1) return matvec_4bit_cuda(x, x_type, K, group, residual, y, stream);
+  if (M <= kMmaMaxBatch) return matmul_4bit_mma_cuda(x, x_type, M, K, group, residual, y, stream);
+  return matmul_4bit_batch_cuda(x, x_type, M, K, group, residual, y, stream);
 }
 
 namespace {

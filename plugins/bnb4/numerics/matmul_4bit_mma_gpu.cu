@@ -37,10 +37,6 @@ constexpr int kStep = 128;  // weights of a row per warp step
 __host__ __device__ constexpr int max_slices(int tiles) { return tiles >= 8 ? 8 : 16; }
 constexpr unsigned kFullMask = 0xffffffffu;
 
-__device__ __forceinline__ uint32_t byte_of(const uint4& q, int b) {
-  return (word_of(q, b / 4) >> ((b % 4) * 8)) & 0xffu;
-}
-
 // kTiles n8 tiles (2 batch rows each); kUnroll steps of loads in flight per warp. One CTA per m16 tile, one
 // warp per slice of K (blockDim.x / 32 slices).
 template <typename T, int kTiles, int kUnroll, bool kNested>
@@ -80,13 +76,7 @@ __global__ void __launch_bounds__(kMaxThreads)
   };
   // The first loads go out before the tables are built, so that building them hides under HBM latency.
   load(slice);
-  for (int e = threadIdx.x; e < 256; e += blockDim.x) {
-    const uint32_t p = Pair<T>::pack(values.v[e >> 4], values.v[e & 15]);
-    uint4* dst = reinterpret_cast<uint4*>(lut + e * 32);
-#pragma unroll
-    for (int i = 0; i < 8; ++i) dst[(i + e) % 8] = make_uint4(p, p, p, p);  // rotated: no bank conflicts
-    if constexpr (kNested) map[e] = dynamic_map.v[e];
-  }
+  fill_pair_table<T, kNested>(lut, map, values, dynamic_map);
   __syncthreads();
 
   // This lane's B operand: x of batch row 2 t + g / 4 in the columns of chunk lane g % 4 == c, else 0.
@@ -142,16 +132,9 @@ __global__ void __launch_bounds__(kMaxThreads)
     }
   }
   __syncthreads();
-  // Sum over the slices and store: one thread per (row, batch row).
-  for (int o = threadIdx.x; o < 16 * M; o += blockDim.x) {
-    const int r = o / M, m = o % M;
-    const int64_t row = row0 + r;
-    if (row >= rows) continue;
-    float sum = 0.0f;
-    for (int sl = 0; sl < slices; ++sl) sum += partial[sl][m / 2][r][m % 2];
-    const int64_t at = static_cast<int64_t>(m) * args.total_rows + args.col0[s] + row;
-    y[at] = store_value(sum, residual, at);
-  }
+  store_slice_sums(
+      args, s, row0, rows, 16, M, slices, [&](int sl, int r, int m) { return partial[sl][m / 2][r][m % 2]; },
+      residual, y);
 }
 
 template <typename T, int kTiles, int kUnroll, bool kNested>
@@ -160,8 +143,7 @@ cudaError_t launch(const T* x, int M, int64_t K, const GroupLayout& args, const 
   // Enough warps per tile that each has at most kUnroll steps, so that a tile's loads all go out at once;
   // the whole weight is then in flight as far as registers allow.
   const int64_t steps = (K + kStep - 1) / kStep;
-  int slices = 1;
-  while (slices < max_slices(kTiles) && static_cast<int64_t>(slices) * kUnroll < steps) slices *= 2;
+  const int slices = slices_for(steps, kUnroll, max_slices(kTiles));
   if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
   return lq::cuda::launch_chained(mma_kernel<T, kTiles, kUnroll, kNested>,
                                   dim3(static_cast<unsigned>(args.blocks())), dim3(slices * 32), 0, stream, x,
@@ -182,6 +164,7 @@ cudaError_t matmul_4bit_mma_cuda(const void* x, ElemType x_type, int64_t M, int6
                                  cudaStream_t stream) {
   if (x_type == ElemType::kF32) return cudaErrorInvalidValue;
   if (const cudaError_t e = check_group_args(x, M, K, group); e != cudaSuccess) return e;
+  if (M > kMmaMaxBatch) return cudaErrorInvalidValue;
   if (!has_tensor_core_mma()) return cudaErrorNotSupported;  // mma.m16n8k16 needs sm_80 or newer
   const GroupLayout args(group, 16);                         // one m16 tile per block
   const int m = static_cast<int>(M);

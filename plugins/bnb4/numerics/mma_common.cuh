@@ -1,6 +1,7 @@
-// What the tensor-core kernels share (matmul_4bit_mma_gpu.cu for M = 1..16, matvec_4bit_mma_gpu.cu for
-// M = 1): the m16n8k16 instruction, value pairs packed for its A register, and one weight row's loads for a
-// 128-weight step (a 16-byte chunk per lane, the lane's pair of chunk scales).
+// What the tensor-core kernels share (matmul_4bit_mma_gpu.cu for M = 1..16, matmul_4bit_batch_gpu.cu for
+// M = 1..32, matvec_4bit_mma_gpu.cu for M = 1): the m16n8k16 instruction, value pairs packed for its A
+// register, and one weight row's loads for a 128-weight step (a 16-byte chunk per lane, the lane's pair of
+// chunk scales).
 #pragma once
 
 #include <type_traits>
@@ -26,11 +27,21 @@ struct Pair<__half> {
     const __half2 h = __floats2half2_rn(lo, hi);
     return *reinterpret_cast<const uint32_t*>(&h);
   }
+  // Both halves of `a` times those of `b`, rounded to T.
+  static __device__ __forceinline__ uint32_t mul(uint32_t a, uint32_t b) {
+    const __half2 h = __hmul2(*reinterpret_cast<const __half2*>(&a), *reinterpret_cast<const __half2*>(&b));
+    return *reinterpret_cast<const uint32_t*>(&h);
+  }
 };
 template <>
 struct Pair<__nv_bfloat16> {
   static __device__ __forceinline__ uint32_t pack(float lo, float hi) {
     const __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<const uint32_t*>(&h);
+  }
+  static __device__ __forceinline__ uint32_t mul(uint32_t a, uint32_t b) {
+    const __nv_bfloat162 h =
+        __hmul2(*reinterpret_cast<const __nv_bfloat162*>(&a), *reinterpret_cast<const __nv_bfloat162*>(&b));
     return *reinterpret_cast<const uint32_t*>(&h);
   }
 };
@@ -50,6 +61,26 @@ __device__ __forceinline__ void mma(float (&d)[4], const uint32_t (&a)[4], uint3
         "{%0,%1,%2,%3};\n"
         : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// Byte b (0..15) of a 16-byte chunk of codes.
+__device__ __forceinline__ uint32_t byte_of(const uint4& q, int b) {
+  return (word_of(q, b / 4) >> ((b % 4) * 8)) & 0xffu;
+}
+
+// The CTA's decode table for matmul_4bit_mma_gpu.cu and matmul_4bit_batch_gpu.cu: entry [byte][lane] (256 x
+// 32 words) is T2 of (value of the high code, value of the low code), one copy per lane so that a warp's 32
+// lookups hit 32 banks; nested, also the 256-entry dynamic map. The caller synchronizes before use.
+template <typename T, bool kNested>
+__device__ __forceinline__ void fill_pair_table(uint32_t* lut, float* map, const Table16& values,
+                                                const Table256& dynamic_map) {
+  for (int e = threadIdx.x; e < 256; e += blockDim.x) {
+    const uint32_t p = Pair<T>::pack(values.v[e >> 4], values.v[e & 15]);
+    uint4* dst = reinterpret_cast<uint4*>(lut + e * 32);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) dst[(i + e) % 8] = make_uint4(p, p, p, p);  // rotated: no bank conflicts
+    if constexpr (kNested) map[e] = dynamic_map.v[e];
+  }
 }
 
 // One weight row's state for a step: its chunk, and the scales of the two chunks whose sums this lane

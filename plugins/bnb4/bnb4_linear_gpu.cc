@@ -121,7 +121,7 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
   }
   std::vector<at::Tensor> outs;
   for (const QuantizedWeight* w : ws) {
-    if (fused_matmul_supported(M, K) && M <= kMmaMaxBatch) {  // float32 at 2..16 rows: the tiled kernel
+    if (fused_matmul_supported(M, K) && M <= kTiledMaxBatch) {  // float32 at 2..16 rows: the tiled kernel
       at::Tensor y = at::empty({M, w->rows}, x.options());
       check(matmul_4bit_cuda(x2.data_ptr(), type, M, K, w->view(), w->rows, y.data_ptr(), stream()),
             "matmul");

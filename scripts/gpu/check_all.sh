@@ -28,7 +28,7 @@ if has shape; then
 fi
 if has kernels; then
   "$build/plugins/bnb4/lq_bench_bnb4_cuda" --benchmark_min_time=0.05 \
-    --benchmark_filter='BM_Copy|(BM_Matmul4bit|BM_Matmul4bitNested|BM_Matmul4bitGraph|BM_Matmul4bitMma|BM_CublasFp16)/(2048/8192|8192/2048|2048/2048|2048/512)/1/|BM_Matmul4bitGroup' \
+    --benchmark_filter='BM_Copy|(BM_Matmul4bit|BM_Matmul4bitNested|BM_Matmul4bitGraph|BM_Matmul4bitBatch|BM_CublasFp16)/(2048/8192|8192/2048|2048/2048|2048/512)/1/|(BM_Matmul4bit|BM_CublasFp16)/(2048/8192|8192/2048|2048/2048)/(4|16|32)/|BM_Matmul4bitGroup' \
     >"$OUT/kernels.txt" 2>&1
   grep -E "^BM_" "$OUT/kernels.txt" | cut -c1-170
   # The framework's decode kernels chained (the default) and launched plainly, in one run.

@@ -221,13 +221,12 @@ TEST(Bnb4Cuda, DequantizeIsBitExact) {
 }
 
 // Which fused entry point a check calls.
-enum class Entry { kDispatch, kMatvecCudaCores, kMatvecTensorCores, kMma, kBatch, kTiled };
+enum class Entry { kDispatch, kMatvecCudaCores, kMatvecTensorCores, kBatch, kTiled };
 
 const char* entry_name(Entry e) {
   return e == Entry::kDispatch            ? "dispatch"
          : e == Entry::kMatvecCudaCores   ? "matvec (CUDA cores)"
          : e == Entry::kMatvecTensorCores ? "matvec (tensor cores)"
-         : e == Entry::kMma               ? "mma"
          : e == Entry::kBatch             ? "batch"
                                           : "tiled";
 }
@@ -238,12 +237,12 @@ MatvecKernel matvec_kernel(Entry e) {
 }
 
 // How many roundings to the activation type a weight goes through before its product: none on CUDA cores
-// or in float32; the code value on the tensor-core kernels (the dispatch sends float16 / bfloat16 there; a
-// GPU without them only makes the bound looser); code value, absmax and their product in the batch kernel
-// (the dispatch's choice above 16 rows).
+// or in float32; the code value in the tensor-core matrix-vector kernel (the dispatch's choice at one row
+// in float16 / bfloat16; a GPU without tensor cores only makes the bound looser); code value, absmax and
+// their product in the batch kernel (the dispatch's choice from two rows).
 int code_roundings(Entry e, ElemType type, int64_t m) {
   if (type == ElemType::kF32 || e == Entry::kMatvecCudaCores || e == Entry::kTiled) return 0;
-  return e == Entry::kBatch || (e == Entry::kDispatch && m > kMmaMaxBatch) ? 3 : 1;
+  return e == Entry::kBatch || (e == Entry::kDispatch && m > 1) ? 3 : 1;
 }
 
 WeightGroup group_of_one(const Packed4bit& w, int64_t rows) {
@@ -350,10 +349,6 @@ void check_fused_matmul(const TestWeight& w, ElemType type, int64_t m, int64_t n
       CUDA_OK(matvec_4bit_cuda(dx.get(), type, k, group_of_one(w.device_view, n), nullptr, dy.get(), nullptr,
                                matvec_kernel(entry)));
       break;
-    case Entry::kMma:
-      CUDA_OK(matmul_4bit_mma_cuda(dx.get(), type, m, k, group_of_one(w.device_view, n), nullptr, dy.get(),
-                                   nullptr));
-      break;
     case Entry::kBatch:
       CUDA_OK(matmul_4bit_batch_cuda(dx.get(), type, m, k, group_of_one(w.device_view, n), nullptr, dy.get(),
                                      nullptr));
@@ -387,12 +382,12 @@ TEST(Bnb4Cuda, FusedMatmulMatchesTheReference) {
       }
 }
 
-// The matrix-vector kernel (all activation types), the tensor-core kernel (float16 / bfloat16 at batches
-// of 1, 3 and 16 rows) and the batch kernel (2, 9 and 32 rows: one, two and four n-tiles) on every
-// blocksize, both codes and both absmax forms, over small shapes
-// that exercise each layout: one chunk per row (K = 32), chunk counts that leave threads or lanes idle
-// (K = 96, 160), K split over few and many threads or warps, a single row and row counts that leave a
-// CTA or tile partly empty; blocks straddling rows where K is not a multiple of the blocksize.
+// The matrix-vector kernels (CUDA cores: all activation types; tensor cores: float16 / bfloat16) and the
+// batch kernel (1, 2, 9 and 32 rows: one, two and four n-tiles) on every blocksize, both codes and both
+// absmax forms, over small shapes that exercise each layout: one chunk per row (K = 32), chunk counts that
+// leave threads or lanes idle (K = 96, 160), K split over few and many threads or warps, a single row and row
+// counts that leave a CTA or tile partly empty; blocks straddling rows where K is not a multiple of the
+// blocksize.
 TEST(Bnb4Cuda, FusedKernelsMatchTheReferenceOnEveryLayout) {
   SKIP_WITHOUT_GPU();
   for (int bs : kBlocksizes)
@@ -404,8 +399,7 @@ TEST(Bnb4Cuda, FusedKernelsMatchTheReferenceOnEveryLayout) {
             for (ElemType type : kTypes) check_fused_matmul(w, type, 1, n, k, Entry::kMatvecCudaCores);
             for (ElemType type : {ElemType::kF16, ElemType::kBF16}) {
               check_fused_matmul(w, type, 1, n, k, Entry::kMatvecTensorCores);
-              for (int64_t m : {1, 3, 16}) check_fused_matmul(w, type, m, n, k, Entry::kMma);
-              for (int64_t m : {2, 9, 32}) check_fused_matmul(w, type, m, n, k, Entry::kBatch);
+              for (int64_t m : {1, 2, 9, 32}) check_fused_matmul(w, type, m, n, k, Entry::kBatch);
             }
           }
 }
@@ -453,7 +447,7 @@ TEST(Bnb4Cuda, TiledKernelAtOneRowMatchesTheReference) {
 
 // A group of weights of different row counts (partial CTAs and tiles at each boundary) and blocksizes,
 // both absmax forms, with and without a residual, through the matrix-vector kernel (M = 1), the
-// tensor-core kernel (M = 1 and 7) and the batch kernel (1, 7 and 32): every output column lands in its
+// batch kernel (1, 7 and 32): every output column lands in its
 // own weight's place.
 TEST(Bnb4Cuda, GroupWithResidualMatchesTheReference) {
   SKIP_WITHOUT_GPU();
@@ -461,10 +455,10 @@ TEST(Bnb4Cuda, GroupWithResidualMatchesTheReference) {
   const int64_t rows[] = {40, 16, 9};
   for (bool dq : {false, true})
     for (ElemType type : {ElemType::kF16, ElemType::kBF16})
-      for (Entry entry : {Entry::kMatvecCudaCores, Entry::kMatvecTensorCores, Entry::kMma, Entry::kBatch})
+      for (Entry entry : {Entry::kMatvecCudaCores, Entry::kMatvecTensorCores, Entry::kBatch})
         for (int64_t m : {1, 7, 32})
           for (bool with_residual : {false, true}) {
-            if ((is_matvec(entry) && m > 1) || (entry == Entry::kMma && m > kMmaMaxBatch)) continue;
+            if (is_matvec(entry) && m > 1) continue;
             SCOPED_TRACE(std::string(elem_type_name(type)) + (dq ? " dq" : "") + " M " + std::to_string(m) +
                          (with_residual ? " residual " : " ") + entry_name(entry));
             std::vector<std::unique_ptr<TestWeight>> ws;
@@ -481,11 +475,10 @@ TEST(Bnb4Cuda, GroupWithResidualMatchesTheReference) {
             DeviceBuffer dx(x.raw.data(), x.raw.size()), dr(residual.raw.data(), residual.raw.size());
             DeviceBuffer dy(static_cast<size_t>(m * width * elem_size(type)));
             const void* r = with_residual ? dr.get() : nullptr;
-            CUDA_OK(is_matvec(entry) ? matvec_4bit_cuda(dx.get(), type, k, group, r, dy.get(), nullptr,
-                                                        matvec_kernel(entry))
-                    : entry == Entry::kMma
-                        ? matmul_4bit_mma_cuda(dx.get(), type, m, k, group, r, dy.get(), nullptr)
-                        : matmul_4bit_batch_cuda(dx.get(), type, m, k, group, r, dy.get(), nullptr));
+            CUDA_OK(
+                is_matvec(entry)
+                    ? matvec_4bit_cuda(dx.get(), type, k, group, r, dy.get(), nullptr, matvec_kernel(entry))
+                    : matmul_4bit_batch_cuda(dx.get(), type, m, k, group, r, dy.get(), nullptr));
             CUDA_OK(cudaDeviceSynchronize());
             std::vector<double> ref(static_cast<size_t>(m * width)), abs_sum(ref.size());
             int64_t col0 = 0;
@@ -562,20 +555,20 @@ TEST(Bnb4Cuda, RejectsBadArguments) {
             cudaErrorInvalidValue);
   EXPECT_EQ(matmul_4bit_cuda(buf.get(), ElemType::kF16, 33, 96, w, 33, buf.get(), nullptr),
             cudaErrorInvalidValue);
-  auto mma = [&](const void* x, ElemType type, int64_t m, int64_t k, int64_t n) {
-    return matmul_4bit_mma_cuda(x, type, m, k, group_of_one(w, n), nullptr, buf.get(), nullptr);
+  auto batch_kernel = [&](const void* x, ElemType type, int64_t m, int64_t k, int64_t n) {
+    return matmul_4bit_batch_cuda(x, type, m, k, group_of_one(w, n), nullptr, buf.get(), nullptr);
   };
   auto matvec = [&](const void* x, int64_t k, int64_t n) {
     return matvec_4bit_cuda(x, ElemType::kF16, k, group_of_one(w, n), nullptr, buf.get(), nullptr);
   };
-  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 1, 100, 33), cudaErrorInvalidValue);
+  EXPECT_EQ(batch_kernel(buf.get(), ElemType::kF16, 1, 100, 33), cudaErrorInvalidValue);
   EXPECT_EQ(matvec(buf.get(), 100, 33), cudaErrorInvalidValue);
   w.n = 0;
   EXPECT_EQ(matvec(buf.get(), 0, 33), cudaErrorInvalidValue);
-  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 1, 0, 33), cudaErrorInvalidValue);
-  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 1, 96, 0), cudaErrorInvalidValue);
+  EXPECT_EQ(batch_kernel(buf.get(), ElemType::kF16, 1, 0, 33), cudaErrorInvalidValue);
+  EXPECT_EQ(batch_kernel(buf.get(), ElemType::kF16, 1, 96, 0), cudaErrorInvalidValue);
   w.n = 96 * 33;
-  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 1, 96, 32), cudaErrorInvalidValue);
+  EXPECT_EQ(batch_kernel(buf.get(), ElemType::kF16, 1, 96, 32), cudaErrorInvalidValue);
   EXPECT_EQ(matvec(buf.get(), 96, 32), cudaErrorInvalidValue);
   // The tensor-core matrix-vector kernel takes float16 / bfloat16 with x within 48 KB only.
   EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF32, 96, group_of_one(w, 33), nullptr, buf.get(), nullptr,
@@ -586,9 +579,8 @@ TEST(Bnb4Cuda, RejectsBadArguments) {
   EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 24608, group_of_one(wide, 32), nullptr, buf.get(),
                              nullptr, MatvecKernel::kTensorCores),
             cudaErrorInvalidValue);
-  EXPECT_EQ(mma(buf.get(), ElemType::kF32, 1, 96, 33),
+  EXPECT_EQ(batch_kernel(buf.get(), ElemType::kF32, 2, 96, 33),
             cudaErrorInvalidValue);  // float32 runs the tiled kernel
-  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 17, 96, 33), cudaErrorInvalidValue);  // the batch kernel's
   auto batch = [&](ElemType type, int64_t m) {
     return matmul_4bit_batch_cuda(buf.get(), type, m, 96, group_of_one(w, 33), nullptr, buf.get(), nullptr);
   };
@@ -597,26 +589,26 @@ TEST(Bnb4Cuda, RejectsBadArguments) {
   EXPECT_EQ(matmul_4bit_tiled_cuda(buf.get(), ElemType::kF32, 17, 96, w, 33, buf.get(), nullptr),
             cudaErrorInvalidValue);  // the tiled kernel stops at 16 rows
   WeightGroup empty;
-  EXPECT_EQ(matmul_4bit_mma_cuda(buf.get(), ElemType::kF16, 1, 96, empty, nullptr, buf.get(), nullptr),
+  EXPECT_EQ(matmul_4bit_batch_cuda(buf.get(), ElemType::kF16, 1, 96, empty, nullptr, buf.get(), nullptr),
             cudaErrorInvalidValue);
   WeightGroup mixed;
   mixed.w[0] = mixed.w[1] = w;
   mixed.w[1].type = QuantType::kFP4;
   mixed.rows[0] = mixed.rows[1] = 33;
   mixed.count = 2;
-  EXPECT_EQ(matmul_4bit_mma_cuda(buf.get(), ElemType::kF16, 1, 96, mixed, nullptr, buf.get(), nullptr),
+  EXPECT_EQ(matmul_4bit_batch_cuda(buf.get(), ElemType::kF16, 1, 96, mixed, nullptr, buf.get(), nullptr),
             cudaErrorInvalidValue);
   EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 96, mixed, nullptr, buf.get(), nullptr),
             cudaErrorInvalidValue);
   EXPECT_EQ(matvec_4bit_cuda(buf.get(), ElemType::kF16, 96, empty, nullptr, buf.get(), nullptr),
             cudaErrorInvalidValue);
   w.blocksize = 48;
-  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 1, 96, 33), cudaErrorInvalidValue);
+  EXPECT_EQ(batch_kernel(buf.get(), ElemType::kF16, 1, 96, 33), cudaErrorInvalidValue);
   w.blocksize = 64;
-  EXPECT_EQ(mma(buf.get<uint8_t>() + 2, ElemType::kF16, 1, 96, 33), cudaErrorMisalignedAddress);
+  EXPECT_EQ(batch_kernel(buf.get<uint8_t>() + 2, ElemType::kF16, 1, 96, 33), cudaErrorMisalignedAddress);
   EXPECT_EQ(matvec(buf.get<uint8_t>() + 2, 96, 33), cudaErrorMisalignedAddress);
   w.packed = buf.get<uint8_t>() + 8;
-  EXPECT_EQ(mma(buf.get(), ElemType::kF16, 1, 96, 33), cudaErrorMisalignedAddress);
+  EXPECT_EQ(batch_kernel(buf.get(), ElemType::kF16, 1, 96, 33), cudaErrorMisalignedAddress);
   EXPECT_EQ(matvec(buf.get(), 96, 33), cudaErrorMisalignedAddress);
   EXPECT_EQ(matmul_4bit_tiled_cuda(buf.get(), ElemType::kF16, 2, 96, w, 33, buf.get(), nullptr),
             cudaErrorMisalignedAddress);

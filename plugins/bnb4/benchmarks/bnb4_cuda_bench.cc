@@ -112,9 +112,9 @@ struct QuantizedCopies {
 
 // How a matmul benchmark calls the kernels: matmul_4bit_cuda (M = 1 goes to the tensor-core matrix-vector
 // kernel) launched on the stream, the same with the absmax double-quantized, the same replayed from a CUDA
-// graph, the CUDA-core matrix-vector kernel forced at M = 1, or the tensor-core, the batch or the tiled
-// kernel forced at every M.
-enum class MatmulMode { kStream, kNested, kGraph, kCudaCores, kTiled, kMma, kBatch };
+// graph, the CUDA-core matrix-vector kernel forced at M = 1, or the batch or the tiled kernel forced at
+// every M.
+enum class MatmulMode { kStream, kNested, kGraph, kCudaCores, kTiled, kBatch };
 
 // Args: N, K, M.
 void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
@@ -133,8 +133,6 @@ void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
     one.count = 1;
     return mode == MatmulMode::kTiled
                ? bnb4::matmul_4bit_tiled_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream)
-           : mode == MatmulMode::kMma
-               ? bnb4::matmul_4bit_mma_cuda(x, bnb4::ElemType::kF16, M, K, one, nullptr, y, stream)
            : mode == MatmulMode::kBatch
                ? bnb4::matmul_4bit_batch_cuda(x, bnb4::ElemType::kF16, M, K, one, nullptr, y, stream)
            : mode == MatmulMode::kCudaCores
@@ -157,7 +155,6 @@ void BM_Matmul4bitNested(benchmark::State& state) { run_matmul_4bit(state, Matmu
 void BM_Matmul4bitGraph(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kGraph); }
 void BM_Matmul4bitTiled(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kTiled); }
 void BM_Matmul4bitCudaCores(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kCudaCores); }
-void BM_Matmul4bitMma(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kMma); }
 void BM_Matmul4bitBatch(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kBatch); }
 
 // A decode block's grouped products in one launch, as matmul_4bit_group_cuda picks the kernel by M: q/k/v
@@ -273,8 +270,7 @@ BENCHMARK(BM_Matmul4bitGroup)
     ->ArgsProduct({{0, 1}, {1, 8, 32}, {0, 1}})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Matmul4bitMma)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
-BENCHMARK(BM_Matmul4bitBatch)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {8, 16, 32}); });
+BENCHMARK(BM_Matmul4bitBatch)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 2, 8}); });
 BENCHMARK(BM_Matmul4bitCudaCores)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_Matmul4bitTiled)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_CublasFp16)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16, 32}); });

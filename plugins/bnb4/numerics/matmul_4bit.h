@@ -13,10 +13,10 @@ namespace bnb4 {
 void matmul_4bit_cpu(const float* x, int64_t M, int64_t K, const Packed4bit& w, int64_t N, float* y);
 
 #ifdef LQ_BNB4_KERNELS
-// Largest batch the fused kernels take (the batch kernel; the tensor-core and tiled kernels stop at
-// kMmaMaxBatch); beyond it, dequantize and use cuBLAS.
+// Largest batch the fused kernels take (the batch kernel, float16 / bfloat16; the tiled kernel, which runs
+// float32, stops at kTiledMaxBatch); beyond it, dequantize and use cuBLAS.
 constexpr int64_t kFusedMaxBatch = 32;
-constexpr int64_t kMmaMaxBatch = 16;
+constexpr int64_t kTiledMaxBatch = 16;
 // Whether the fused kernels accept this shape (each 32-element chunk must lie in one row and block).
 inline bool fused_matmul_supported(int64_t M, int64_t K) {
   return M >= 1 && M <= kFusedMaxBatch && K % 32 == 0;
@@ -63,11 +63,6 @@ inline bool matvec_normed_supported(int64_t K, ElemType x_type) {
 cudaError_t matvec_4bit_normed_cuda(const void* h, ElemType x_type, int64_t K, const WeightGroup& group,
                                     const void* norm_weight, float eps, void* y, cudaStream_t stream,
                                     MatvecKernel kernel = MatvecKernel::kAuto);
-// Tensor cores (float16 / bfloat16 only, sm_80 or newer, else cudaErrorNotSupported), M = 1..16:
-// y [M, sum of rows] = x W^T.
-cudaError_t matmul_4bit_mma_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,
-                                 const WeightGroup& group, const void* residual, void* y,
-                                 cudaStream_t stream);
 // Tensor cores (float16 / bfloat16, sm_80 or newer, else cudaErrorNotSupported), M = 1..32, each value pair
 // scaled by its absmax in the activation type before the mma (bitsandbytes' GEMV rounding), so that an
 // mma tile carries 8 batch rows: y [M, sum of rows] = x W^T.

@@ -1,9 +1,9 @@
 // Fused 4-bit matmul on tensor cores for batches of up to 32 rows (float16 / bfloat16): batch decode,
 // y[M, N] = x[M, K] W[N, K]^T (+ residual), for one weight or a group of weights side by side.
 //
-// Why not matmul_4bit_mma_gpu.cu's scheme: that kernel gives each 32-weight chunk its own output column so
-// that block scales apply in float32 after the mma, which spends four of an n8 tile's columns on one batch
-// row: 32 rows would need 16 n-tiles, 16 mma per 16 x 16 block of weights and a register file's worth of
+// Why not the scheme of the tensor-core kernel this one replaced (2..16 rows): that kernel gave each
+// 32-weight chunk its own output column so that block scales applied in float32 after the mma, which spent
+// four of an n8 tile's columns on one batch row: 32 rows would need 16 n-tiles, 16 mma per 16 x 16 block of weights and a register file's worth of
 // accumulators. Here a decoded value pair is scaled by its chunk's absmax in T first (one HMUL2, rounding
 // as bitsandbytes' own GEMV does: code value and absmax in T, their product in T), so an n8 tile carries
 // 8 batch rows and the mma accumulates straight into float32: 4 mma a block at M = 32.

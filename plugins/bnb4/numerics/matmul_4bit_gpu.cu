@@ -3,8 +3,8 @@
 // load, decodes it through a 16-entry table in shared memory, and multiplies it with x held in shared
 // memory (16-byte units XOR-swizzled so that the lanes' reads are conflict-free). Block scales (float32
 // or nested 8-bit) are decoded per chunk; float32 accumulation; a warp-shuffle reduction gives each
-// row's sum. float32 activations run here at M = 2..16; float16 / bfloat16 run the tensor-core kernel
-// (matmul_4bit_mma_gpu.cu), and M = 1 a matrix-vector kernel (matvec_4bit_mma_gpu.cu on tensor cores,
+// row's sum. float32 activations run here at M = 2..16; float16 / bfloat16 run the batch kernel
+// (matmul_4bit_batch_gpu.cu), and M = 1 a matrix-vector kernel (matvec_4bit_mma_gpu.cu on tensor cores,
 // matvec_4bit_gpu.cu on CUDA cores). The entry points at the end pick among them.
 #include <algorithm>
 
@@ -114,7 +114,7 @@ cudaError_t launch(const T* x, int M, int64_t K, const Packed4bit& w, int64_t N,
 cudaError_t matmul_4bit_tiled_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
                                    int64_t N, void* y, cudaStream_t stream) {
   if (const cudaError_t e = check_matmul_args(x, M, K, w, N); e != cudaSuccess) return e;
-  if (M > kMmaMaxBatch) return cudaErrorInvalidValue;
+  if (M > kTiledMaxBatch) return cudaErrorInvalidValue;
   const int m = static_cast<int>(M);
   BNB4_DISPATCH_ELEM(x_type, {
     const T* xt = static_cast<const T*>(x);
@@ -141,7 +141,6 @@ cudaError_t matmul_4bit_group_cuda(const void* x, ElemType x_type, int64_t M, in
                                    const WeightGroup& group, const void* residual, void* y,
                                    cudaStream_t stream) {
   if (M == 1) return matvec_4bit_cuda(x, x_type, K, group, residual, y, stream);
-  if (M <= kMmaMaxBatch) return matmul_4bit_mma_cuda(x, x_type, M, K, group, residual, y, stream);
   return matmul_4bit_batch_cuda(x, x_type, M, K, group, residual, y, stream);
 }
 

@@ -1,5 +1,5 @@
-// What the tensor-core kernels share (matmul_4bit_mma_gpu.cu for M = 1..16, matmul_4bit_batch_gpu.cu for
-// M = 1..32, matvec_4bit_mma_gpu.cu for M = 1): the m16n8k16 instruction, value pairs packed for its A
+// What the tensor-core kernels share (matmul_4bit_batch_gpu.cu for M = 1..32, matvec_4bit_mma_gpu.cu for
+// M = 1): the m16n8k16 instruction, value pairs packed for its A
 // register, and one weight row's loads for a 128-weight step (a 16-byte chunk per lane, the lane's pair of
 // chunk scales).
 #pragma once
@@ -68,7 +68,7 @@ __device__ __forceinline__ uint32_t byte_of(const uint4& q, int b) {
   return (word_of(q, b / 4) >> ((b % 4) * 8)) & 0xffu;
 }
 
-// The CTA's decode table for matmul_4bit_mma_gpu.cu and matmul_4bit_batch_gpu.cu: entry [byte][lane] (256 x
+// The CTA's decode table for matmul_4bit_batch_gpu.cu: entry [byte][lane] (256 x
 // 32 words) is T2 of (value of the high code, value of the low code), one copy per lane so that a warp's 32
 // lookups hit 32 banks; nested, also the 256-entry dynamic map. The caller synchronizes before use.
 template <typename T, bool kNested>

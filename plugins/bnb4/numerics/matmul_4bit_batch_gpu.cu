@@ -3,10 +3,11 @@
 //
 // Why not the scheme of the tensor-core kernel this one replaced (2..16 rows): that kernel gave each
 // 32-weight chunk its own output column so that block scales applied in float32 after the mma, which spent
-// four of an n8 tile's columns on one batch row: 32 rows would need 16 n-tiles, 16 mma per 16 x 16 block of weights and a register file's worth of
-// accumulators. Here a decoded value pair is scaled by its chunk's absmax in T first (one HMUL2, rounding
-// as bitsandbytes' own GEMV does: code value and absmax in T, their product in T), so an n8 tile carries
-// 8 batch rows and the mma accumulates straight into float32: 4 mma a block at M = 32.
+// four of an n8 tile's columns on one batch row: 32 rows would need 16 n-tiles, 16 mma per 16 x 16 block of
+// weights and a register file's worth of accumulators. Here a decoded value pair is scaled by its chunk's
+// absmax in T first (one HMUL2, rounding as bitsandbytes' own GEMV does: code value and absmax in T, their
+// product in T), so an n8 tile carries 8 batch rows and the mma accumulates straight into float32: 4 mma a
+// block at M = 32.
 //  - Work: a CTA owns kRowTiles x 16 weight rows; its warps split K in steps of 128 weights, interleaved,
 //    kUnroll steps of loads in flight per warp; partial sums meet in shared memory (fixed order).
 //  - k order inside an mma: lane c's k pairs are weights 4j..4j+3 of its own chunk (bytes 2j, 2j+1), so
@@ -25,6 +26,26 @@
 
 namespace bnb4 {
 namespace {
+
+// Byte b (0..15) of a 16-byte chunk of codes.
+__device__ __forceinline__ uint32_t byte_of(const uint4& q, int b) {
+  return (word_of(q, b / 4) >> ((b % 4) * 8)) & 0xffu;
+}
+
+// The CTA's decode table: entry [byte][lane] (256 x 32 words) is T2 of (value of the high code, value of the
+// low code), one copy per lane so that a warp's 32 lookups hit 32 banks; nested, also the 256-entry dynamic
+// map. The caller synchronizes before use.
+template <typename T, bool kNested>
+__device__ __forceinline__ void fill_pair_table(uint32_t* lut, float* map, const Table16& values,
+                                                const Table256& dynamic_map) {
+  for (int e = threadIdx.x; e < 256; e += blockDim.x) {
+    const uint32_t p = Pair<T>::pack(values.v[e >> 4], values.v[e & 15]);
+    uint4* dst = reinterpret_cast<uint4*>(lut + e * 32);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) dst[(i + e) % 8] = make_uint4(p, p, p, p);  // rotated: no bank conflicts
+    if constexpr (kNested) map[e] = dynamic_map.v[e];
+  }
+}
 
 constexpr int kStep = 128;  // weights of a row per warp step
 constexpr int kTableWords = 256 * 32;

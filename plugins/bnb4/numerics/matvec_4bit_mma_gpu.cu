@@ -31,6 +31,48 @@
 namespace bnb4 {
 namespace {
 
+// One weight row's state for a step: its chunk, and the scales of the two chunks whose sums this lane
+// scales (nested: the codes and absmax2 until the step is consumed).
+struct RowLoad {
+  uint4 q;
+  float scale[2];
+  uint32_t code[2];
+};
+
+// Chunk `chunk` of `row` (zeros unless code_ok and the chunk lies within K) and the scales of chunks
+// scale_chunk and scale_chunk + 1 (zero unless scale_ok and within K). Codes stream past L1 (read once);
+// scales go through it (a 32-byte sector holds the next steps' scales).
+template <bool kNested>
+__device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bool code_ok, bool scale_ok,
+                                            int64_t K, int64_t chunk, int64_t scale_chunk, int shift) {
+  RowLoad r;
+  const int64_t chunks = K / 32;
+  const bool ok = code_ok && chunk < chunks;
+  r.q = ok ? __ldcs(reinterpret_cast<const uint4*>(w.packed + (row * K + chunk * 32) / 2))
+           : make_uint4(0, 0, 0, 0);
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    const bool s_ok = scale_ok && scale_chunk + h < chunks;
+    const int64_t b = (row * K + (scale_chunk + h) * 32) >> shift;
+    if constexpr (kNested) {
+      r.code[h] = s_ok ? __ldg(w.nested_codes + b) : 0u;
+      r.scale[h] = s_ok ? __ldg(w.absmax2 + b / kNestedBlocksize) : 0.0f;
+    } else {
+      r.code[h] = 0;
+      r.scale[h] = s_ok ? __ldg(w.absmax + b) : 0.0f;
+    }
+  }
+  return r;
+}
+
+// The scale of a loaded chunk: the float32 absmax, or its nested form decoded through the dynamic map.
+template <bool kNested>
+__device__ __forceinline__ float chunk_scale(const RowLoad& r, int h, bool ok, const float* map,
+                                             float offset) {
+  if constexpr (kNested) return ok ? nested_absmax(map[r.code[h]], r.scale[h], offset) : 0.0f;
+  return r.scale[h];
+}
+
 constexpr int kMaxWarps = 16;
 constexpr int kStep = 128;              // weights of a row per warp step
 constexpr int kTableBytes = 256 * 256;  // [byte][64 words], lane l uses word l

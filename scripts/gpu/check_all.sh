@@ -19,11 +19,14 @@ if has tests; then
   grep -E "tests passed|tests failed" "$OUT/ctest.txt"; sed -n '/The following tests FAILED/,$p' "$OUT/ctest.txt" | head -20
 fi
 if has shape; then
-  "$build/framework/llama-quant" run configs/llama32_1b_shape_bench.yaml --set benchmark.repetitions=3 \
-    --out "$OUT/shape" --force --progress plain >"$OUT/shape.txt" 2>&1
+  # Issue 7's table in one step: the five variants at prompt 512 and batch 1/8/32, then transformers (and
+  # bitsandbytes NF4 through it where bitsandbytes imports, e.g. PYTHONPATH=.bnb) on the same card.
+  "$build/framework/llama-quant" run configs/llama32_1b_shape_bench.yaml --set benchmark.prompt_lengths=[512] \
+    --set benchmark.repetitions=3 --out "$OUT/shape" --force --progress none >"$OUT/shape.txt" 2>&1
   tail -n 8 "$OUT/shape.txt"
-  python3 scripts/gpu/hf_baseline.py --config configs/models/llama-3.2-1b/config.json --reps 3 >"$OUT/hf.txt" 2>&1
-  # Issue 7's table, both engines from this call, with the batch-1 floors.
+  nf4=$(python3 -c "import bitsandbytes" 2>/dev/null && echo --nf4 || true)
+  python3 scripts/gpu/hf_baseline.py --config configs/models/llama-3.2-1b/config.json $nf4 --reps 2 \
+    >"$OUT/hf.txt" 2>&1
   python3 scripts/gpu/shape_table.py "$OUT/shape/summary.json" --hf "$OUT/hf.txt" | tee "$OUT/shape_table.md"
 fi
 if has kernels; then

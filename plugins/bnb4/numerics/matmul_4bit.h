@@ -33,8 +33,8 @@ struct WeightGroup {
 };
 
 // x: M x K and y: M x N of x_type (float16, bfloat16 or float32), device pointers. Picks the kernel by
-// M and type: M = 1 the matrix-vector kernel; 2..16 the tensor-core kernel (float16 / bfloat16) or the
-// tiled one (float32; cudaErrorInvalidValue above 16); 17..32 the batch kernel.
+// M and type: M = 1 the matrix-vector kernel; 2..32 the batch kernel (float16 / bfloat16) or the tiled
+// one (float32; cudaErrorInvalidValue above 16).
 cudaError_t matmul_4bit_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
                              int64_t N, void* y, cudaStream_t stream);
 // The same choice for a group (float16 / bfloat16 at M > 1), adding `residual` (y's layout) when not null.
@@ -42,10 +42,10 @@ cudaError_t matmul_4bit_group_cuda(const void* x, ElemType x_type, int64_t M, in
                                    const WeightGroup& group, const void* residual, void* y,
                                    cudaStream_t stream);
 
-// The kernels behind it, callable directly so that tests and benchmarks can compare them. The first two
-// take a group and add `residual` (y's layout) in their epilogue when it is not null.
+// The kernels behind it, callable directly so that tests and benchmarks can compare them. Those that take
+// a group add `residual` (y's layout) in their epilogue when it is not null.
 // M = 1, any activation type: y [sum of rows] = W x. Two kernels: tensor cores (float16 / bfloat16 with K
-// up to 24,576 on sm_80 or newer; the code values rounded to the activation type, as at M = 2..16) and
+// up to 24,576 on sm_80 or newer; the code values rounded to the activation type) and
 // CUDA cores (every type; the code values in float32); kAuto picks tensor cores where they apply.
 enum class MatvecKernel { kAuto, kCudaCores, kTensorCores };
 cudaError_t matvec_4bit_cuda(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,

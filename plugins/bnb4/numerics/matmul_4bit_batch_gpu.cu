@@ -47,6 +47,32 @@ __device__ __forceinline__ void fill_pair_table(uint32_t* lut, float* map, const
   }
 }
 
+// The epilogue: each output of a CTA's `tile_rows` weight rows from `row0` (of `rows`)
+// by M batch rows is the sum of its warps' partial sums, taken in slice order (deterministic), plus the
+// residual; one thread per output. partial(slice, r, m) reads a slice's sum for row row0 + r, batch row m.
+template <typename T, typename Partial>
+__device__ __forceinline__ void store_slice_sums(const GroupLayout& args, int s, int64_t row0, int64_t rows,
+                                                 int tile_rows, int M, int slices, Partial partial,
+                                                 const T* residual, T* y) {
+  for (int o = threadIdx.x; o < tile_rows * M; o += blockDim.x) {
+    const int r = o / M, m = o % M;
+    const int64_t row = row0 + r;
+    if (row >= rows) continue;
+    float sum = 0.0f;
+    for (int sl = 0; sl < slices; ++sl) sum += partial(sl, r, m);
+    const int64_t at = static_cast<int64_t>(m) * args.total_rows + args.col0[s] + row;
+    y[at] = store_value(sum, residual, at);
+  }
+}
+
+// The fewest warps per CTA (a power of two, at most `most`) that leave each at most `unroll` of `steps`
+// steps, so that a CTA's loads all go out at once where `most` allows.
+inline int slices_for(int64_t steps, int unroll, int most) {
+  int slices = 1;
+  while (2 * slices <= most && static_cast<int64_t>(slices) * unroll < steps) slices *= 2;
+  return slices;
+}
+
 constexpr int kStep = 128;  // weights of a row per warp step
 constexpr int kTableWords = 256 * 32;
 // Most warps (slices of K) a CTA: the partial sums reuse the table's 32 KB (slices x 16 kRowTiles rows x

@@ -47,9 +47,9 @@ __device__ __forceinline__ void fill_pair_table(uint32_t* lut, float* map, const
   }
 }
 
-// The epilogue: each output of a CTA's `tile_rows` weight rows from `row0` (of `rows`)
-// by M batch rows is the sum of its warps' partial sums, taken in slice order (deterministic), plus the
-// residual; one thread per output. partial(slice, r, m) reads a slice's sum for row row0 + r, batch row m.
+// The epilogue: each output of a CTA's `tile_rows` weight rows from `row0` (of `rows`) by M batch rows is
+// the sum of its warps' partial sums, taken in slice order (deterministic), plus the residual; one thread
+// per output. partial(slice, r, m) reads a slice's sum for row row0 + r, batch row m.
 template <typename T, typename Partial>
 __device__ __forceinline__ void store_slice_sums(const GroupLayout& args, int s, int64_t row0, int64_t rows,
                                                  int tile_rows, int M, int slices, Partial partial,

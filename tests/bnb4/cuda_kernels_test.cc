@@ -376,7 +376,7 @@ TEST(Bnb4Cuda, FusedMatmulMatchesTheReference) {
         const TestWeight w(s.n, s.k, 64, qt, dq);
         for (ElemType type : kTypes)
           for (int64_t m : {1, 2, 5, 16}) check_fused_matmul(w, type, m, s.n, s.k, Entry::kDispatch);
-        // 17..32 rows: the batch kernel (float32 has no fused kernel there).
+        // 17..32 rows in float16 / bfloat16 only (float32 has no fused kernel there).
         for (ElemType type : {ElemType::kF16, ElemType::kBF16})
           for (int64_t m : {17, 32}) check_fused_matmul(w, type, m, s.n, s.k, Entry::kDispatch);
       }

@@ -1,9 +1,10 @@
 #include "io/random_weights.h"
 
-#include <ATen/Parallel.h>
-
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <thread>
+#include <vector>
 
 #include "llama_quant/diagnostics.h"
 #include "model/model_files.h"
@@ -79,9 +80,18 @@ class RandomWeights final : public TensorSource {
     at::Tensor out = at::empty(expected_shape, at::TensorOptions().dtype(at::kFloat));
     const uint64_t key = splitmix64(seed_ ^ fnv1a64(name));
     float* data = out.data_ptr<float>();
-    at::parallel_for(0, out.numel(), 1 << 16, [&](int64_t begin, int64_t end) {
-      fill_normal(key, static_cast<uint64_t>(begin), data + begin, static_cast<size_t>(end - begin), std_);
-    });
+    // Threads of its own: libtorch's OpenMP pool can hold a single thread (omp_get_max_threads() is 1 under
+    // some container CPU limits), and the 1B model's weights then took ~40 s. Each element depends only on
+    // its index, so any split gives the same bits.
+    const int64_t n = out.numel();
+    const int64_t threads = std::clamp<int64_t>(std::thread::hardware_concurrency(), 1, (n >> 16) + 1);
+    std::vector<std::thread> pool;
+    for (int64_t t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        const int64_t begin = n * t / threads, end = n * (t + 1) / threads;
+        fill_normal(key, static_cast<uint64_t>(begin), data + begin, static_cast<size_t>(end - begin), std_);
+      });
+    for (std::thread& th : pool) th.join();
     return dtype == at::kFloat ? out : out.to(dtype);
   }
 

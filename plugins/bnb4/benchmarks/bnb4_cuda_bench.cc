@@ -195,10 +195,10 @@ void BM_Matmul4bitGroup(benchmark::State& state) {
   cudaFree(y);
 }
 
-void BM_Dequantize(benchmark::State& state) {
+void run_dequantize(benchmark::State& state, bool nested) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const int64_t N = state.range(0), K = state.range(1);
-  QuantizedCopies w(N, K, 64);
+  QuantizedCopies w(N, K, 64, nested);
   void* out = device_alloc(N * K * 2);
   lq::cuda::time_launches(state, kLaunchesPerIteration, false, [&](int i, cudaStream_t stream) {
     return bnb4::dequantize_4bit_cuda(w.view(i % w.copies, 64), out, bnb4::ElemType::kF16, stream);
@@ -206,6 +206,9 @@ void BM_Dequantize(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * (w.weight_bytes + N * K * 2));
   cudaFree(out);
 }
+
+void BM_Dequantize(benchmark::State& state) { run_dequantize(state, false); }
+void BM_DequantizeNested(benchmark::State& state) { run_dequantize(state, true); }
 
 void BM_CublasFp16(benchmark::State& state) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
@@ -275,6 +278,7 @@ BENCHMARK(BM_Matmul4bitCudaCores)->Apply([](benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Matmul4bitTiled)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_CublasFp16)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16, 32}); });
 BENCHMARK(BM_Dequantize)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
+BENCHMARK(BM_DequantizeNested)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 
 }  // namespace
 

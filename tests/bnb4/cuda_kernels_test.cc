@@ -424,16 +424,16 @@ TEST(Bnb4Cuda, MatvecMatchesTheReferenceOnLayerShapes) {
     }
 }
 
-// The batch kernel at 32 rows on layer shapes, each of its row-tile choices on an H100 (132 SMs): one row
-// tile a CTA with K over several rounds of steps (2048 x 8192), two (3072 rows: 96 CTAs) and four (16,384
-// rows), both absmax forms.
+// The batch kernel at 8, 16 and 32 rows on layer shapes, each of its launch shapes on an H100 (132 SMs):
+// one row tile a CTA with K over several rounds of steps (2048 x 8192), two (3072 rows: 96 CTAs) and four
+// (16,384 rows), both absmax forms.
 TEST(Bnb4Cuda, BatchKernelMatchesTheReferenceOnLayerShapes) {
   SKIP_WITHOUT_GPU();
   for (auto [n, k] : {std::pair<int64_t, int64_t>{2048, 8192}, {3072, 512}, {16384, 256}})
     for (bool dq : {false, true}) {
       const TestWeight w(n, k, 64, QuantType::kNF4, dq);
       for (ElemType type : {ElemType::kF16, ElemType::kBF16})
-        check_fused_matmul(w, type, 32, n, k, Entry::kBatch);
+        for (int64_t m : {8, 16, 32}) check_fused_matmul(w, type, m, n, k, Entry::kBatch);
     }
 }
 

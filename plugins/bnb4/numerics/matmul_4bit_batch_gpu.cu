@@ -226,32 +226,26 @@ cudaError_t launch(const T* x, int M, int64_t K, const WeightGroup& group, const
                                   M, K, args, table16(group.w[0].type), dynamic_map_table(), residual, y);
 }
 
-// Two row tiles a CTA where that still leaves two CTAs per SM (x is then read half as often), else one.
+// The most row tiles a CTA (x read the fewest times) whose CTAs still cover two thirds of the SMs; steps in
+// flight per warp: one at four row tiles (their loads are already many), four for a one-row-tile CTA over
+// long rows (down_proj) at up to 16 batch rows, else two. Of row tiles 1/2/4 x 1/2/4 steps, this is the
+// fastest or within 0.4 us of it on each of the 1B model's four layer shapes at 8, 16 and 32 rows, except
+// q/k/v at 8 (0.3 us) and o at 16 (0.4 us) (H100, BENCHMARKS.md session 9): q/k/v 2 row tiles, gate/up 4,
+// o and down 1.
 template <typename T, int kTiles, bool kNested>
 cudaError_t launch_rows(const T* x, int M, int64_t K, const WeightGroup& group, const T* residual, T* y,
                         cudaStream_t stream) {
-  int64_t wide_blocks = 0;
-  for (int i = 0; i < group.count; ++i) wide_blocks += (group.rows[i] + 31) / 32;
-  if (wide_blocks >= 2 * static_cast<int64_t>(multiprocessors()))
-    return launch<T, kTiles, 2, 2, kNested>(x, M, K, group, residual, y, stream);
-  return launch<T, kTiles, 1, 4, kNested>(x, M, K, group, residual, y, stream);
-}
-
-// 17..32 rows: the most row tiles a CTA (x read the fewest times) whose CTAs still cover two thirds of the
-// SMs, two steps in flight. Of row tiles 1/2/4 x 1/2/4 steps, this picks the fastest on each of the 1B
-// model's four layer shapes at 32 rows (H100, BENCHMARKS.md session 9): q/k/v 2, gate/up 4, o and down 1.
-template <typename T, bool kNested>
-cudaError_t launch_rows_32(const T* x, int M, int64_t K, const WeightGroup& group, const T* residual, T* y,
-                           cudaStream_t stream) {
   auto blocks = [&](int row_tiles) {
     int64_t n = 0;
     for (int i = 0; i < group.count; ++i) n += (group.rows[i] + 16 * row_tiles - 1) / (16 * row_tiles);
     return n;
   };
   const int64_t enough = 2 * static_cast<int64_t>(multiprocessors()) / 3;
-  if (blocks(4) >= enough) return launch<T, 4, 4, 2, kNested>(x, M, K, group, residual, y, stream);
-  if (blocks(2) >= enough) return launch<T, 4, 2, 2, kNested>(x, M, K, group, residual, y, stream);
-  return launch<T, 4, 1, 2, kNested>(x, M, K, group, residual, y, stream);
+  if (blocks(4) >= enough) return launch<T, kTiles, 4, 1, kNested>(x, M, K, group, residual, y, stream);
+  if (blocks(2) >= enough) return launch<T, kTiles, 2, 2, kNested>(x, M, K, group, residual, y, stream);
+  if constexpr (kTiles <= 2)
+    if (K >= 4096) return launch<T, kTiles, 1, 4, kNested>(x, M, K, group, residual, y, stream);
+  return launch<T, kTiles, 1, 2, kNested>(x, M, K, group, residual, y, stream);
 }
 
 template <typename T, bool kNested>
@@ -259,7 +253,7 @@ cudaError_t launch_batch(const T* x, int M, int64_t K, const WeightGroup& group,
                          cudaStream_t stream) {
   if (M <= 8) return launch_rows<T, 1, kNested>(x, M, K, group, residual, y, stream);
   if (M <= 16) return launch_rows<T, 2, kNested>(x, M, K, group, residual, y, stream);
-  return launch_rows_32<T, kNested>(x, M, K, group, residual, y, stream);
+  return launch_rows<T, 4, kNested>(x, M, K, group, residual, y, stream);
 }
 
 }  // namespace

@@ -229,9 +229,9 @@ cudaError_t launch(const T* x, int M, int64_t K, const WeightGroup& group, const
 // The most row tiles a CTA (x read the fewest times) whose CTAs still cover two thirds of the SMs; steps in
 // flight per warp: one at four row tiles (their loads are already many), four for a one-row-tile CTA over
 // long rows (down_proj) at up to 16 batch rows, else two. Of row tiles 1/2/4 x 1/2/4 steps, this is the
-// fastest or within 0.4 us of it on each of the 1B model's four layer shapes at 8, 16 and 32 rows, except
-// q/k/v at 8 (0.3 us) and o at 16 (0.4 us) (H100, BENCHMARKS.md session 9): q/k/v 2 row tiles, gate/up 4,
-// o and down 1.
+// fastest (to 0.01 us) on ten of the twelve products of the 1B model's layers at 8, 16 and 32 rows, and
+// within 0.42 us on the other two (q/k/v at 8, o at 16; H100, BENCHMARKS.md session 9): q/k/v 2 row
+// tiles, gate/up 4, o and down 1.
 template <typename T, int kTiles, bool kNested>
 cudaError_t launch_rows(const T* x, int M, int64_t K, const WeightGroup& group, const T* residual, T* y,
                         cudaStream_t stream) {

@@ -5,6 +5,7 @@
 #include "../model/tiny_model.h"
 #include "generation/decode_step.h"
 #include "generation/llama_generator.h"
+#include "generation/prefill_graph.h"
 
 namespace lq {
 namespace {
@@ -235,6 +236,53 @@ TEST(LlamaGeneratorCuda, GraphDecodeEqualsReferencePath) {
   EXPECT_EQ(t.new_tokens, 6);
   EXPECT_GT(t.decode_s, 0);
 }
+
+#ifdef LQ_HAVE_CUDA
+// A prefill shape runs eagerly the first time, eagerly and captured the second time in a row, replayed from
+// then on with each call's own inputs; another shape in between, or one over kMostTokens, stays eager.
+TEST(PrefillGraph, CapturesTheSecondTimeAndReplaysNewInputs) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
+  const at::Device cuda(at::kCUDA, 0);
+  int calls = 0;
+  const PrefillGraph::Forward forward = [&](const at::Tensor& tokens, const at::Tensor& positions) {
+    ++calls;
+    return (tokens * 3 + positions).to(at::kFloat).sum(1, /*keepdim=*/true);
+  };
+  auto want = [](const at::Tensor& t, const at::Tensor& p) {
+    return (t * 3 + p).to(at::kFloat).sum(1, true);
+  };
+  PrefillGraph graph;
+  for (int i = 0; i < 5; ++i) {
+    const at::Tensor tokens = at::randint(0, 1000, {2, 7}, at::kLong),
+                     positions = at::arange(7).repeat({2, 1});
+    const at::Tensor got = graph.run(tokens, positions, 0, cuda, forward);
+    EXPECT_TRUE(at::equal(got.cpu(), want(tokens, positions))) << "call " << i;
+    EXPECT_EQ(calls, i == 0 ? 1 : 3) << "call " << i;  // eager; eager + capture; then replays
+  }
+  const at::Tensor other = at::randint(0, 1000, {2, 5}, at::kLong),
+                   other_positions = at::arange(5).repeat({2, 1});
+  EXPECT_TRUE(
+      at::equal(graph.run(other, other_positions, 0, cuda, forward).cpu(), want(other, other_positions)));
+  EXPECT_EQ(calls, 4);
+  const int64_t long_t = PrefillGraph::kMostTokens + 1;
+  const at::Tensor big = at::zeros({1, long_t}, at::kLong), big_positions = at::arange(long_t).view({1, -1});
+  for (int i = 0; i < 3; ++i) graph.run(big, big_positions, 0, cuda, forward);
+  EXPECT_EQ(calls, 7);
+}
+
+// Prefill replayed from its capture gives the reference path's generations: three calls with prompts of the
+// same lengths (so the third prefill replays the graph captured in the second), each call's own tokens.
+TEST(LlamaGeneratorCuda, ReplayedPrefillEqualsReferencePath) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
+  auto model = tiny_model(at::Device(at::kCUDA, 0), at::kFloat);
+  LlamaGenerator fast(model, nullptr, {4, 512, 0, true}), slow(model, nullptr, {4, 512, 0, false});
+  for (uint64_t call = 0; call < 4; ++call) {
+    std::vector<std::vector<TokenId>> prompts;
+    for (int64_t n : {5, 12, 9, 3}) prompts.push_back(random_ids(n, 1000 * call + uint64_t(n)));
+    expect_same(fast.generate_tokens(prompts, greedy(6)), slow.generate_tokens(prompts, greedy(6)), 1e-4);
+  }
+}
+#endif
 
 // The fast path (graph replay over the framework's fused kernels: norms, rotary embeddings + cache append,
 // decode attention, MLP gate) against libtorch's operators run eagerly, in each dtype: the same tokens,

@@ -50,7 +50,10 @@ std::vector<TokenId> LlamaGenerator::eos_ids() const {
 KvCache& LlamaGenerator::cache_for(int64_t batch, int64_t capacity) {
   if (!cache_ || cache_->batch() != batch || cache_->capacity() < capacity) {
     decode_.reset();  // bound to the old cache
-    cache_.reset();   // free the old cache before allocating the new one
+#ifdef LQ_HAVE_CUDA
+    prefill_graph_.reset();
+#endif
+    cache_.reset();  // free the old cache before allocating the new one
     const int64_t rounded = (capacity + 63) / 64 * 64;
     cache_ = std::make_unique<KvCache>(model_->make_cache(batch, rounded));
   }
@@ -115,15 +118,22 @@ at::Tensor LlamaGenerator::prefill(const Batch& b) {
       tok[r][s - b.first_slot] = (*b.prompts[static_cast<size_t>(r)])[static_cast<size_t>(i)];
       pos[r][s - b.first_slot] = i;
     }
-  tokens = tokens.to(model_->device());
-  positions = positions.to(model_->device());
-  at::Tensor logits;
-  for (int64_t start = 0; start < T; start += options_.prefill_chunk) {
-    const int64_t n = std::min(options_.prefill_chunk, T - start);
-    logits = model_->forward(tokens.narrow(1, start, n), positions.narrow(1, start, n), *b.cache,
-                             b.first_slot + start, /*last_only=*/true);
+  auto forward = [&](const at::Tensor& tokens_on_device, const at::Tensor& positions_on_device) {
+    at::Tensor logits;
+    for (int64_t start = 0; start < T; start += options_.prefill_chunk) {
+      const int64_t n = std::min(options_.prefill_chunk, T - start);
+      logits = model_->forward(tokens_on_device.narrow(1, start, n), positions_on_device.narrow(1, start, n),
+                               *b.cache, b.first_slot + start, /*last_only=*/true);
+    }
+    return logits;
+  };
+#ifdef LQ_HAVE_CUDA
+  if (options_.cuda_graphs && model_->device().is_cuda()) {
+    if (!prefill_graph_) prefill_graph_ = std::make_unique<PrefillGraph>();
+    return prefill_graph_->run(tokens, positions, b.first_slot, model_->device(), forward);
   }
-  return logits;
+#endif
+  return forward(tokens.to(model_->device()), positions.to(model_->device()));
 }
 
 std::vector<TokenGeneration> LlamaGenerator::run_batch(

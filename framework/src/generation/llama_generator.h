@@ -10,7 +10,8 @@
 // skipped when decoding). Stop strings are searched in the whole decoded continuation after each token,
 // so a stop split across tokens is found; text is cut before its first occurrence.
 // On CUDA (GeneratorOptions::cuda_graphs) tokens after the first come from a DecodeStep replayed as a
-// CUDA graph; the reference path (graphs off, and the CPU) runs LlamaModel::forward eagerly per token.
+// CUDA graph, and a prefill of the shape of the one before it from a PrefillGraph; the reference path
+// (graphs off, and the CPU) runs LlamaModel::forward eagerly.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "generation/decode_step.h"
+#include "generation/prefill_graph.h"
 #include "generation/prefix_cache.h"
 #include "llama_quant/generator.h"
 #include "model/llama_model.h"
@@ -32,7 +34,8 @@ struct GeneratorOptions {
   int64_t prefill_chunk = 512;  // slots per prefill forward (bounds attention memory)
   int64_t prefix_cache_bytes = int64_t{512}
                                << 20;  // device bytes of earlier prompts' keys/values; 0: no reuse
-  bool cuda_graphs = true;             // on CUDA, decode by replaying one captured step (see DecodeGraph)
+  bool cuda_graphs = true;  // on CUDA, decode by replaying one captured step (see DecodeStep), and prefill a
+                            // shape that comes twice in a row by replaying its capture (see PrefillGraph)
 };
 
 // One prompt's generation with its token ids.
@@ -90,6 +93,9 @@ class LlamaGenerator : public Generator {
   PrefixCache prefix_;
   std::unique_ptr<KvCache> cache_;
   std::unique_ptr<DecodeStep> decode_;  // bound to cache_: declared after it, so destroyed first
+#ifdef LQ_HAVE_CUDA
+  std::unique_ptr<PrefillGraph> prefill_graph_;  // bound to cache_ like decode_
+#endif
 };
 
 }  // namespace lq

@@ -50,8 +50,8 @@ struct GenerationSpec {
   int64_t max_batch = 8;          // prompts decoded together
   bool prefix_reuse = true;       // a prompt reuses the keys/values of a prefix shared with an earlier one
   int64_t prefix_cache_mb = 512;  // device memory for those keys/values (least recently used go first)
-  bool cuda_graphs = true;        // on CUDA, decode by replaying one captured step
-  bool fused_kernels = true;      // on CUDA, the framework's kernels (false: libtorch's ops, the reference)
+  bool cuda_graphs = true;    // on CUDA, decode by replaying one captured step (prefill a repeated shape too)
+  bool fused_kernels = true;  // on CUDA, the framework's kernels (false: libtorch's ops, the reference)
 };
 
 struct Experiment {

@@ -270,6 +270,27 @@ TEST(PrefillGraph, CapturesTheSecondTimeAndReplaysNewInputs) {
   EXPECT_EQ(calls, 7);
 }
 
+// A forward that waits on the host cannot be captured: the second call still returns its eager result, and
+// from then on the shape runs eagerly, with no error.
+TEST(PrefillGraph, AFailedCaptureStaysEager) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
+  const at::Device cuda(at::kCUDA, 0);
+  int calls = 0;
+  const PrefillGraph::Forward forward = [&](const at::Tensor& tokens, const at::Tensor& positions) {
+    ++calls;
+    const int64_t total = tokens.sum().item<int64_t>();  // a copy to the host: not capturable
+    return (positions + total).to(at::kFloat);
+  };
+  PrefillGraph graph;
+  for (int i = 0; i < 4; ++i) {
+    const at::Tensor tokens = at::full({1, 4}, i, at::kLong), positions = at::arange(4).view({1, 4});
+    const at::Tensor got = graph.run(tokens, positions, 0, cuda, forward);
+    EXPECT_TRUE(at::equal(got.cpu(), (positions + 4 * i).to(at::kFloat))) << "call " << i;
+  }
+  EXPECT_EQ(calls, 5);  // eager; eager + the failed capture; eager twice
+  EXPECT_TRUE(at::equal(at::ones({3}, at::TensorOptions().device(cuda)).sum().cpu(), at::full({}, 3.0)));
+}
+
 // Prefill replayed from its capture gives the reference path's generations: three calls with prompts of the
 // same lengths (so the third prefill replays the graph captured in the second), each call's own tokens.
 TEST(LlamaGeneratorCuda, ReplayedPrefillEqualsReferencePath) {

@@ -1,5 +1,6 @@
 #include "generation/prefill_graph.h"
 
+#include <c10/util/Exception.h>
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -32,9 +33,11 @@ at::Tensor PrefillGraph::run(const at::Tensor& tokens, const at::Tensor& positio
     captured_ = shape;
   } catch (const std::exception& e) {
     // Some operator of this model cannot be captured (it waits on the host): stay eager from now on.
+    const auto* c10_error = dynamic_cast<const c10::Error*>(&e);  // its what() carries a backtrace
+    spdlog::warn("prefill stays eager: capturing it as a CUDA graph failed: {}",
+                 c10_error ? c10_error->what_without_backtrace() : e.what());
     graph_.reset();
     eager_only_ = true;
-    spdlog::warn("prefill stays eager: capturing it as a CUDA graph failed: {}", e.what());
   }
   return logits;
 }

@@ -243,13 +243,13 @@ TEST(LlamaGeneratorCuda, GraphDecodeEqualsReferencePath) {
 TEST(PrefillGraph, CapturesTheSecondTimeAndReplaysNewInputs) {
   if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
   const at::Device cuda(at::kCUDA, 0);
+  auto want = [](const at::Tensor& tokens, const at::Tensor& positions) {
+    return (tokens * 3 + positions).to(at::kFloat).sum(1, /*keepdim=*/true);
+  };
   int calls = 0;
   const PrefillGraph::Forward forward = [&](const at::Tensor& tokens, const at::Tensor& positions) {
     ++calls;
-    return (tokens * 3 + positions).to(at::kFloat).sum(1, /*keepdim=*/true);
-  };
-  auto want = [](const at::Tensor& t, const at::Tensor& p) {
-    return (t * 3 + p).to(at::kFloat).sum(1, true);
+    return want(tokens, positions);
   };
   PrefillGraph graph;
   for (int i = 0; i < 5; ++i) {

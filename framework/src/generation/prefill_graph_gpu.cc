@@ -22,7 +22,7 @@ at::Tensor PrefillGraph::run(const at::Tensor& tokens, const at::Tensor& positio
     return forward(tokens.to(device), positions.to(device));
   // The second time in a row: run eagerly on the graph's stream (cuBLAS and the allocator set up there
   // before capture), then capture the same work over the same input buffers for the next time.
-  graph_.reset();
+  graph_.reset();  // the old graph's memory pool goes before the new one fills
   graph_ = std::make_unique<CudaGraphRunner>(device);
   tokens_ = tokens.to(device);
   positions_ = positions.to(device);

@@ -235,11 +235,7 @@ cudaError_t launch(const T* x, int M, int64_t K, const WeightGroup& group, const
 template <typename T, int kTiles, bool kNested>
 cudaError_t launch_rows(const T* x, int M, int64_t K, const WeightGroup& group, const T* residual, T* y,
                         cudaStream_t stream) {
-  auto blocks = [&](int row_tiles) {
-    int64_t n = 0;
-    for (int i = 0; i < group.count; ++i) n += (group.rows[i] + 16 * row_tiles - 1) / (16 * row_tiles);
-    return n;
-  };
+  auto blocks = [&](int row_tiles) { return GroupLayout(group, 16 * row_tiles).blocks(); };
   const int64_t enough = 2 * static_cast<int64_t>(multiprocessors()) / 3;
   if (blocks(4) >= enough) return launch<T, kTiles, 4, 1, kNested>(x, M, K, group, residual, y, stream);
   if (blocks(2) >= enough) return launch<T, kTiles, 2, 2, kNested>(x, M, K, group, residual, y, stream);

@@ -163,6 +163,18 @@ TEST(GreedyChoice, ABanHoldsAtAnInfiniteLogit) {
   }
 }
 
+// greedy_step's formula: the choice written into next and margins, the positions and the slot one on.
+TEST(GreedyStep, WritesTheChoiceAndMovesTheCountersOn) {
+  const at::Tensor logits = at::tensor({1.0f, 4.0f, 3.0f, 9.0f, 2.0f, 8.0f}).view({2, 3});
+  const GreedyStep step{at::zeros({2}, at::kLong), at::zeros({2}), at::tensor({5, 7}, at::kLong),
+                        at::tensor({11}, at::kLong)};
+  greedy_step(logits, at::zeros({3}), step, OpImpl::kLibtorch);
+  EXPECT_TRUE(at::equal(step.next, at::tensor({1, 0}, at::kLong))) << step.next;
+  EXPECT_TRUE(at::equal(step.margins, at::tensor({1.0f, 1.0f}))) << step.margins;
+  EXPECT_TRUE(at::equal(step.positions, at::tensor({6, 8}, at::kLong))) << step.positions;
+  EXPECT_EQ(step.slot.item<int64_t>(), 12);
+}
+
 #ifdef LQ_HAVE_CUDA
 // One query token over a cache, as decode runs it: grouped heads (4 and 3 per kv head, and none), head
 // sizes 64 and 128, one chunk, a few (merged within a thread-block cluster where the GPU has them) and
@@ -287,6 +299,33 @@ TEST_P(FusedOps, GreedyChoiceEqualsArgmaxAndTopk) {
     if (vocab > 100) {
       EXPECT_EQ(greedy_choice(logits, at::zeros_like(bias), true).next[0].item<int64_t>(), vocab / 2);
     }
+  }
+}
+
+// The decode step's choice and counters in the greedy kernels equal the formula's, with and without margins.
+TEST_P(FusedOps, GreedyStepEqualsTheFormula) {
+  at::manual_seed(13);
+  const int64_t rows = 3, vocab = 4099;
+  const auto options = at::TensorOptions().dtype(GetParam()).device(at::kCUDA);
+  const at::Tensor logits = at::randn({rows, vocab}, options) * 4;
+  at::Tensor bias = at::zeros({vocab}, options.dtype(at::kFloat));
+  bias[7] = -INFINITY;
+  for (bool margins : {true, false}) {
+    auto fresh = [&] {
+      const auto ids = options.dtype(at::kLong);
+      return GreedyStep{at::full({rows}, -1, ids),
+                        margins ? at::zeros({rows}, options.dtype(at::kFloat)) : at::Tensor(),
+                        at::arange(100, 100 + rows, ids), at::full({1}, 40, ids)};
+    };
+    const GreedyStep want = fresh(), got = fresh();
+    greedy_step(logits, bias, want, OpImpl::kLibtorch);
+    greedy_step(logits, bias, got, OpImpl::kFused);
+    EXPECT_TRUE(at::equal(got.next.cpu(), want.next.cpu())) << got.next.cpu() << " vs " << want.next.cpu();
+    if (margins) EXPECT_TRUE(at::equal(got.margins.cpu(), want.margins.cpu()));
+    EXPECT_TRUE(at::equal(got.positions.cpu(), at::arange(101, 101 + rows, at::kLong)))
+        << got.positions.cpu();
+    EXPECT_EQ(got.slot.item<int64_t>(), 41);
+    EXPECT_TRUE(at::equal(want.positions.cpu(), got.positions.cpu()));
   }
 }
 #endif

@@ -16,7 +16,6 @@ DecodeStep::DecodeStep(const LlamaModel& model, KvCache& cache, bool use_graph, 
   tokens_ = at::zeros({cache.batch()}, ids);
   positions_ = at::zeros({cache.batch()}, ids);
   slot_ = at::zeros({1}, ids);
-  next_ = at::zeros({cache.batch()}, ids);
   bias_ = at::zeros({model.config().vocab_size}, ids.dtype(at::kFloat));
   if (record_margins) margins_ = at::zeros({cache.batch()}, ids.dtype(at::kFloat));
 #ifdef LQ_HAVE_CUDA
@@ -53,12 +52,8 @@ void DecodeStep::step() {
   c10::NoGradGuard no_grad;
   const int64_t B = tokens_.size(0);
   at::Tensor logits = model_.decode(tokens_.view({B, 1}), positions_.view({B, 1}), slot_, cache_);
-  const GreedyChoice choice = greedy_choice(logits, bias_, margins_.defined(), model_.op_impl());
-  next_.copy_(choice.next);
-  if (margins_.defined()) margins_.copy_(choice.margins);
-  tokens_.copy_(next_);
-  positions_.add_(1);
-  slot_.add_(1);
+  // The chosen tokens are the next step's input: written where decode() reads them.
+  greedy_step(logits, bias_, {tokens_, margins_, positions_, slot_}, model_.op_impl());
 }
 
 const at::Tensor& DecodeStep::run() {
@@ -75,12 +70,12 @@ const at::Tensor& DecodeStep::run() {
       graph_->replay();
     }
     ++host_slot_;
-    return next_;
+    return tokens_;
   }
 #endif
   step();
   ++host_slot_;
-  return next_;
+  return tokens_;
 }
 
 }  // namespace lq

@@ -47,7 +47,7 @@ class DecodeStep {
 
   const LlamaModel& model_;
   KvCache& cache_;
-  at::Tensor tokens_, positions_, slot_, next_, bias_, margins_;
+  at::Tensor tokens_, positions_, slot_, bias_, margins_;
   int64_t host_slot_ = 0;
   bool banned_ = false, warmed_up_ = false;
 #ifdef LQ_HAVE_CUDA

@@ -100,9 +100,15 @@ cudaError_t gemv_norm(const void* w, const void* x, const void* norm_weight, flo
 // Greedy choice over logits [rows, vocab] (contiguous): next[r] = argmax of float(logits[r, :]) + bias
 // (bias [vocab] fp32; the first index on ties, NaN the largest, as at::argmax), and where `margins` is
 // not null, margins[r] = that score minus the runner-up's (a second copy of the best counts).
-// `workspace` holds greedy_workspace_bytes(rows, vocab).
+// `workspace` holds greedy_workspace_bytes(rows, vocab). Where `advance` names them, a decode step's
+// counters move on in the same kernel: positions[r] += 1 for every row and *slot += 1.
 int64_t greedy_workspace_bytes(int64_t rows, int64_t vocab);
+struct StepCounters {
+  int64_t* positions = nullptr;
+  int64_t* slot = nullptr;
+};
 cudaError_t greedy(const void* logits, const float* bias, int64_t rows, int64_t vocab, int64_t* next,
-                   float* margins, void* workspace, Dtype dtype, cudaStream_t stream);
+                   float* margins, void* workspace, Dtype dtype, cudaStream_t stream,
+                   StepCounters advance = {});
 
 }  // namespace lq::kernels

@@ -281,4 +281,30 @@ GreedyChoice greedy_choice_cuda(const at::Tensor& logits, const at::Tensor& bias
   return out;
 }
 
+void greedy_step_cuda(const at::Tensor& logits, const at::Tensor& bias, const GreedyStep& step) {
+  c10::cuda::CUDAGuard guard(logits.device());
+  TORCH_CHECK(logits.dim() == 2 && logits.size(1) >= 2 && bias.scalar_type() == at::kFloat &&
+                  bias.dim() == 1 && bias.size(0) == logits.size(1) && bias.device() == logits.device(),
+              "greedy_step: logits [B, V >= 2], bias [V] float32 on the logits' device");
+  const int64_t rows = logits.size(0), vocab = logits.size(1);
+  auto counter = [&](const at::Tensor& t, int64_t n) {
+    return t.scalar_type() == at::kLong && t.is_contiguous() && t.numel() == n &&
+           t.device() == logits.device();
+  };
+  TORCH_CHECK(counter(step.next, rows) && counter(step.positions, rows) && counter(step.slot, 1) &&
+                  (!step.margins.defined() ||
+                   (step.margins.scalar_type() == at::kFloat && step.margins.is_contiguous() &&
+                    step.margins.numel() == rows && step.margins.device() == logits.device())),
+              "greedy_step: next and positions [B] int64, slot [1] int64, margins [B] float32 (or none), "
+              "contiguous on the logits' device");
+  const at::Tensor l = logits.contiguous(), b = bias.contiguous();
+  at::Tensor workspace =
+      at::empty({kernels::greedy_workspace_bytes(rows, vocab)}, l.options().dtype(at::kByte));
+  check(kernels::greedy(l.data_ptr(), b.data_ptr<float>(), rows, vocab, step.next.data_ptr<int64_t>(),
+                        step.margins.defined() ? step.margins.data_ptr<float>() : nullptr,
+                        workspace.data_ptr(), kernel_dtype(l.scalar_type()), stream(),
+                        {step.positions.data_ptr<int64_t>(), step.slot.data_ptr<int64_t>()}),
+        "greedy kernel");
+}
+
 }  // namespace lq

@@ -23,4 +23,15 @@ GreedyChoice greedy_choice(const at::Tensor& logits, const at::Tensor& bias, boo
   return {scores.argmax(-1), with_margins ? top_margin(scores) : at::Tensor()};
 }
 
+void greedy_step(const at::Tensor& logits, const at::Tensor& bias, const GreedyStep& step, OpImpl impl) {
+#ifdef LQ_HAVE_CUDA
+  if (logits.is_cuda() && impl == OpImpl::kFused) return greedy_step_cuda(logits, bias, step);
+#endif
+  const GreedyChoice choice = greedy_choice(logits, bias, step.margins.defined(), impl);
+  step.next.copy_(choice.next);
+  if (step.margins.defined()) step.margins.copy_(choice.margins);
+  step.positions.add_(1);
+  step.slot.add_(1);
+}
+
 }  // namespace lq

@@ -1,7 +1,8 @@
 // Greedy choice over a step's logits in two chained kernels: CTAs over (chunk of the vocabulary, row) each
 // reduce their chunk to its best score, that score's first index and the runner-up score; one warp per row
-// merges the chunks. The formula it replaces (logits.to(float) + bias, argmax, topk(2)) reads and writes the
-// 128,256 scores of a Llama 3 row several times over in four kernels, the argmax alone in one CTA.
+// merges the chunks (and moves a decode step's counters on, so that no kernel follows). The formula it
+// replaces (logits.to(float) + bias, argmax, topk(2)) reads and writes the 128,256 scores of a Llama 3 row
+// several times over in four kernels, the argmax alone in one CTA.
 #include <cmath>
 
 #include "ops/fused_kernels.h"
@@ -69,7 +70,7 @@ __global__ void __launch_bounds__(kThreads)
 }
 
 __global__ void row_kernel(const Candidate* __restrict__ chunks, int num_chunks, int64_t* __restrict__ next,
-                           float* __restrict__ margins) {
+                           float* __restrict__ margins, StepCounters advance) {
   let_next_kernel_start();
   wait_for_previous_kernel();
   const int row = blockIdx.x;
@@ -82,6 +83,8 @@ __global__ void row_kernel(const Candidate* __restrict__ chunks, int num_chunks,
   if (threadIdx.x != 0) return;
   next[row] = c.index;
   if (margins) margins[row] = c.best - c.second;
+  if (advance.positions) advance.positions[row] += 1;
+  if (advance.slot && row == 0) *advance.slot += 1;
 }
 
 }  // namespace
@@ -91,7 +94,7 @@ int64_t greedy_workspace_bytes(int64_t rows, int64_t vocab) {
 }
 
 cudaError_t greedy(const void* logits, const float* bias, int64_t rows, int64_t vocab, int64_t* next,
-                   float* margins, void* workspace, Dtype dtype, cudaStream_t stream) {
+                   float* margins, void* workspace, Dtype dtype, cudaStream_t stream, StepCounters advance) {
   if (rows <= 0 || rows > 65535 || vocab < 1 || vocab >= 0x7fffffff || !workspace)
     return cudaErrorInvalidValue;
   const int chunks = static_cast<int>((vocab + kChunk - 1) / kChunk);
@@ -103,7 +106,7 @@ cudaError_t greedy(const void* logits, const float* bias, int64_t rows, int64_t 
   });
   if (e != cudaSuccess) return e;
   return launch_chained(row_kernel, dim3(static_cast<unsigned>(rows)), dim3(32), 0, stream,
-                        static_cast<const Candidate*>(candidates), chunks, next, margins);
+                        static_cast<const Candidate*>(candidates), chunks, next, margins, advance);
 }
 
 }  // namespace lq::kernels

@@ -20,4 +20,14 @@ struct GreedyChoice {
 GreedyChoice greedy_choice(const at::Tensor& logits, const at::Tensor& bias, bool with_margins,
                            OpImpl impl = OpImpl::kFused);
 
+// A greedy decode step's choice written into its buffers, and its counters moved on: next [B] int64 =
+// greedy_choice(logits, bias).next, margins [B] float32 (where defined) its margins, positions [B] int64
+// += 1, slot [1] int64 += 1. On CUDA (kFused) all in greedy_choice's two kernels, so that nothing follows
+// them in the step; otherwise the formula.
+struct GreedyStep {
+  at::Tensor next, margins, positions, slot;
+};
+void greedy_step(const at::Tensor& logits, const at::Tensor& bias, const GreedyStep& step,
+                 OpImpl impl = OpImpl::kFused);
+
 }  // namespace lq

@@ -22,7 +22,7 @@ if has shape; then
   # Issue 7's table in one step: the five variants at prompt 512 and batch 1/8/32, then transformers (and
   # bitsandbytes NF4 through it where bitsandbytes imports, e.g. PYTHONPATH=.bnb) on the same card.
   "$build/framework/llama-quant" run configs/llama32_1b_shape_bench.yaml --set benchmark.prompt_lengths=[512] \
-    --set benchmark.repetitions=5 --out "$OUT/shape" --force --progress none >"$OUT/shape.txt" 2>    --set benchmark.repetitions=3 --out "$OUT/shape" --force --progress none >"$OUT/shape.txt" 2>&11
+    --set benchmark.repetitions=5 --out "$OUT/shape" --force --progress none >"$OUT/shape.txt" 2>&1
   tail -n 8 "$OUT/shape.txt"
   nf4=$(python3 -c "import bitsandbytes" 2>/dev/null && echo --nf4 || true)
   python3 scripts/gpu/hf_baseline.py --config configs/models/llama-3.2-1b/config.json $nf4 --reps 2 \

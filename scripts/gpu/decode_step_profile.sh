@@ -7,6 +7,8 @@
 #
 #   scripts/gpu/decode_step_profile.sh [VARIANT]     (default llama32_1b-nf4; e.g. llama32_1b-fp16)
 #
+# A run takes minutes under the profiler (the fp16 variant was still in its first decode steps after 150 s
+# on an H100), so give it a call of its own.
 # Kernel times under the profiler are serialized (no overlap between kernels), so their sum exceeds the
 # step's time in a graph; the split between kernels is what this is for.
 set -euo pipefail

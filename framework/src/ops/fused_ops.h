@@ -47,10 +47,7 @@ bool norm_gemv_cuda_supports(const at::Tensor& h, const at::Tensor& norm_weight,
 at::Tensor norm_gemv_cuda(const at::Tensor& h, const at::Tensor& norm_weight, double eps, const at::Tensor& w,
                           bool swiglu);
 
-// greedy_choice() of logits [B, V] (fp32/fp16/bf16) and bias [V] float32 in two kernels.
-struct GreedyChoice;
-GreedyChoice greedy_choice_cuda(const at::Tensor& logits, const at::Tensor& bias, bool with_margins);
-// greedy_step() in the same two kernels.
+// greedy_step() of logits [B, V] (fp32/fp16/bf16) and bias [V] float32 in two kernels.
 struct GreedyStep;
 void greedy_step_cuda(const at::Tensor& logits, const at::Tensor& bias, const GreedyStep& step);
 

@@ -263,43 +263,12 @@ at::Tensor norm_gemv_cuda(const at::Tensor& h, const at::Tensor& norm_weight, do
   return y;
 }
 
-namespace {
-
-void check_greedy_inputs(const at::Tensor& logits, const at::Tensor& bias, const char* op) {
-  TORCH_CHECK(logits.dim() == 2 && logits.size(1) >= 2 && bias.scalar_type() == at::kFloat &&
-                  bias.dim() == 1 && bias.size(0) == logits.size(1) && bias.device() == logits.device(),
-              op, ": logits [B, V >= 2], bias [V] float32 on the logits' device");
-}
-
-// The greedy kernels into next [B] int64 (and margins [B] float32 where defined), moving `advance` on.
-void run_greedy(const at::Tensor& logits, const at::Tensor& bias, const at::Tensor& next,
-                const at::Tensor& margins, kernels::StepCounters advance) {
-  const at::Tensor l = logits.contiguous(), b = bias.contiguous();
-  const int64_t rows = l.size(0), vocab = l.size(1);
-  at::Tensor workspace =
-      at::empty({kernels::greedy_workspace_bytes(rows, vocab)}, l.options().dtype(at::kByte));
-  check(kernels::greedy(l.data_ptr(), b.data_ptr<float>(), rows, vocab, next.data_ptr<int64_t>(),
-                        margins.defined() ? margins.data_ptr<float>() : nullptr, workspace.data_ptr(),
-                        kernel_dtype(l.scalar_type()), stream(), advance),
-        "greedy kernel");
-}
-
-}  // namespace
-
-GreedyChoice greedy_choice_cuda(const at::Tensor& logits, const at::Tensor& bias, bool with_margins) {
-  c10::cuda::CUDAGuard guard(logits.device());
-  check_greedy_inputs(logits, bias, "greedy_choice");
-  const auto options = logits.options();
-  GreedyChoice out{at::empty({logits.size(0)}, options.dtype(at::kLong)),
-                   with_margins ? at::empty({logits.size(0)}, options.dtype(at::kFloat)) : at::Tensor()};
-  run_greedy(logits, bias, out.next, out.margins, {});
-  return out;
-}
-
 void greedy_step_cuda(const at::Tensor& logits, const at::Tensor& bias, const GreedyStep& step) {
   c10::cuda::CUDAGuard guard(logits.device());
-  check_greedy_inputs(logits, bias, "greedy_step");
-  const int64_t rows = logits.size(0);
+  TORCH_CHECK(logits.dim() == 2 && logits.size(1) >= 2 && bias.scalar_type() == at::kFloat &&
+                  bias.dim() == 1 && bias.size(0) == logits.size(1) && bias.device() == logits.device(),
+              "greedy_step: logits [B, V >= 2], bias [V] float32 on the logits' device");
+  const int64_t rows = logits.size(0), vocab = logits.size(1);
   auto buffer = [&](const at::Tensor& t, at::ScalarType type, int64_t n) {
     return t.scalar_type() == type && t.is_contiguous() && t.numel() == n && t.device() == logits.device();
   };
@@ -308,8 +277,14 @@ void greedy_step_cuda(const at::Tensor& logits, const at::Tensor& bias, const Gr
                   (!step.margins.defined() || buffer(step.margins, at::kFloat, rows)),
               "greedy_step: next and positions [B] int64, slot [1] int64, margins [B] float32 (or none), "
               "contiguous on the logits' device");
-  run_greedy(logits, bias, step.next, step.margins,
-             {step.positions.data_ptr<int64_t>(), step.slot.data_ptr<int64_t>()});
+  const at::Tensor l = logits.contiguous(), b = bias.contiguous();
+  at::Tensor workspace =
+      at::empty({kernels::greedy_workspace_bytes(rows, vocab)}, l.options().dtype(at::kByte));
+  check(kernels::greedy(l.data_ptr(), b.data_ptr<float>(), rows, vocab, step.next.data_ptr<int64_t>(),
+                        step.margins.defined() ? step.margins.data_ptr<float>() : nullptr,
+                        workspace.data_ptr(), kernel_dtype(l.scalar_type()), stream(),
+                        {step.positions.data_ptr<int64_t>(), step.slot.data_ptr<int64_t>()}),
+        "greedy kernel");
 }
 
 }  // namespace lq

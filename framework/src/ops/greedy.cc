@@ -11,12 +11,7 @@ at::Tensor top_margin(const at::Tensor& scores) {
   return top.select(-1, 0) - top.select(-1, 1);
 }
 
-GreedyChoice greedy_choice(const at::Tensor& logits, const at::Tensor& bias, bool with_margins, OpImpl impl) {
-#ifdef LQ_HAVE_CUDA
-  if (logits.is_cuda() && impl == OpImpl::kFused) return greedy_choice_cuda(logits, bias, with_margins);
-#else
-  (void)impl;
-#endif
+GreedyChoice greedy_choice(const at::Tensor& logits, const at::Tensor& bias, bool with_margins) {
   at::Tensor scores = logits.to(at::kFloat) + bias;
   // A ban holds whatever the logit: +inf (an fp16 overflow) plus -inf is NaN, which argmax would pick.
   scores.masked_fill_(at::isneginf(bias), -std::numeric_limits<float>::infinity());
@@ -26,8 +21,10 @@ GreedyChoice greedy_choice(const at::Tensor& logits, const at::Tensor& bias, boo
 void greedy_step(const at::Tensor& logits, const at::Tensor& bias, const GreedyStep& step, OpImpl impl) {
 #ifdef LQ_HAVE_CUDA
   if (logits.is_cuda() && impl == OpImpl::kFused) return greedy_step_cuda(logits, bias, step);
+#else
+  (void)impl;
 #endif
-  const GreedyChoice choice = greedy_choice(logits, bias, step.margins.defined(), impl);
+  const GreedyChoice choice = greedy_choice(logits, bias, step.margins.defined());
   step.next.copy_(choice.next);
   if (step.margins.defined()) step.margins.copy_(choice.margins);
   step.positions.add_(1);

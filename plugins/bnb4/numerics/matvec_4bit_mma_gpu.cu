@@ -41,8 +41,9 @@ struct RowLoad {
 
 // Chunk `chunk` of `row` (zeros unless code_ok and the chunk lies within K) and the scales of chunks
 // scale_chunk and scale_chunk + 1 (zero unless scale_ok and within K). Codes stream past L1 (read once);
-// scales go through it (a 32-byte sector holds the next steps' scales).
-template <bool kNested>
+// scales go through it (a 32-byte sector holds the next steps' scales). kPair: the two chunks (scale_chunk
+// is even) lie in one scale block — blocksize >= 64 and K a multiple of 64 — and one scale serves both.
+template <bool kNested, bool kPair>
 __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bool code_ok, bool scale_ok,
                                             int64_t K, int64_t chunk, int64_t scale_chunk, int shift) {
   RowLoad r;
@@ -51,7 +52,7 @@ __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bo
   r.q = ok ? __ldcs(reinterpret_cast<const uint4*>(w.packed + (row * K + chunk * 32) / 2))
            : make_uint4(0, 0, 0, 0);
 #pragma unroll
-  for (int h = 0; h < 2; ++h) {
+  for (int h = 0; h < (kPair ? 1 : 2); ++h) {
     const bool s_ok = scale_ok && scale_chunk + h < chunks;
     const int64_t b = (row * K + (scale_chunk + h) * 32) >> shift;
     if constexpr (kNested) {
@@ -66,11 +67,12 @@ __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bo
 }
 
 // The scale of a loaded chunk: the float32 absmax, or its nested form decoded through the dynamic map.
-template <bool kNested>
+template <bool kNested, bool kPair>
 __device__ __forceinline__ float chunk_scale(const RowLoad& r, int h, bool ok, const float* map,
                                              float offset) {
-  if constexpr (kNested) return ok ? nested_absmax(map[r.code[h]], r.scale[h], offset) : 0.0f;
-  return r.scale[h];
+  const int i = kPair ? 0 : h;
+  if constexpr (kNested) return ok ? nested_absmax(map[r.code[i]], r.scale[i], offset) : 0.0f;
+  return r.scale[i];
 }
 
 constexpr int kMaxWarps = 16;
@@ -90,7 +92,7 @@ struct Shape {
   int tiles_per_cta, slices, unroll;
 };
 
-template <typename T, int kUnroll, bool kNested, bool kNorm>
+template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     matvec_mma_kernel(const T* __restrict__ x, int64_t K, GroupLayout args, int slices,
                       const __grid_constant__ Table16 values, Table256 dynamic_map,
@@ -122,8 +124,8 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   auto load = [&](int u, int64_t st) {
     const bool in = st < last;
     const int64_t chunk = st * 4 + t, scale_chunk = st * 4 + 2 * t;
-    la[u] = load_row<kNested>(w, ra, ra_ok && in, ra_ok && in && t < 2, K, chunk, scale_chunk, shift);
-    lb[u] = load_row<kNested>(w, rb, rb_ok && in, rb_ok && in && t < 2, K, chunk, scale_chunk, shift);
+    la[u] = load_row<kNested, kPair>(w, ra, ra_ok && in, ra_ok && in && t < 2, K, chunk, scale_chunk, shift);
+    lb[u] = load_row<kNested, kPair>(w, rb, rb_ok && in, rb_ok && in && t < 2, K, chunk, scale_chunk, shift);
   };
 
   lq::cuda::let_next_kernel_start();
@@ -174,8 +176,8 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
       // d: rows g, g, g + 8, g + 8 by chunks 2t, 2t + 1 (zero for t >= 2).
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
-        acc[h] = fmaf(d[h], chunk_scale<kNested>(la[u], h, ra_ok, map, w.offset), acc[h]);
-        acc[2 + h] = fmaf(d[2 + h], chunk_scale<kNested>(lb[u], h, rb_ok, map, w.offset), acc[2 + h]);
+        acc[h] = fmaf(d[h], chunk_scale<kNested, kPair>(la[u], h, ra_ok, map, w.offset), acc[h]);
+        acc[2 + h] = fmaf(d[2 + h], chunk_scale<kNested, kPair>(lb[u], h, rb_ok, map, w.offset), acc[2 + h]);
       }
       if (st + kUnroll < last) load(u, st + kUnroll);
     }
@@ -221,12 +223,12 @@ Shape pick_shape(const WeightGroup& group, int64_t K) {
   return {static_cast<int>(tiles), static_cast<int>(slices), per >= 4 ? 4 : per >= 2 ? 2 : 1};
 }
 
-template <typename T, int kUnroll, bool kNested, bool kNorm>
+template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm>
 cudaError_t launch(const T* x, int64_t K, const WeightGroup& group, Shape shape, const T* residual,
                    const T* norm_weight, float eps, T* y, cudaStream_t stream) {
   const GroupLayout args(group, static_cast<int64_t>(shape.tiles_per_cta) * 16);
   if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
-  constexpr auto kernel = matvec_mma_kernel<T, kUnroll, kNested, kNorm>;
+  constexpr auto kernel = matvec_mma_kernel<T, kUnroll, kNested, kPair, kNorm>;
   const size_t smem = kTableBytes + static_cast<size_t>(K) * sizeof(T);
   // The most dynamic shared memory the kernel can ask for: the table and x at their limit.
   if (const cudaError_t e =
@@ -240,15 +242,31 @@ cudaError_t launch(const T* x, int64_t K, const WeightGroup& group, Shape shape,
                                   norm_weight, eps, y);
 }
 
-template <typename T, bool kNested, bool kNorm>
+template <typename T, bool kNested, bool kPair, bool kNorm>
 cudaError_t launch_unrolled(const T* x, int64_t K, const WeightGroup& group, const T* residual,
                             const T* norm_weight, float eps, T* y, cudaStream_t stream) {
   const Shape shape = pick_shape(group, K);
   if (shape.unroll == 4)
-    return launch<T, 4, kNested, kNorm>(x, K, group, shape, residual, norm_weight, eps, y, stream);
+    return launch<T, 4, kNested, kPair, kNorm>(x, K, group, shape, residual, norm_weight, eps, y, stream);
   if (shape.unroll == 2)
-    return launch<T, 2, kNested, kNorm>(x, K, group, shape, residual, norm_weight, eps, y, stream);
-  return launch<T, 1, kNested, kNorm>(x, K, group, shape, residual, norm_weight, eps, y, stream);
+    return launch<T, 2, kNested, kPair, kNorm>(x, K, group, shape, residual, norm_weight, eps, y, stream);
+  return launch<T, 1, kNested, kPair, kNorm>(x, K, group, shape, residual, norm_weight, eps, y, stream);
+}
+
+// Whether a lane's chunk pair always shares one scale block (load_row's kPair).
+bool pairs_share_blocks(const WeightGroup& group, int64_t K) {
+  if (K % 64 != 0) return false;
+  for (int i = 0; i < group.count; ++i)
+    if (group.w[i].blocksize < 64) return false;
+  return true;
+}
+
+template <typename T, bool kNested, bool kNorm>
+cudaError_t dispatch_pair(const T* x, int64_t K, const WeightGroup& group, const T* residual,
+                          const T* norm_weight, float eps, T* y, cudaStream_t stream) {
+  return pairs_share_blocks(group, K)
+             ? launch_unrolled<T, kNested, true, kNorm>(x, K, group, residual, norm_weight, eps, y, stream)
+             : launch_unrolled<T, kNested, false, kNorm>(x, K, group, residual, norm_weight, eps, y, stream);
 }
 
 template <typename T>
@@ -256,10 +274,10 @@ cudaError_t dispatch(const T* x, int64_t K, const WeightGroup& group, const T* r
                      float eps, T* y, cudaStream_t stream) {
   const bool nested = group.w[0].nested();
   if (norm_weight)
-    return nested ? launch_unrolled<T, true, true>(x, K, group, residual, norm_weight, eps, y, stream)
-                  : launch_unrolled<T, false, true>(x, K, group, residual, norm_weight, eps, y, stream);
-  return nested ? launch_unrolled<T, true, false>(x, K, group, residual, norm_weight, eps, y, stream)
-                : launch_unrolled<T, false, false>(x, K, group, residual, norm_weight, eps, y, stream);
+    return nested ? dispatch_pair<T, true, true>(x, K, group, residual, norm_weight, eps, y, stream)
+                  : dispatch_pair<T, false, true>(x, K, group, residual, norm_weight, eps, y, stream);
+  return nested ? dispatch_pair<T, true, false>(x, K, group, residual, norm_weight, eps, y, stream)
+                : dispatch_pair<T, false, false>(x, K, group, residual, norm_weight, eps, y, stream);
 }
 
 // Whether the kernel takes this activation type and K (x staged whole in shared memory).

@@ -1,6 +1,7 @@
 // The framework's batch-1 decode kernels on the Llama-3.2-1B shapes (fp16): the GEMV (plain, with the
 // residual, with the block's RMSNorm inside, with RMSNorm + SwiGLU's gate) on every block projection and
-// the output head, the stand-alone RMSNorm and the greedy choice over the logits, next to a device-to-device
+// the output head, decode attention (also at batch 8), the stand-alone RMSNorm and the greedy choice over
+// the logits, next to a device-to-device
 // copy as the bandwidth ceiling. Each runs launched on a stream and replayed from a CUDA graph (the decode
 // step is a graph), timed with CUDA events after warm-up; weights rotate over more than 64 MB of distinct
 // copies so that HBM, not L2, is measured, and are random (never zeros). bytes_per_second counts the bytes
@@ -145,6 +146,65 @@ void BM_Greedy(benchmark::State& state) {
     cudaFree(p);
 }
 
+// Decode attention as a decode step runs it on the Llama-3.2-1B shape (32 query heads over 8 kv heads of
+// 64, fp16): the step's token rotated, appended at the last of S slots and attended with the cache, one
+// launch per copy of the cache (enough copies to exceed L2, each launch's own) so that the cache comes
+// from HBM. Args: B, S, graph.
+void BM_DecodeAttention(benchmark::State& state) {
+  if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
+  const int64_t B = state.range(0), S = state.range(1), H = 32, kv = 8, D = 64;
+  const int64_t cache_elems = B * kv * S * D, qkv_cols = (H + 2 * kv) * D;
+  const int copies = static_cast<int>(std::max<int64_t>(2, kRotateBytes / (cache_elems * 4) + 1));
+  std::vector<void*> caches;  // keys then values of each copy
+  for (int i = 0; i < 2 * copies; ++i) {
+    void* p = nullptr;
+    if (i < 2) {
+      p = random_device_half(cache_elems, 10 + i, 1.0f);
+    } else if (cudaMalloc(&p, cache_elems * 2) == cudaSuccess) {
+      cudaMemcpy(p, caches[i % 2], cache_elems * 2, cudaMemcpyDeviceToDevice);
+    }
+    if (!p) return state.SkipWithError("out of device memory");
+    caches.push_back(p);
+  }
+  void* qkv = random_device_half(B * qkv_cols, 6, 1.0f);
+  void* cos = random_device_half(B * D, 7, 0.5f);
+  void* sin = random_device_half(B * D, 8, 0.5f);
+  void *allowed = nullptr, *slot = nullptr, *out = nullptr, *workspace = nullptr;
+  int device = 0, sms = 0;
+  cudaGetDevice(&device);
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+  const int splits = k::decode_attention_splits(B, H, S, sms);
+  const int64_t last = S - 1;
+  cudaMalloc(&allowed, B * S);
+  cudaMemset(allowed, 1, B * S);
+  cudaMalloc(&slot, 8);
+  cudaMemcpy(slot, &last, 8, cudaMemcpyHostToDevice);
+  cudaMalloc(&out, B * H * D * 2);
+  cudaMalloc(&workspace, std::max<int64_t>(1, k::decode_attention_workspace_floats(B, H, D, splits)) * 4);
+  const auto* half = static_cast<const __half*>(qkv);
+  const k::AttentionView q{half, qkv_cols, D, 0};
+  k::FreshToken fresh;
+  fresh.k = {half + H * D, qkv_cols, D, 0};
+  fresh.v = {half + (H + kv) * D, qkv_cols, D, 0};
+  fresh.cos = cos, fresh.sin = sin, fresh.angles_stride_b = D;
+  fresh.slot = static_cast<const int64_t*>(slot);
+  const bool graph = state.range(2) != 0;
+  lq::cuda::time_launches(
+      state, graph ? copies : kLaunchesPerIteration, graph, [&](int i, cudaStream_t stream) {
+        void* keys = caches[2 * (i % copies)];
+        void* values = caches[2 * (i % copies) + 1];
+        fresh.keys = {keys, kv * S * D, S * D, D};
+        fresh.values = {values, kv * S * D, S * D, D};
+        return k::decode_attention(q, {keys, kv * S * D, S * D, D}, {values, kv * S * D, S * D, D},
+                                   static_cast<const bool*>(allowed), S, out, static_cast<float*>(workspace),
+                                   B, H, kv, S, D, splits, 0.125f, k::Dtype::kF16, &fresh, stream);
+      });
+  state.SetBytesProcessed(state.iterations() * cache_elems * 4);
+  state.counters["splits"] = splits;
+  for (void* p : caches) cudaFree(p);
+  for (void* p : {qkv, cos, sin, allowed, slot, out, workspace}) cudaFree(p);
+}
+
 // The ceiling: device-to-device copy of 256 MB (read + write counted).
 void BM_Copy(benchmark::State& state) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
@@ -178,6 +238,11 @@ void DecodeShapes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Copy)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Gemv)->Apply(DecodeShapes);
+BENCHMARK(BM_DecodeAttention)
+    ->ArgsProduct({{1, 8}, {640, 4096}, {0, 1}})
+    ->ArgNames({"B", "S", "graph"})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Greedy)
     ->ArgsProduct({{1, 32}, {0, 1}})
     ->ArgNames({"rows", "graph"})

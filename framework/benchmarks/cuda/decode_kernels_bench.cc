@@ -162,7 +162,10 @@ void BM_DecodeAttention(benchmark::State& state) {
     } else if (cudaMalloc(&p, cache_elems * 2) == cudaSuccess) {
       cudaMemcpy(p, caches[i % 2], cache_elems * 2, cudaMemcpyDeviceToDevice);
     }
-    if (!p) return state.SkipWithError("out of device memory");
+    if (!p) {
+      for (void* c : caches) cudaFree(c);
+      return state.SkipWithError("out of device memory");
+    }
     caches.push_back(p);
   }
   void* qkv = random_device_half(B * qkv_cols, 6, 1.0f);

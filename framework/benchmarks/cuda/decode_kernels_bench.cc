@@ -147,27 +147,15 @@ void BM_Greedy(benchmark::State& state) {
 
 // Decode attention as a decode step runs it on the Llama-3.2-1B shape (32 query heads over 8 kv heads of
 // 64, fp16): the step's token rotated, appended at the last of S slots and attended with the cache, one
-// launch per copy of the cache (enough copies to exceed L2, each launch's own) so that the cache comes
-// from HBM. Args: B, S, graph.
+// launch per copy of the cache (WeightCopies: enough to exceed L2) so that the cache comes from HBM.
+// Args: B, S, graph.
 void BM_DecodeAttention(benchmark::State& state) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const int64_t B = state.range(0), S = state.range(1), H = 32, kv = 8, D = 64;
   const int64_t cache_elems = B * kv * S * D, qkv_cols = (H + 2 * kv) * D;
-  const int copies = static_cast<int>(std::max<int64_t>(2, kRotateBytes / (cache_elems * 4) + 1));
-  std::vector<void*> caches;  // keys then values of each copy
-  for (int i = 0; i < 2 * copies; ++i) {
-    void* p = nullptr;
-    if (i < 2) {
-      p = random_device_half(cache_elems, 10 + i, 1.0f);
-    } else if (cudaMalloc(&p, cache_elems * 2) == cudaSuccess) {
-      cudaMemcpy(p, caches[i % 2], cache_elems * 2, cudaMemcpyDeviceToDevice);
-    }
-    if (!p) {
-      for (void* c : caches) cudaFree(c);
-      return state.SkipWithError("out of device memory");
-    }
-    caches.push_back(p);
-  }
+  const WeightCopies keys(B * kv * S, D), values(B * kv * S, D);  // each over more than L2
+  if (!keys.at(0) || !values.at(0)) return state.SkipWithError("out of device memory");
+  const int copies = static_cast<int>(std::min(keys.copies.size(), values.copies.size()));
   void* qkv = random_device_half(B * qkv_cols, 6, 1.0f);
   void* cos = random_device_half(B * D, 7, 0.5f);
   void* sin = random_device_half(B * D, 8, 0.5f);
@@ -193,17 +181,16 @@ void BM_DecodeAttention(benchmark::State& state) {
   const bool graph = state.range(2) != 0;
   lq::cuda::time_launches(
       state, graph ? copies : kLaunchesPerIteration, graph, [&](int i, cudaStream_t stream) {
-        void* keys = caches[2 * (i % copies)];
-        void* values = caches[2 * (i % copies) + 1];
-        fresh.keys = {keys, kv * S * D, S * D, D};
-        fresh.values = {values, kv * S * D, S * D, D};
-        return k::decode_attention(q, {keys, kv * S * D, S * D, D}, {values, kv * S * D, S * D, D},
+        void* k_cache = keys.at(i % copies);
+        void* v_cache = values.at(i % copies);
+        fresh.keys = {k_cache, kv * S * D, S * D, D};
+        fresh.values = {v_cache, kv * S * D, S * D, D};
+        return k::decode_attention(q, {k_cache, kv * S * D, S * D, D}, {v_cache, kv * S * D, S * D, D},
                                    static_cast<const bool*>(allowed), S, out, static_cast<float*>(workspace),
                                    B, H, kv, S, D, splits, 0.125f, k::Dtype::kF16, &fresh, stream);
       });
   state.SetBytesProcessed(state.iterations() * cache_elems * 4);
   state.counters["splits"] = splits;
-  for (void* p : caches) cudaFree(p);
   for (void* p : {qkv, cos, sin, allowed, slot, out, workspace}) cudaFree(p);
 }
 

@@ -2,6 +2,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include "../model/tiny_model.h"
+#include "model/llama_model.h"
 #include "plugin/plugin_registry.h"
 
 namespace lq {
@@ -254,6 +256,46 @@ TEST(Bnb4Plugin, CudaGroupNormalizesOneRowItself) {
       EXPECT_FALSE(group->forward_rms_normed(h, gamma.narrow(0, 0, 1024), eps).defined());
     }
   }
+}
+
+// A model quantized by the plugin and decoded on CUDA token by token: the fast path (the plugin's groups
+// with the block's RMSNorm in their kernel, and whatever else the plugin takes over at one row; the
+// framework's fused kernels) keeps the logits of libtorch's operators over the same quantized layers, in
+// fp16 and bf16, plain and nested absmax. Heads of 64 so that the framework's decode attention runs.
+TEST(Bnb4Plugin, CudaModelDecodesWithTheLibtorchLogits) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
+  LlamaConfig c = test::tiny_config(false);
+  c.hidden_size = 256, c.intermediate_size = 512, c.head_dim = 64;
+  const auto weights = test::random_weights(c, 29);
+  auto l = load_backend();
+  const std::vector<int64_t> ids = {1, 200, 13, 77, 5, 5, 250, 31, 90, 64, 128, 3, 17, 42, 199, 8};
+  const int64_t T = static_cast<int64_t>(ids.size()), prompt = 5;
+  const at::Device cuda(at::kCUDA, 0);
+  const at::Tensor tokens = at::tensor(ids, at::kLong).view({1, T}),
+                   pos = at::arange(T, at::kLong).view({1, T});
+  for (at::ScalarType dtype : {at::kHalf, at::kBFloat16})
+    for (bool nested : {false, true}) {
+      SCOPED_TRACE(std::string(at::toString(dtype)) + (nested ? " nested" : " plain"));
+      ASSERT_EQ(configure_errors(*l->backend, {{"double_quant", nested}}), "");
+      auto model = LlamaModel::load(c, *weights, cuda, dtype, l->backend.get());
+      KvCache fast = model->make_cache(1, T), reference = model->make_cache(1, T);
+      fast.valid().fill_(true);
+      reference.valid().fill_(true);
+      const double tol = dtype == at::kHalf ? 1e-2 : 5e-2;
+      for (int64_t start = 0; start < T;) {
+        const int64_t len = start == 0 ? prompt : 1;
+        const at::Tensor t = tokens.narrow(1, start, len), p = pos.narrow(1, start, len);
+        model->set_op_impl(OpImpl::kFused);
+        const at::Tensor got = len == 1 ? model->decode(t, p, at::full({1}, start, at::kLong).to(cuda), fast)
+                                        : model->forward(t, p, fast, start, true);
+        model->set_op_impl(OpImpl::kLibtorch);
+        const at::Tensor want = model->forward(t, p, reference, start, true).to(at::kFloat);
+        const double scale = want.abs().max().item<double>();
+        EXPECT_LT((got.to(at::kFloat) - want).abs().max().item<double>(), tol * scale)
+            << "position " << start;
+        start += len;
+      }
+    }
 }
 
 TEST(Bnb4Plugin, BadInputGivesClearErrors) {

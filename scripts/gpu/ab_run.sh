@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # On the GPU machine, from the repo root after `source .device/env.sh` and a build of the working tree in
-# $LQ_BUILD_DIR (default build-gpu): one `llama-quant run` for the base tree that scripts/gpu/ab_prepare.sh
-# put in .ab/base and for the working tree, alternating base, tree for --rounds rounds (default 1), so that
-# both are measured on one card in one call. Builds the base's llama-quant and all its plugins into
-# build-ab first (no tests, no benchmarks). The configuration is a path in the working tree; the base runs
-# its own copy of that path (sharing the working tree's models/). Each run's results go to $OUT/ab/<base|tree>-<round>,
+# $LQ_BUILD_DIR (default build-gpu): one `llama-quant run` for each tree that scripts/gpu/ab_prepare.sh put
+# in .ab (the base, then any variants by name) and for the working tree, in that order for --rounds rounds
+# (default 1), so that all are measured on one card in one call. First builds each .ab tree's llama-quant
+# and its plugins (no tests, no benchmarks), side by side: the base into build-ab, a variant NAME into
+# build-ab-NAME. The configuration is a path in the working tree; each .ab tree runs its own copy of that
+# path (sharing the working tree's models/). Each run's results go to $OUT/ab/<base|NAME|tree>-<round>,
 # followed by its issue-7 table (shape_table.py), or its last lines where it failed or has no table.
 #
 #   scripts/gpu/ab_run.sh [--rounds N] CONFIG [llama-quant run arguments, without --out/--force/--progress]
@@ -14,26 +15,47 @@ set -euo pipefail
 : "${OUT:?set OUT to the output folder}"
 rounds=1
 if [ "${1:-}" = --rounds ]; then rounds=${2:?--rounds needs a count}; shift 2; fi
-[ $# -ge 1 ] || { sed -n 2,12p "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,13p "$0"; exit 2; }
 config=$1
 shift
 tree_build=${LQ_BUILD_DIR:-build-gpu}
 [ -f .ab/base.commit ] || { echo "ab_run.sh: no .ab/base: run scripts/gpu/ab_prepare.sh here first and carry .ab" >&2; exit 2; }
 [ -x "$tree_build/framework/llama-quant" ] || { echo "ab_run.sh: no $tree_build/framework/llama-quant: build the working tree first" >&2; exit 2; }
-[ -f "$config" ] && [ -f ".ab/base/$config" ] || { echo "ab_run.sh: $config must exist in the working tree and in .ab/base" >&2; exit 2; }
+sides=(base)
+for f in .ab/*.commit; do
+  name=$(basename "$f" .commit)
+  [ "$name" = base ] || sides+=("$name")
+done
+for side in "${sides[@]}"; do
+  [ -f "$config" ] && [ -f ".ab/$side/$config" ] ||
+    { echo "ab_run.sh: $config must exist in the working tree and in .ab/$side" >&2; exit 2; }
+done
 source "$(dirname "$0")/build_flags.sh"
+build_dir() { [ "$1" = base ] && echo build-ab || echo "build-ab-$1"; }
 start=$(date +%s)
-cmake -S .ab/base -B build-ab -G Ninja -DCMAKE_BUILD_TYPE=Release -DLQ_BUILD_TESTS=OFF -DLQ_BUILD_BENCHMARKS=OFF \
-  ${LQ_AB_CMAKE_ARGS:-} >"$OUT/ab_build.txt" 2>&1
-cmake --build build-ab >>"$OUT/ab_build.txt" 2>&1 ||
-  { grep -E "error|FAILED" "$OUT/ab_build.txt" | head -20; exit 1; }
-echo "ab_run: base $(cat .ab/base.commit) built in $(($(date +%s) - start)) s"
-# Relative model paths resolve within the configuration's tree: the base shares the working tree's models/.
-if [ -d models ] && [ ! -e .ab/base/models ]; then ln -s ../../models .ab/base/models; fi
+jobs=$(($(nproc) / ${#sides[@]}))
+((jobs >= 2)) || jobs=2
+for side in "${sides[@]}"; do
+  (cmake -S ".ab/$side" -B "$(build_dir "$side")" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLQ_BUILD_TESTS=OFF \
+     -DLQ_BUILD_BENCHMARKS=OFF ${LQ_AB_CMAKE_ARGS:-} && cmake --build "$(build_dir "$side")" -j "$jobs") \
+    >"$OUT/ab_build_$side.txt" 2>&1 &
+done
+failed=0
+for side in "${sides[@]}"; do wait -n || failed=1; done
+if [ $failed -ne 0 ]; then
+  grep -HE "error|FAILED" "$OUT"/ab_build_*.txt | head -20
+  exit 1
+fi
+for side in "${sides[@]}"; do echo "ab_run: $side $(cat ".ab/$side.commit")"; done
+echo "ab_run: built in $(($(date +%s) - start)) s"
+# Relative model paths resolve within the configuration's tree: each .ab tree shares the working tree's models/.
+for side in "${sides[@]}"; do
+  if [ -d models ] && [ ! -e ".ab/$side/models" ]; then ln -s ../../models ".ab/$side/models"; fi
+done
 mkdir -p "$OUT/ab"
 for ((round = 1; round <= rounds; ++round)); do
-  for side in base tree; do
-    if [ $side = base ]; then cli=build-ab/framework/llama-quant cfg=.ab/base/$config; else cli=$tree_build/framework/llama-quant cfg=$config; fi
+  for side in "${sides[@]}" tree; do
+    if [ $side = tree ]; then cli=$tree_build/framework/llama-quant cfg=$config; else cli=$(build_dir $side)/framework/llama-quant cfg=.ab/$side/$config; fi
     out="$OUT/ab/$side-$round"
     status=0
     "$cli" run "$cfg" "$@" --out "$out" --force --progress none >"$out.txt" 2>&1 || status=$?

@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
 # Generates the bitsandbytes parity fixtures for tests/bnb4 on a CUDA machine (H100, CUDA 13,
 # PyTorch 2.11, Python 3.12, no internet). Needs, carried from the repo root (both git-ignored):
-#   .bnb/  bitsandbytes 0.50.2 unpacked from its wheel, with only the cpu/cuda130/cuda132 libraries
-#          (made by: python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12
-#           --implementation cp --platform manylinux_2_24_x86_64 -d .whl bitsandbytes==0.50.2, then
-#           unzip into .bnb/ and delete the other libbitsandbytes_*.so), or
+#   .bnb/  bitsandbytes 0.50.2 unpacked from its wheel, with only the CPU and CUDA 13 libraries
+#          (made here by scripts/gpu/stage_bitsandbytes.sh), or
 #   .whl/  that wheel itself (installed with pip --no-deps when .bnb/ is absent).
 # Output: $OUT/bnb4_fixtures.tar.gz; unpack it into tests/fixtures/bnb4/ and commit:
 #   tar -xzf bnb4_fixtures.tar.gz -C tests/fixtures/bnb4

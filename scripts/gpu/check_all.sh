@@ -20,7 +20,8 @@ if has tests; then
 fi
 if has shape; then
   # Issue 7's table in one step: the five variants at prompt 512 and batch 1/8/32, then transformers (and
-  # bitsandbytes NF4 through it where bitsandbytes imports, e.g. PYTHONPATH=.bnb) on the same card.
+  # bitsandbytes NF4 through it where bitsandbytes imports, e.g. PYTHONPATH=.bnb after
+  # scripts/gpu/stage_bitsandbytes.sh here and .bnb carried) on the same card.
   "$build/framework/llama-quant" run configs/llama32_1b_shape_bench.yaml --set benchmark.prompt_lengths=[512] \
     --set benchmark.repetitions=5 --out "$OUT/shape" --force --progress none >"$OUT/shape.txt" 2>&1
   tail -n 8 "$OUT/shape.txt"

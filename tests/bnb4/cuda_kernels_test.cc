@@ -495,51 +495,54 @@ TEST(Bnb4Cuda, GroupWithResidualMatchesTheReference) {
 // matvec_4bit_normed_cuda on both kernels against the plain product of x normalized on the host
 // (dtype(w * dtype(x * rsqrt(mean(x^2) + eps)))): the CTA's own sum of squares may round the inverse
 // differently in the last bit, so the outputs agree to a few units of the type's rounding, not exactly.
+// K = 4160 leaves a CTA of 256 threads units of x beyond the two each thread holds.
 TEST(Bnb4Cuda, NormedMatvecEqualsTheProductOfTheNormalizedInput) {
   SKIP_WITHOUT_GPU();
-  const int64_t k = 2048, rows[] = {96, 33};
+  const int64_t rows[] = {96, 33};
   const float eps = 1e-5f;
-  for (bool dq : {false, true})
-    for (ElemType type : {ElemType::kF16, ElemType::kBF16})
-      for (Entry entry : {Entry::kMatvecCudaCores, Entry::kMatvecTensorCores}) {
-        SCOPED_TRACE(std::string(elem_type_name(type)) + (dq ? " dq " : " ") + entry_name(entry));
-        std::vector<std::unique_ptr<TestWeight>> ws;
-        WeightGroup group;
-        for (int i = 0; i < 2; ++i) {
-          ws.push_back(std::make_unique<TestWeight>(rows[i], k, 64, QuantType::kNF4, dq));
-          group.w[i] = ws.back()->device_view;
-          group.rows[i] = rows[i];
+  for (int64_t k : {2048, 4160})
+    for (bool dq : {false, true})
+      for (ElemType type : {ElemType::kF16, ElemType::kBF16})
+        for (Entry entry : {Entry::kMatvecCudaCores, Entry::kMatvecTensorCores}) {
+          SCOPED_TRACE(std::string(elem_type_name(type)) + (dq ? " dq " : " ") + entry_name(entry) + " K " +
+                       std::to_string(k));
+          std::vector<std::unique_ptr<TestWeight>> ws;
+          WeightGroup group;
+          for (int i = 0; i < 2; ++i) {
+            ws.push_back(std::make_unique<TestWeight>(rows[i], k, 64, QuantType::kNF4, dq));
+            group.w[i] = ws.back()->device_view;
+            group.rows[i] = rows[i];
+          }
+          group.count = 2;
+          const TestInput h(type, k, 3.0f), gamma(type, k, 1.0f);
+          double squares = 0;
+          for (float v : h.values) squares += static_cast<double>(v) * v;
+          const float inv = 1.0f / std::sqrt(static_cast<float>(squares / k) + eps);
+          std::vector<uint8_t> normed(h.raw.size());
+          for (int64_t i = 0; i < k; ++i) {
+            store_from_float(normed.data(), type, i, h.values[i] * inv);
+            store_from_float(normed.data(), type, i, gamma.values[i] * load_as_float(normed.data(), type, i));
+          }
+          const int64_t width = rows[0] + rows[1];
+          DeviceBuffer dh(h.raw.data(), h.raw.size()), dg(gamma.raw.data(), gamma.raw.size());
+          DeviceBuffer dn(normed.data(), normed.size());
+          const size_t out_bytes = static_cast<size_t>(width * elem_size(type));
+          DeviceBuffer want(out_bytes), got(out_bytes);
+          CUDA_OK(
+              matvec_4bit_cuda(dn.get(), type, k, group, nullptr, want.get(), nullptr, matvec_kernel(entry)));
+          CUDA_OK(matvec_4bit_normed_cuda(dh.get(), type, k, group, dg.get(), eps, got.get(), nullptr,
+                                          matvec_kernel(entry)));
+          CUDA_OK(cudaDeviceSynchronize());
+          const auto w = want.contents<uint8_t>(), g = got.contents<uint8_t>();
+          double scale = 0, worst = 0;
+          for (int64_t i = 0; i < width; ++i) {
+            const double a = load_as_float(w.data(), type, i), b = load_as_float(g.data(), type, i);
+            scale = std::max(scale, std::fabs(a));
+            worst = std::max(worst, std::fabs(b - a));
+          }
+          EXPECT_GT(scale, 0.0);
+          EXPECT_LE(worst, (type == ElemType::kF16 ? 4e-3 : 3e-2) * scale);
         }
-        group.count = 2;
-        const TestInput h(type, k, 3.0f), gamma(type, k, 1.0f);
-        double squares = 0;
-        for (float v : h.values) squares += static_cast<double>(v) * v;
-        const float inv = 1.0f / std::sqrt(static_cast<float>(squares / k) + eps);
-        std::vector<uint8_t> normed(h.raw.size());
-        for (int64_t i = 0; i < k; ++i) {
-          store_from_float(normed.data(), type, i, h.values[i] * inv);
-          store_from_float(normed.data(), type, i, gamma.values[i] * load_as_float(normed.data(), type, i));
-        }
-        const int64_t width = rows[0] + rows[1];
-        DeviceBuffer dh(h.raw.data(), h.raw.size()), dg(gamma.raw.data(), gamma.raw.size());
-        DeviceBuffer dn(normed.data(), normed.size());
-        const size_t out_bytes = static_cast<size_t>(width * elem_size(type));
-        DeviceBuffer want(out_bytes), got(out_bytes);
-        CUDA_OK(
-            matvec_4bit_cuda(dn.get(), type, k, group, nullptr, want.get(), nullptr, matvec_kernel(entry)));
-        CUDA_OK(matvec_4bit_normed_cuda(dh.get(), type, k, group, dg.get(), eps, got.get(), nullptr,
-                                        matvec_kernel(entry)));
-        CUDA_OK(cudaDeviceSynchronize());
-        const auto w = want.contents<uint8_t>(), g = got.contents<uint8_t>();
-        double scale = 0, worst = 0;
-        for (int64_t i = 0; i < width; ++i) {
-          const double a = load_as_float(w.data(), type, i), b = load_as_float(g.data(), type, i);
-          scale = std::max(scale, std::fabs(a));
-          worst = std::max(worst, std::fabs(b - a));
-        }
-        EXPECT_GT(scale, 0.0);
-        EXPECT_LE(worst, (type == ElemType::kF16 ? 4e-3 : 3e-2) * scale);
-      }
 }
 
 TEST(Bnb4Cuda, RejectsBadArguments) {

@@ -187,8 +187,8 @@ __global__ void __launch_bounds__(kThreads)
   __shared__ float records[kCluster ? kMaxClusterSplits : 1][kCluster ? kD + 2 : 1];
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   namespace cg = cooperative_groups;
-  float* const record = kCluster ? cg::this_cluster().map_shared_rank(&records[0][0], 0) + split * (kD + 2)
-                                 : nullptr;
+  float* const record =
+      kCluster ? cg::this_cluster().map_shared_rank(&records[0][0], 0) + split * (kD + 2) : nullptr;
 #else
   float* const record = nullptr;
 #endif
@@ -300,7 +300,8 @@ int decode_attention_splits(int64_t B, int64_t H, int64_t S, int64_t D, Dtype dt
   // Where that leaves a chunk more than one round of loads (small batches: the step's latency is the
   // rounds one after another), as many chunks as make it one round, while they still form a cluster and
   // all CTAs fit in about one wave of light CTAs.
-  const int64_t lanes = D / (16 / element_size(dtype)), round = kSlots * (kThreads / std::max<int64_t>(1, lanes));
+  const int64_t lanes = D / (16 / element_size(dtype)),
+                round = kSlots * (kThreads / std::max<int64_t>(1, lanes));
   const int64_t one_round = (S + round - 1) / round;
   if (one_round > splits && one_round <= kMaxClusterSplits && pairs * one_round <= 4 * multiprocessors)
     return static_cast<int>(one_round);

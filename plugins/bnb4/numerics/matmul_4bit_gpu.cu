@@ -165,6 +165,7 @@ cudaError_t matvec_4bit_normed_cuda(const void* h, ElemType x_type, int64_t K, c
                                     const void* norm_weight, float eps, void* y, cudaStream_t stream,
                                     MatvecKernel kernel) {
   if (!norm_weight || !matvec_normed_supported(K, x_type)) return cudaErrorInvalidValue;
+  if (!aligned16(h) || !aligned16(norm_weight)) return cudaErrorMisalignedAddress;  // rms_norm_into's loads
   return matvec(h, x_type, K, group, nullptr, norm_weight, eps, y, stream, kernel);
 }
 

@@ -3,9 +3,7 @@
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
 
-#include <algorithm>
 #include <cstdint>
-#include <numeric>
 #include <vector>
 
 #include "bnb4_cuda.h"
@@ -28,58 +26,23 @@ at::Tensor aligned(const at::Tensor& t) {
 
 cudaStream_t stream() { return at::cuda::getCurrentCUDAStream().stream(); }
 
+// Whether every weight of a group starts 16-byte aligned when the group is dequantized into one matrix
+// (the dequantize kernel stores 16-byte units).
+bool dequantizes_into_one(const std::vector<const QuantizedWeight*>& ws, int64_t element_size) {
+  int64_t row = 0;
+  for (const QuantizedWeight* w : ws) {
+    if (row * w->cols * element_size % 16 != 0) return false;
+    row += w->rows;
+  }
+  return true;
+}
+
 // w's values into `out`, rows x cols of out's dtype at a 16-byte aligned start (a whole tensor, or a run of
 // rows of a larger one).
 void dequantize_into(const QuantizedWeight& w, const at::Tensor& out) {
   check(
       dequantize_4bit_cuda(w.view(), out.data_ptr(), elem_type_of(out.scalar_type(), "dequantize"), stream()),
       "dequantize");
-}
-
-// Prefill multiplies a group piece by piece: a piece (a run of the group's rows, within a weight or across
-// small ones) is dequantized into a buffer of at most kPieceBytes whose stores stay in L2, and cuBLAS reads
-// it from there at once. Dequantized whole, a weight's 16-bit values went to HBM and came back (4x the
-// bytes of its codes, twice): most of what NF4 prefill took over fp16. A piece keeps hundreds of rows,
-// enough for cuBLAS to fill the card at M = 512.
-constexpr int64_t kPieceBytes = int64_t{24} << 20;
-
-// Rows [row, row + rows) of one weight, dequantized into the buffer's rows from `at`.
-struct Segment {
-  const QuantizedWeight* w;
-  int64_t row, rows, at;
-};
-struct Piece {
-  std::vector<Segment> segments;
-  int64_t rows = 0;
-};
-
-// Rows per cut of w (K columns of element_size bytes): cuts of about equal size under kPieceBytes, each
-// starting where elements_of() may cut and on a multiple of 64 rows; w.rows where no cut is needed.
-int64_t cut_rows(const QuantizedWeight& w, int64_t element_size) {
-  const int64_t K = w.cols, bytes = w.rows * K * element_size;
-  const int64_t unit = std::lcm<int64_t>(32, w.view().blocksize * (w.view().nested() ? 256 : 1));
-  const int64_t step = std::lcm<int64_t>(unit / std::gcd(K, unit), 64);
-  const int64_t cuts = (bytes + kPieceBytes - 1) / kPieceBytes;
-  if (cuts <= 1) return w.rows;
-  return std::min(w.rows, ((w.rows + cuts - 1) / cuts + step - 1) / step * step);
-}
-
-// The group's rows in order as pieces: each weight cut by cut_rows(), consecutive cuts joined while they
-// fit kPieceBytes and each starts 16-byte aligned in the buffer (the dequantize kernel's stores).
-std::vector<Piece> pieces_of(const std::vector<const QuantizedWeight*>& ws, int64_t element_size) {
-  std::vector<Piece> pieces(1);
-  for (const QuantizedWeight* w : ws) {
-    const int64_t step = cut_rows(*w, element_size), row_bytes = w->cols * element_size;
-    for (int64_t row = 0; row < w->rows; row += step) {
-      const int64_t rows = std::min(step, w->rows - row);
-      Piece* p = &pieces.back();
-      if (p->rows > 0 && ((p->rows + rows) * row_bytes > kPieceBytes || p->rows * row_bytes % 16 != 0))
-        p = &pieces.emplace_back();
-      p->segments.push_back({w, row, rows, p->rows});
-      p->rows += rows;
-    }
-  }
-  return pieces;
 }
 
 // The rows of a group's weights together: the width of its output.
@@ -145,30 +108,16 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
     return y.view(out_sizes);
   }
   const at::Tensor r = residual.defined() ? residual.reshape({M, total}) : at::Tensor();
-  if (!fused_matmul_supported(M, K)) {
-    // Large batches (prefill): piece by piece, dequantized and multiplied into its columns of y, the
-    // residual as addmm's input (one kernel, the sum rounded once).
-    const std::vector<Piece> pieces = pieces_of(ws, x.element_size());
-    int64_t most = 0;
-    for (const Piece& p : pieces) most = std::max(most, p.rows);
-    const at::Tensor buffer = at::empty({most, K}, x.options());
-    const ElemType out_type = elem_type_of(x.scalar_type(), "dequantize");
-    at::Tensor y = at::empty({M, total}, x.options());
-    int64_t col = 0;
-    for (const Piece& p : pieces) {
-      for (const Segment& s : p.segments)
-        check(dequantize_4bit_cuda(elements_of(s.w->view(), s.row * K, s.rows * K), buffer[s.at].data_ptr(),
-                                   out_type, stream(), Stores::kKeep),
-              "dequantize");
-      const at::Tensor w = buffer.narrow(0, 0, p.rows).t();
-      at::Tensor out = y.narrow(1, col, p.rows);
-      if (r.defined())
-        at::addmm_out(out, r.narrow(1, col, p.rows), x2, w);
-      else
-        at::mm_out(out, x2, w);
-      col += p.rows;
+  if (!fused_matmul_supported(M, K) && dequantizes_into_one(ws, x.element_size())) {
+    // Large batches (prefill): the weights dequantized side by side into one [total, K] matrix, then one
+    // cuBLAS product, the residual as addmm's input (one kernel, the sum rounded once).
+    at::Tensor w = at::empty({total, K}, x.options());
+    int64_t row = 0;
+    for (const QuantizedWeight* q : ws) {
+      dequantize_into(*q, w.narrow(0, row, q->rows));
+      row += q->rows;
     }
-    return y.view(out_sizes);
+    return (r.defined() ? at::addmm(r, x2, w.t()) : at::matmul(x2, w.t())).view(out_sizes);
   }
   std::vector<at::Tensor> outs;
   for (const QuantizedWeight* w : ws) {

@@ -227,41 +227,6 @@ TEST(Bnb4Plugin, CudaGroupsEqualTheirParts) {
   }
 }
 
-// On CUDA, prefill (more rows than the fused kernels take) multiplies a group piece by piece, each piece
-// dequantized into a buffer kept in L2: a weight over the piece size is cut (8,200 x 2,048 in 16 bits is
-// 33.6 MB: two cuts), and a small weight joins the last cut's piece. The product and forward_add equal the
-// group's one-row kernel row by row within fp16/bf16 rounding, plain and nested absmax.
-TEST(Bnb4Plugin, CudaPrefillMultipliesLargeWeightsPieceByPiece) {
-  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
-  auto l = load_backend();
-  for (at::ScalarType dtype : {at::kHalf, at::kBFloat16}) {
-    for (bool nested : {false, true}) {
-      ASSERT_EQ(configure_errors(*l->backend, {{"double_quant", nested}}), "");
-      at::manual_seed(8);
-      const QuantizeContext ctx = cuda_context(dtype);
-      const auto opts = at::TensorOptions().dtype(dtype).device(ctx.device);
-      std::vector<std::shared_ptr<Linear>> parts;
-      for (int64_t rows : {8200, 520})
-        parts.push_back(
-            l->backend->quantize("model.layers.0.mlp.gate_proj", at::randn({rows, 2048}, opts) * 0.05, ctx));
-      auto group = l->backend->fuse(parts);
-      ASSERT_NE(group, nullptr);
-      const int64_t M = 40;
-      const at::Tensor x = at::randn({M, 1, 2048}, opts), residual = at::randn({M, 1, 8720}, opts);
-      std::vector<at::Tensor> rows;
-      for (int64_t i = 0; i < M; ++i) rows.push_back(group->forward(x.narrow(0, i, 1)));
-      const at::Tensor want = at::cat(rows, 0).to(at::kFloat);
-      const double tolerance = (dtype == at::kHalf ? 2e-3 : 2e-2) * want.abs().max().item<double>();
-      const std::string what = at::toString(dtype) + std::string(nested ? " nested" : " plain");
-      EXPECT_LT((group->forward(x).to(at::kFloat) - want).abs().max().item<double>(), tolerance) << what;
-      const at::Tensor sum = residual.to(at::kFloat) + want;
-      EXPECT_LT((group->forward_add(x, residual).to(at::kFloat) - sum).abs().max().item<double>(),
-                (dtype == at::kHalf ? 2e-3 : 2e-2) * sum.abs().max().item<double>())
-          << what;
-    }
-  }
-}
-
 // On CUDA a group takes the block's RMSNorm into its matrix-vector kernel for one row (decode): within
 // fp16/bf16 rounding of the norm's formula followed by the group's own product, every absmax form; it
 // declines (undefined) for several rows, another dtype, and a norm weight of the wrong size.

@@ -4,12 +4,7 @@
 // its groups in shared memory and leaves (max, sum, weighted values) for its chunk. The chunks are merged
 // by the first CTA of a thread-block cluster of the row's chunks, which reads the others' records from their
 // shared memory (compute capability 9.0+, up to 16 chunks), else by a second kernel through a global
-// workspace; both merge in chunk order with the same arithmetic, so they give the same bits. In a cluster
-// every CTA pushes its record into the first CTA's shared memory (remote stores, one barrier) rather than
-// the first CTA reading each record remotely in turn (a round trip per chunk, and a second barrier so that
-// no CTA leaves while its record is read). Before it waits, a CTA asks L2 for its chunk's keys and values:
-// they are HBM-cold (a token's weights have passed through L2 since this layer last ran) and only the
-// step's own slot may still be written by the kernel before (prefetching never reads stale data). A group of
+// workspace; both merge in chunk order with the same arithmetic, so they give the same bits. A group of
 // kLanes lanes reads one 16-byte unit of a key row each (D = kLanes x 16 bytes / element size), so a key
 // costs one load per lane and a shuffle reduction. The rep query heads of a kv head read its keys in separate
 // CTAs, from L2 after the first.
@@ -27,19 +22,6 @@ namespace {
 
 constexpr int kThreads = 128, kSlots = 4;
 constexpr int kMaxClusterSplits = 16;  // the largest (non-portable) cluster on an H100
-
-// A CTA of a cluster may write another's shared memory only once that CTA runs: each arrives at the
-// cluster barrier as it starts and waits on it just before its remote stores, by when all have arrived.
-__device__ __forceinline__ void cluster_arrive_relaxed() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
-#endif
-}
-__device__ __forceinline__ void cluster_wait() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("barrier.cluster.wait.aligned;" ::: "memory");
-#endif
-}
 
 // exp(a - b) where a may be -inf (a chunk or group that saw no allowed slot) and b is finite.
 __device__ __forceinline__ float weight(float a, float b) { return a == -INFINITY ? 0.0f : expf(a - b); }
@@ -95,16 +77,9 @@ __global__ void __launch_bounds__(kThreads)
                    int64_t rep, int64_t S, int64_t chunk, float scale, FreshToken fresh) {
   constexpr int kElems = 16 / sizeof(T), kD = kLanes * kElems, kGroups = kThreads / kLanes;
   let_next_kernel_start();
-  if constexpr (kCluster) cluster_arrive_relaxed();
+  wait_for_previous_kernel();
   const int split = blockIdx.x, splits = gridDim.x;
   const int64_t h = blockIdx.y, b = blockIdx.z, kv_head = h / rep;
-  const int64_t first = split * chunk, last = min(S, first + chunk);
-  if (threadIdx.x == 0 && first < last && k.stride_s == kD && v.stride_s == kD) {  // contiguous rows
-    const uint32_t bytes = static_cast<uint32_t>((last - first) * kD * sizeof(T));
-    prefetch_l2(static_cast<const T*>(k.data) + b * k.stride_b + kv_head * k.stride_h + first * kD, bytes);
-    prefetch_l2(static_cast<const T*>(v.data) + b * v.stride_b + kv_head * v.stride_h + first * kD, bytes);
-  }
-  wait_for_previous_kernel();
   const int lane = threadIdx.x % kLanes, group = threadIdx.x / kLanes;
   // The lanes of this group within its warp: shuffles name only them, as groups diverge on the mask.
   const unsigned group_mask =
@@ -116,6 +91,7 @@ __global__ void __launch_bounds__(kThreads)
   const T* keys = static_cast<const T*>(k.data) + b * k.stride_b + kv_head * k.stride_h + lane * kElems;
   const T* values = static_cast<const T*>(v.data) + b * v.stride_b + kv_head * v.stride_h + lane * kElems;
   const bool* mask = allowed + b * allowed_stride_b;
+  const int64_t first = split * chunk, last = min(S, first + chunk);
   // The step's token (kFresh): its slot, rotated key and value.
   int64_t fresh_slot = -1;
   uint4 fresh_key = make_uint4(0, 0, 0, 0), fresh_value = make_uint4(0, 0, 0, 0);
@@ -183,20 +159,11 @@ __global__ void __launch_bounds__(kThreads)
   }
 
   __shared__ float group_max[kGroups], group_sum[kGroups], group_acc[kGroups][kD];
-  // kCluster: the first CTA's records of every chunk (max, sum, weighted values), written by their CTAs.
-  __shared__ float records[kCluster ? kMaxClusterSplits : 1][kCluster ? kD + 2 : 1];
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  namespace cg = cooperative_groups;
-  float* const record =
-      kCluster ? cg::this_cluster().map_shared_rank(&records[0][0], 0) + split * (kD + 2) : nullptr;
-#else
-  float* const record = nullptr;
-#endif
+  __shared__ float record[kCluster ? kD + 2 : 1];  // this chunk's (max, sum, weighted values)
   if (lane == 0) group_max[group] = m, group_sum[group] = l;
 #pragma unroll
   for (int e = 0; e < kElems; ++e) group_acc[group][lane * kElems + e] = acc[e];
   __syncthreads();
-  if constexpr (kCluster) cluster_wait();  // every CTA of the cluster runs: `record` may be written
   for (int d = threadIdx.x; d < kD; d += kThreads) {
     float top = -INFINITY;
     for (int g = 0; g < kGroups; ++g) top = fmaxf(top, group_max[g]);
@@ -221,13 +188,16 @@ __global__ void __launch_bounds__(kThreads)
   }
   if constexpr (kCluster) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    namespace cg = cooperative_groups;
     const cg::cluster_group cluster = cg::this_cluster();
-    cluster.sync();  // every chunk's record is in the first CTA; the others may leave
+    cluster.sync();  // every chunk's record is written
     if (cluster.block_rank() == 0) {
       const int64_t row = b * H + h;
       for (int d = threadIdx.x; d < kD; d += kThreads)
-        out[row * kD + d] = from_f<T>(merged([&](int s) { return records[s]; }, splits, d));
+        out[row * kD + d] =
+            from_f<T>(merged([&](int s) { return cluster.map_shared_rank(record, s); }, splits, d));
     }
+    cluster.sync();  // the records stay until the first CTA has read them
 #endif
   }
 }
@@ -292,20 +262,11 @@ bool decode_attention_supports(int64_t D, Dtype dtype) {
   return lanes == 4 || lanes == 8 || lanes == 16 || lanes == 32;
 }
 
-int decode_attention_splits(int64_t B, int64_t H, int64_t S, int64_t D, Dtype dtype, int multiprocessors) {
+int decode_attention_splits(int64_t B, int64_t H, int64_t S, int multiprocessors) {
   // Two CTAs per SM over all (row, head) pairs, chunks of at least 32 slots.
   const int64_t pairs = B * H, wanted = (2 * static_cast<int64_t>(multiprocessors) + pairs - 1) / pairs;
   const int64_t most = std::max<int64_t>(1, S / 32);
-  const int64_t splits = std::min<int64_t>({wanted, most, 1024});
-  // Where that leaves a chunk more than one round of loads (small batches: the step's latency is the
-  // rounds one after another), as many chunks as make it one round, while they still form a cluster and
-  // all CTAs fit in about one wave of light CTAs.
-  const int64_t lanes = D / (16 / element_size(dtype)),
-                round = kSlots * (kThreads / std::max<int64_t>(1, lanes));
-  const int64_t one_round = (S + round - 1) / round;
-  if (one_round > splits && one_round <= kMaxClusterSplits && pairs * one_round <= 4 * multiprocessors)
-    return static_cast<int>(one_round);
-  return static_cast<int>(splits);
+  return static_cast<int>(std::min<int64_t>({wanted, most, 1024}));
 }
 
 int64_t decode_attention_workspace_floats(int64_t B, int64_t H, int64_t D, int splits) {

@@ -24,22 +24,6 @@ struct Packed4bit {
   bool nested() const { return nested_codes != nullptr; }
 };
 
-// Elements [e0, e0 + count) of w as a weight of their own (a run of rows): e0 a multiple of 32 (the codes
-// stay 16-byte aligned) and of the blocksize, nested: of blocksize x 256 (absmax2's blocks start with it).
-inline Packed4bit elements_of(const Packed4bit& w, int64_t e0, int64_t count) {
-  Packed4bit part = w;
-  const int64_t block0 = e0 / w.blocksize;
-  part.packed = w.packed + e0 / 2;
-  part.n = count;
-  if (w.nested()) {
-    part.nested_codes = w.nested_codes + block0;
-    part.absmax2 = w.absmax2 + block0 / 256;
-  } else {
-    part.absmax = w.absmax + block0;
-  }
-  return part;
-}
-
 // out: n elements of out_type. The reference: one element at a time, as the formula reads.
 void dequantize_4bit_cpu(const Packed4bit& w, void* out, ElemType out_type);
 
@@ -51,11 +35,7 @@ void dequantize_4bit_blocks_cpu(const Packed4bit& w, void* out, ElemType out_typ
                                 int64_t block_end);
 
 #ifdef LQ_BNB4_KERNELS
-// kStream: stores evict first (a whole weight, read back from HBM). kKeep: stores stay in L2, for a piece
-// that the next kernel reads at once (prefill's products piece by piece).
-enum class Stores { kStream, kKeep };
-cudaError_t dequantize_4bit_cuda(const Packed4bit& w, void* out, ElemType out_type, cudaStream_t stream,
-                                 Stores stores = Stores::kStream);
+cudaError_t dequantize_4bit_cuda(const Packed4bit& w, void* out, ElemType out_type, cudaStream_t stream);
 #endif
 
 }  // namespace bnb4

@@ -32,7 +32,7 @@ __device__ __forceinline__ uint32_t load_codes(const Packed4bit& w, int64_t e0) 
   return q;
 }
 
-template <typename T, int kUnroll, bool kKeep>
+template <typename T, int kUnroll>
 __global__ void __launch_bounds__(kThreads)
     dequantize_4bit_kernel(Packed4bit w, Table16 values, Table256 dynamic_map, T* __restrict__ out) {
   constexpr int kE = 16 / static_cast<int>(sizeof(T));
@@ -66,10 +66,7 @@ __global__ void __launch_bounds__(kThreads)
         v[2 * j + 1] = from_float<T>(dmul_ftz(lut[byte & 15], a));
       }
       if (e0 + kE <= w.n) {
-        if constexpr (kKeep)
-          *reinterpret_cast<uint4*>(out + e0) = *reinterpret_cast<const uint4*>(v);
-        else
-          __stcs(reinterpret_cast<uint4*>(out + e0), *reinterpret_cast<const uint4*>(v));
+        __stcs(reinterpret_cast<uint4*>(out + e0), *reinterpret_cast<const uint4*>(v));
       } else {
 #pragma unroll  // constant indices keep v in registers
         for (int j = 0; j < kE; ++j)
@@ -79,21 +76,9 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-template <typename T, bool kKeep>
-void launch(int unroll, unsigned grid, const Packed4bit& w, const Table16& values, const Table256& map,
-            T* out, cudaStream_t stream) {
-  if (unroll == 16)
-    dequantize_4bit_kernel<T, 16, kKeep><<<grid, kThreads, 0, stream>>>(w, values, map, out);
-  else if (unroll == 8)
-    dequantize_4bit_kernel<T, 8, kKeep><<<grid, kThreads, 0, stream>>>(w, values, map, out);
-  else
-    dequantize_4bit_kernel<T, 4, kKeep><<<grid, kThreads, 0, stream>>>(w, values, map, out);
-}
-
 }  // namespace
 
-cudaError_t dequantize_4bit_cuda(const Packed4bit& w, void* out, ElemType out_type, cudaStream_t stream,
-                                 Stores stores) {
+cudaError_t dequantize_4bit_cuda(const Packed4bit& w, void* out, ElemType out_type, cudaStream_t stream) {
   if (!valid_blocksize(w.blocksize) || w.n <= 0) return cudaErrorInvalidValue;
   if (!aligned16(w.packed) || !aligned16(out)) return cudaErrorMisalignedAddress;
   // More steps per warp keep more loads in flight (on an H100, 2048 x 8192: 19.7 us at 16 steps, 22.0 at
@@ -114,10 +99,12 @@ cudaError_t dequantize_4bit_cuda(const Packed4bit& w, void* out, ElemType out_ty
   BNB4_DISPATCH_ELEM(out_type, {
     T* const o = static_cast<T*>(out);
     const auto grid = static_cast<unsigned>(ctas);
-    if (stores == Stores::kKeep)
-      launch<T, true>(unroll, grid, w, values, map, o, stream);
+    if (unroll == 16)
+      dequantize_4bit_kernel<T, 16><<<grid, kThreads, 0, stream>>>(w, values, map, o);
+    else if (unroll == 8)
+      dequantize_4bit_kernel<T, 8><<<grid, kThreads, 0, stream>>>(w, values, map, o);
     else
-      launch<T, false>(unroll, grid, w, values, map, o, stream);
+      dequantize_4bit_kernel<T, 4><<<grid, kThreads, 0, stream>>>(w, values, map, o);
   });
   return cudaGetLastError();
 }

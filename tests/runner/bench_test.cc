@@ -1,7 +1,9 @@
 // Benchmark statistics and the suite's measurement plan.
+#include <ATen/Context.h>
 #include <gtest/gtest.h>
 
 #include "bench/benchmark_suite.h"
+#include "bench/copy_bandwidth.h"
 #include "bench/memory_stats.h"
 #include "bench/sample_stats.h"
 
@@ -75,6 +77,7 @@ TEST(BenchmarkSuite, RunsWarmupAndRepetitionsAndSkipsWhatDoesNotFit) {
   EXPECT_EQ(out["decode"][1]["new_tokens"], 16);
   EXPECT_EQ(out["decode"][1]["tokens_per_s"]["samples"].size(), 3u);
   EXPECT_EQ(out["timer"]["prefill"], "steady_clock");
+  EXPECT_FALSE(out.contains("copy_bytes_per_s")) << "a CPU run has no copy rate of a card";
   EXPECT_DOUBLE_EQ(out["decode"][1]["tokens_per_s"]["median"].get<double>(), 8 * 16 / 0.5);
   EXPECT_DOUBLE_EQ(out["decode"][0]["ms_per_token"]["median"].get<double>(), 500.0 / 16);
   // (2 + 3) prefills per length, then (2 + 3) prefill + decode pairs per batch size.
@@ -100,6 +103,17 @@ TEST(BenchmarkSuite, WarmsUpForAtLeastWarmupSeconds) {
   EXPECT_EQ(out["warmup_s"], 1.2);
   EXPECT_EQ(target.decodes.size(), 3u + 2u);
   EXPECT_EQ(target.prefills.size() - target.decodes.size(), 1u + 1000u + 2u);  // the instant prefills
+}
+
+// The card's copy rate, which the reports' decode floors divide by, is measured on CUDA only: an H100 copies
+// about 3.0e12 bytes/s (read + written); a rate outside 1e11..1e13 is no card's.
+TEST(CopyBandwidth, IsMeasuredOnCudaOnly) {
+  EXPECT_FALSE(device_copy_bytes_per_s("cpu").has_value());
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
+  const std::optional<double> rate = device_copy_bytes_per_s("cuda:0");
+  ASSERT_TRUE(rate.has_value());
+  EXPECT_GT(*rate, 1e11);
+  EXPECT_LT(*rate, 1e13);
 }
 
 TEST(MemoryStats, ReportsPeakRssOnCpu) {

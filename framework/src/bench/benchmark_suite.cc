@@ -4,6 +4,7 @@
 #include <functional>
 #include <random>
 
+#include "bench/copy_bandwidth.h"
 #include "bench/device_timer.h"
 #include "bench/sample_stats.h"
 
@@ -39,6 +40,7 @@ json run_benchmarks(BenchTarget& target, const BenchmarkSpec& spec, uint64_t see
               {"prefill", json::array()},
               {"decode", json::array()},
               {"skipped", json::array()}};
+  if (const std::optional<double> rate = device_copy_bytes_per_s(device)) out["copy_bytes_per_s"] = *rate;
   const int64_t total = static_cast<int64_t>(spec.prompt_lengths.size() + spec.batch_sizes.size());
   int64_t done = 0;
   auto step = [&] {

@@ -4,7 +4,8 @@
 //
 // Result JSON:
 //   {"device", "timer": {"prefill": "cuda_events"|"steady_clock", "decode": ...}, "seed", "warmup",
-//   "warmup_s", "repetitions",
+//   "warmup_s", "repetitions", "copy_bytes_per_s" (CUDA: the card's copy rate measured first, the ceiling
+//   the reports' decode floors divide by),
 //    "prefill": [{"prompt_length", "batch_size": 1, "latency_ms": SampleStats}],
 //    "decode":  [{"batch_size", "prompt_length", "new_tokens", "ms_per_token": SampleStats,
 //                 "tokens_per_s": SampleStats}],

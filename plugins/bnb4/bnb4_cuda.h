@@ -22,5 +22,9 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
 // matrix-vector kernel, where h is one row (decode); undefined otherwise (the caller normalizes).
 at::Tensor forward_normed_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
                                const at::Tensor& norm_weight, double eps);
+// SwiGLU's gate of forward_normed_cuda for a gate/up pair (ws = {gate, up}, equal shapes), the gate applied
+// in the same kernel: [..., rows]; undefined where the kernel does not take it (the caller falls back).
+at::Tensor forward_normed_swiglu_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
+                                      const at::Tensor& norm_weight, double eps);
 
 }  // namespace bnb4

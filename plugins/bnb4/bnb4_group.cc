@@ -60,6 +60,17 @@ at::Tensor Bnb4Group::forward_rms_normed(const at::Tensor& h, const at::Tensor& 
   return {};
 }
 
+at::Tensor Bnb4Group::forward_rms_normed_swiglu(const at::Tensor& h, const at::Tensor& norm_weight,
+                                                double eps) const {
+#ifdef LQ_BNB4_HAVE_CUDA
+  if (h.is_cuda() && h.scalar_type() == parts_[0]->compute_dtype() && parts_.size() == 2)
+    return forward_normed_swiglu_cuda({&parts_[0]->weight(), &parts_[1]->weight()}, h, norm_weight, eps);
+#else
+  (void)h, (void)norm_weight, (void)eps;
+#endif
+  return {};
+}
+
 int64_t Bnb4Group::bytes() const {
   int64_t total = 0;
   for (const auto& p : parts_) total += p->bytes();

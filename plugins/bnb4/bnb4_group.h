@@ -22,6 +22,10 @@ class Bnb4Group final : public lq::Linear {
   // One row on CUDA: the block's norm inside the matrix-vector kernel; otherwise declined.
   at::Tensor forward_rms_normed(const at::Tensor& h, const at::Tensor& norm_weight,
                                 double eps) const override;
+  // One row on CUDA, a gate/up pair (two parts of equal shape): the norm and SwiGLU's gate inside the
+  // matrix-vector kernel; otherwise declined.
+  at::Tensor forward_rms_normed_swiglu(const at::Tensor& h, const at::Tensor& norm_weight,
+                                       double eps) const override;
   int64_t in_features() const override { return parts_[0]->in_features(); }
   int64_t out_features() const override { return out_features_; }
   // The parts' storage, which the group shares rather than copies.

@@ -4,6 +4,7 @@
 #include <c10/cuda/CUDAGuard.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "bnb4_cuda.h"
@@ -135,25 +136,62 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
   return y.view(out_sizes);
 }
 
-at::Tensor forward_normed_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
-                               const at::Tensor& norm_weight, double eps) {
+namespace {
+
+// The group's kernel view and one row of h, where the M = 1 kernels may normalize h themselves: one row of
+// K, a norm weight of K in h's dtype on h's device, at most kMaxGroup weights; nullopt otherwise.
+struct NormedCall {
+  WeightGroup group;
+  int64_t K = 0;
+  ElemType type = ElemType::kF32;
+  at::Tensor x, gamma;
+  std::vector<int64_t> out_sizes;
+};
+
+std::optional<NormedCall> normed_call(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
+                                      const at::Tensor& norm_weight, int64_t out_width) {
   const int64_t K = ws[0]->cols;
-  if (h.numel() != K || h.size(-1) != K || ws.size() > static_cast<size_t>(kMaxGroup)) return {};
+  if (h.numel() != K || h.size(-1) != K || ws.size() > static_cast<size_t>(kMaxGroup)) return std::nullopt;
   const ElemType type = elem_type_of(h.scalar_type(), "activations");
   if (!matvec_normed_supported(K, type) || norm_weight.scalar_type() != h.scalar_type() ||
       norm_weight.numel() != K || norm_weight.device() != h.device())
-    return {};
+    return std::nullopt;
+  NormedCall c;
+  c.group = group_of(ws);
+  c.K = K;
+  c.type = type;
+  c.x = aligned(h.reshape({1, K}));
+  c.gamma = aligned(norm_weight);
+  c.out_sizes = h.sizes().vec();
+  c.out_sizes.back() = out_width;
+  return c;
+}
+
+}  // namespace
+
+at::Tensor forward_normed_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
+                               const at::Tensor& norm_weight, double eps) {
   c10::cuda::CUDAGuard guard(h.device());
-  const WeightGroup group = group_of(ws);
-  const int64_t total = total_rows(ws);
-  const at::Tensor x = aligned(h.reshape({1, K})), gamma = aligned(norm_weight);
-  std::vector<int64_t> out_sizes = h.sizes().vec();
-  out_sizes.back() = total;
-  at::Tensor y = at::empty({1, total}, h.options());
-  check(matvec_4bit_normed_cuda(x.data_ptr(), type, K, group, gamma.data_ptr(), static_cast<float>(eps),
-                                y.data_ptr(), stream()),
+  const std::optional<NormedCall> c = normed_call(ws, h, norm_weight, total_rows(ws));
+  if (!c) return {};
+  at::Tensor y = at::empty({1, total_rows(ws)}, h.options());
+  check(matvec_4bit_normed_cuda(c->x.data_ptr(), c->type, c->K, c->group, c->gamma.data_ptr(),
+                                static_cast<float>(eps), y.data_ptr(), stream()),
         "matvec with RMSNorm");
-  return y.view(out_sizes);
+  return y.view(c->out_sizes);
+}
+
+at::Tensor forward_normed_swiglu_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
+                                      const at::Tensor& norm_weight, double eps) {
+  c10::cuda::CUDAGuard guard(h.device());
+  if (ws.size() != 2 || ws[0]->rows != ws[1]->rows) return {};
+  const std::optional<NormedCall> c = normed_call(ws, h, norm_weight, ws[0]->rows);
+  if (!c || !matvec_normed_swiglu_supported(c->K, c->type, c->group)) return {};
+  at::Tensor y = at::empty({1, ws[0]->rows}, h.options());
+  check(matvec_4bit_normed_swiglu_cuda(c->x.data_ptr(), c->type, c->K, c->group, c->gamma.data_ptr(),
+                                       static_cast<float>(eps), y.data_ptr(), stream()),
+        "matvec with RMSNorm and SwiGLU");
+  return y.view(c->out_sizes);
 }
 
 }  // namespace bnb4

@@ -4,6 +4,7 @@
 
 #include "../model/tiny_model.h"
 #include "model/llama_model.h"
+#include "ops/swiglu.h"
 #include "plugin/plugin_registry.h"
 
 namespace lq {
@@ -255,6 +256,54 @@ TEST(Bnb4Plugin, CudaGroupNormalizesOneRowItself) {
       EXPECT_FALSE(group->forward_rms_normed(h.to(at::kFloat), gamma.to(at::kFloat), eps).defined());
       EXPECT_FALSE(group->forward_rms_normed(h, gamma.narrow(0, 0, 1024), eps).defined());
     }
+  }
+}
+
+// On CUDA a gate/up group applies SwiGLU's gate in its matrix-vector kernel for one row (decode): bit for
+// bit the engine's gate of the group's normed product where both launches split the rows and K alike (the
+// Llama-3.2-1B shape, 8192 rows each), within one rounding of it otherwise (1000 rows: other tiles),
+// fp16/bf16, plain and nested absmax; declined for several rows, float32 and a group of three.
+TEST(Bnb4Plugin, CudaGateUpGroupGatesOneRowItself) {
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
+  auto l = load_backend();
+  for (at::ScalarType dtype : {at::kHalf, at::kBFloat16}) {
+    for (bool nested : {false, true}) {
+      for (int64_t rows : {8192, 1000}) {
+        ASSERT_EQ(configure_errors(*l->backend, {{"double_quant", nested}}), "");
+        at::manual_seed(7);
+        const QuantizeContext ctx = cuda_context(dtype);
+        const auto opts = at::TensorOptions().dtype(dtype).device(ctx.device);
+        std::vector<std::shared_ptr<Linear>> parts;
+        for (const char* name : {"model.layers.0.mlp.gate_proj", "model.layers.0.mlp.up_proj"})
+          parts.push_back(l->backend->quantize(name, at::randn({rows, 2048}, opts) * 0.05, ctx));
+        auto group = l->backend->fuse(parts);
+        ASSERT_NE(group, nullptr);
+        const double eps = 1e-5;
+        const at::Tensor h = at::randn({1, 1, 2048}, opts) * 3, gamma = at::rand({2048}, opts) + 0.5;
+        const at::Tensor normed = group->forward_rms_normed(h, gamma, eps);
+        ASSERT_TRUE(normed.defined());
+        const at::Tensor want = swiglu(normed, OpImpl::kFused);
+        const at::Tensor got = group->forward_rms_normed_swiglu(h, gamma, eps);
+        const std::string what =
+            std::string(at::toString(dtype)) + (nested ? " nested " : " plain ") + std::to_string(rows);
+        ASSERT_TRUE(got.defined()) << what;
+        EXPECT_EQ(got.sizes(), want.sizes()) << what;
+        if (rows == 8192) {
+          EXPECT_TRUE(at::equal(got, want)) << what;
+        } else {
+          const double scale = want.abs().max().item<double>();
+          EXPECT_LT((got - want).abs().max().item<double>(), (dtype == at::kHalf ? 4e-3 : 3e-2) * scale)
+              << what;
+        }
+        EXPECT_FALSE(group->forward_rms_normed_swiglu(at::randn({4, 1, 2048}, opts), gamma, eps).defined());
+        EXPECT_FALSE(group->forward_rms_normed_swiglu(h.to(at::kFloat), gamma.to(at::kFloat), eps).defined());
+      }
+    }
+    auto qkv = l->backend->fuse(qkv_parts(*l->backend, 2048, cuda_context(dtype)));
+    ASSERT_NE(qkv, nullptr);
+    const auto opts = at::TensorOptions().dtype(dtype).device(at::kCUDA);
+    EXPECT_FALSE(qkv->forward_rms_normed_swiglu(at::randn({1, 1, 2048}, opts), at::ones({2048}, opts), 1e-5)
+                     .defined());
   }
 }
 

@@ -217,7 +217,7 @@ TEST(LlamaModel, FusedDenseProjectionsEqualSeparateOnes) {
 // path, each part on its own with the residual added apart on the reference path, report the parts'
 // formats and bytes either way, and compute the same logits.
 struct CallCounts {
-  int forward = 0, forward_add = 0, group = 0, normed = 0;
+  int forward = 0, forward_add = 0, group = 0, normed = 0, gated = 0;
 };
 
 class CountingLinear : public Linear {
@@ -244,8 +244,9 @@ class CountingLinear : public Linear {
 
 class CountingGroup : public Linear {
  public:
-  CountingGroup(std::vector<std::shared_ptr<const CountingLinear>> parts, CallCounts& calls, bool normalizes)
-      : parts_(std::move(parts)), calls_(calls), normalizes_(normalizes) {}
+  CountingGroup(std::vector<std::shared_ptr<const CountingLinear>> parts, CallCounts& calls, bool normalizes,
+                bool gates)
+      : parts_(std::move(parts)), calls_(calls), normalizes_(normalizes), gates_(gates) {}
   at::Tensor forward(const at::Tensor& x) const override {
     ++calls_.group;
     return product(x);
@@ -255,6 +256,14 @@ class CountingGroup : public Linear {
     if (!normalizes_) return {};
     ++calls_.normed;
     return product(w * (h * at::rsqrt(h.pow(2).mean(-1, true) + eps)));
+  }
+  // With `gates`, SwiGLU's gate of that for a group of two (gate/up).
+  at::Tensor forward_rms_normed_swiglu(const at::Tensor& h, const at::Tensor& w, double eps) const override {
+    if (!gates_ || parts_.size() != 2) return {};
+    ++calls_.gated;
+    const at::Tensor y = product(w * (h * at::rsqrt(h.pow(2).mean(-1, true) + eps)));
+    const int64_t n = parts_[0]->out_features();
+    return at::silu(y.narrow(-1, 0, n)) * y.narrow(-1, n, n);
   }
   int64_t in_features() const override { return parts_[0]->in_features(); }
   int64_t out_features() const override {
@@ -273,12 +282,13 @@ class CountingGroup : public Linear {
   }
   std::vector<std::shared_ptr<const CountingLinear>> parts_;
   CallCounts& calls_;
-  bool normalizes_;
+  bool normalizes_, gates_;
 };
 
 class FusingBackend : public QuantBackend {
  public:
-  explicit FusingBackend(bool normalizes = false) : normalizes_(normalizes) {}
+  explicit FusingBackend(bool normalizes = false, bool gates = false)
+      : normalizes_(normalizes), gates_(gates) {}
   CallCounts calls;
   int fuse_requests = 0;
   void configure(const Params&, Diagnostics&) override {}
@@ -291,12 +301,13 @@ class FusingBackend : public QuantBackend {
     ++const_cast<FusingBackend*>(this)->fuse_requests;
     std::vector<std::shared_ptr<const CountingLinear>> layers;
     for (const auto& p : parts) layers.push_back(std::dynamic_pointer_cast<const CountingLinear>(p));
-    return std::make_shared<CountingGroup>(layers, const_cast<FusingBackend*>(this)->calls, normalizes_);
+    return std::make_shared<CountingGroup>(layers, const_cast<FusingBackend*>(this)->calls, normalizes_,
+                                           gates_);
   }
   json settings() const override { return json::object(); }
 
  private:
-  bool normalizes_;
+  bool normalizes_, gates_;
 };
 
 TEST(LlamaModel, BackendGroupsAndResidualEpiloguesRunOnTheFusedPathOnly) {
@@ -340,6 +351,28 @@ TEST(LlamaModel, GroupsThatNormalizeTheirInputTakeTheBlockNorm) {
   m->set_op_impl(OpImpl::kLibtorch);
   run_full(*m, kIds);
   EXPECT_EQ(backend.calls.normed, 0);
+  EXPECT_EQ(backend.calls.forward, 2 * 7);
+}
+
+// A gate/up group that applies SwiGLU's gate itself (Linear::forward_rms_normed_swiglu) gets the block's
+// norm and gate on the fused path in place of forward_rms_normed() and the engine's gate kernel; q/k/v (three
+// parts, which it declines) still take the norm; the reference path never asks.
+TEST(LlamaModel, GateUpGroupsThatGateTheirOutputTakeTheBlockGate) {
+  LlamaConfig c = test::tiny_config(false);
+  auto w = test::random_weights(c, 18);
+  FusingBackend backend(/*normalizes=*/true, /*gates=*/true);
+  auto dense = LlamaModel::load(c, *w, at::kCPU, at::kFloat);
+  auto m = LlamaModel::load(c, *w, at::kCPU, at::kFloat, &backend);
+  const at::Tensor want = run_full(*dense, kIds);
+  const at::Tensor fused = run_full(*m, kIds);
+  EXPECT_EQ(backend.calls.gated, 2);   // gate/up of each block
+  EXPECT_EQ(backend.calls.normed, 2);  // q/k/v of each block
+  EXPECT_EQ(backend.calls.group, 0);
+  EXPECT_LT((fused - want).abs().max().item<double>(), 1e-5 * want.abs().max().item<double>());
+  backend.calls = {};
+  m->set_op_impl(OpImpl::kLibtorch);
+  run_full(*m, kIds);
+  EXPECT_EQ(backend.calls.gated, 0);
   EXPECT_EQ(backend.calls.forward, 2 * 7);
 }
 

@@ -39,6 +39,18 @@ class LQ_SDK_API Linear {
     return {};
   }
 
+  // For a gate/up layer (its output [gate | up], two halves of out_features / 2): SwiGLU's gate of
+  // forward_rms_normed(h, ...) where the layer applies it inside its own kernel, so that decode needs no
+  // separate gate kernel. Returns [..., out_features / 2] in h's dtype, each element
+  // dtype(dtype(silu(g)) * u) of the halves' elements g and u (each rounded to the dtype first), as the
+  // engine's gate rounds it; the norm as forward_rms_normed specifies. The engine offers it for gate/up
+  // groups on the fused path before forward_rms_normed; return an undefined tensor (the default) to decline.
+  virtual at::Tensor forward_rms_normed_swiglu(const at::Tensor& h, const at::Tensor& norm_weight,
+                                               double eps) const {
+    (void)h, (void)norm_weight, (void)eps;
+    return {};
+  }
+
   virtual int64_t in_features() const = 0;
   virtual int64_t out_features() const = 0;
   // Exact bytes of storage this layer holds (weights and all quantization state).

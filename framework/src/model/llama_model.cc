@@ -213,10 +213,16 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
 
   at::Tensor act;  // SwiGLU's gate: silu(gate) * up
   if (blk.gate_up && fused) {
-    // A dense gate/up normalizes its input and applies the gate itself (one kernel at decode).
+    // A dense gate/up normalizes its input and applies the gate itself (one kernel at decode); a backend's
+    // group may too.
     const DenseLinear* d = plain_dense(blk.gate_up.get());
-    act = d ? norm_dense(out, blk.post_attention_norm, eps, d->weight(), true, ops_)
-            : swiglu(apply_normed(*blk.gate_up, out, blk.post_attention_norm, eps, ops_), ops_);
+    if (d) {
+      act = norm_dense(out, blk.post_attention_norm, eps, d->weight(), true, ops_);
+    } else {
+      act = blk.gate_up->forward_rms_normed_swiglu(out, blk.post_attention_norm, eps);
+      if (!act.defined())
+        act = swiglu(apply_normed(*blk.gate_up, out, blk.post_attention_norm, eps, ops_), ops_);
+    }
   } else {
     const at::Tensor x = rms_norm(out, blk.post_attention_norm, eps, ops_);
     act = silu_mul(apply_linear(*blk.gate, x, {}, ops_), apply_linear(*blk.up, x, {}, ops_), ops_);

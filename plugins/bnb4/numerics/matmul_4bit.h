@@ -63,6 +63,13 @@ inline bool matvec_normed_supported(int64_t K, ElemType x_type) {
 cudaError_t matvec_4bit_normed_cuda(const void* h, ElemType x_type, int64_t K, const WeightGroup& group,
                                     const void* norm_weight, float eps, void* y, cudaStream_t stream,
                                     MatvecKernel kernel = MatvecKernel::kAuto);
+// SwiGLU's gate of matvec_4bit_normed_cuda for a gate/up group (two weights of N rows each, [gate, up]):
+// y[N] = dtype(dtype(silu(g)) * u) of each row's sums g and u, each rounded to x_type first (the engine's
+// gate), in one launch of the tensor-core kernel. Takes what matvec_normed_swiglu_supported() says.
+bool matvec_normed_swiglu_supported(int64_t K, ElemType x_type, const WeightGroup& group);
+cudaError_t matvec_4bit_normed_swiglu_cuda(const void* h, ElemType x_type, int64_t K,
+                                           const WeightGroup& group, const void* norm_weight, float eps,
+                                           void* y, cudaStream_t stream);
 // Tensor cores (float16 / bfloat16, sm_80 or newer, else cudaErrorNotSupported), M = 1..32, each value pair
 // scaled by its absmax in the activation type before the mma (bitsandbytes' GEMV rounding), so that an
 // mma tile carries 8 batch rows: y [M, sum of rows] = x W^T.

@@ -18,7 +18,11 @@
 //    and each later step is loaded as soon as its registers are consumed: a layer's bytes are in flight
 //    while the previous kernel finishes;
 //  - x (or RMSNorm(h), rounded as the engine's norm kernel rounds it) is staged once per CTA in shared
-//    memory; warps reduce through shared memory in a fixed order (deterministic).
+//    memory; warps reduce through shared memory in a fixed order (deterministic);
+//  - gated (gate/up at decode, matvec_4bit_normed_swiglu_cuda): a CTA's tiles alternate between gate and up
+//    over the same rows, so that the CTA ends with both sums of each row and stores SwiGLU's gate of them:
+//    no separate gate kernel, and the same sums as the plain launch where both pick the same tiles and
+//    slices (Llama's gate/up).
 // Values: as the M = 2..16 tensor-core kernel, the 16 code values are rounded to T once; products and sums
 // are float32 and the scale is applied in float32. (Measured against the CUDA-core kernel: BENCHMARKS.md.)
 #include <algorithm>
@@ -92,9 +96,19 @@ struct Shape {
   int tiles_per_cta, slices, unroll;
 };
 
-template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm>
+// SwiGLU's gate of one row from its gate and up sums, rounded as the engine's gate kernel rounds it: each
+// sum to T (the product's output), then dtype(dtype(silu(g)) * u).
+template <typename T>
+__device__ __forceinline__ T gate_round(float gate_sum, float up_sum) {
+  const float g = to_float(from_float<T>(gate_sum)), u = to_float(from_float<T>(up_sum));
+  return from_float<T>(to_float(from_float<T>(g / (1.0f + expf(-g)))) * u);
+}
+
+// kGate: args lays out the gate weight alone (half a CTA's tiles of rows per block) and `up` is the up
+// weight of the same shape; even tiles of a CTA read gate, odd ones up, over the same rows; y gets the gate.
+template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
-    matvec_mma_kernel(const T* __restrict__ x, int64_t K, GroupLayout args, int slices,
+    matvec_mma_kernel(const T* __restrict__ x, int64_t K, GroupLayout args, Packed4bit up, int slices,
                       const __grid_constant__ Table16 values, Table256 dynamic_map,
                       const T* __restrict__ residual, const T* __restrict__ norm_weight, float eps,
                       T* __restrict__ y) {
@@ -108,11 +122,13 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   const int g = lane / 4, t = lane % 4;
   const int tile = warp / slices, slice = warp % slices;
   const int s = args.weight_of(blockIdx.x);
-  const Packed4bit& w = args.g.w[s];
+  const Packed4bit w =
+      kGate && tile % 2 ? up : args.g.w[s];  // a copy: a reference to either parameter would sit on the stack
   const int64_t rows = args.g.rows[s];
   const int tiles_per_cta = blockDim.x / 32 / slices;
-  const int64_t cta_row0 = (blockIdx.x - args.first_block(s)) * tiles_per_cta * 16;
-  const int64_t row0 = cta_row0 + tile * 16, ra = row0 + g, rb = row0 + g + 8;
+  const int row_tiles = kGate ? tiles_per_cta / 2 : tiles_per_cta;  // tiles of distinct rows
+  const int64_t cta_row0 = (blockIdx.x - args.first_block(s)) * row_tiles * 16;
+  const int64_t row0 = cta_row0 + (kGate ? tile / 2 : tile) * 16, ra = row0 + g, rb = row0 + g + 8;
   const bool ra_ok = ra < rows, rb_ok = rb < rows;
   const int shift = __ffs(w.blocksize) - 1;
   // This warp's steps of 128 weights: [first, last).
@@ -131,7 +147,10 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   lq::cuda::let_next_kernel_start();
 #pragma unroll
   for (int u = 0; u < kUnroll; ++u) load(u, first + u);
-  if (threadIdx.x == 0 && per > kUnroll) prefetch_rows_l2(w, cta_row0, tiles_per_cta * 16, K);
+  if (threadIdx.x == 0 && per > kUnroll) {
+    prefetch_rows_l2(args.g.w[s], cta_row0, row_tiles * 16, K);
+    if constexpr (kGate) prefetch_rows_l2(up, cta_row0, row_tiles * 16, K);
+  }
   for (int e = threadIdx.x; e < 256 * 8; e += blockDim.x) {  // 8 x 16 bytes = a row's 32 lane words
     const uint32_t p = Pair<T>::pack(values.v[(e >> 3) >> 4], values.v[(e >> 3) & 15]);
     reinterpret_cast<uint4*>(table + (e >> 3) * 256)[e & 7] = make_uint4(p, p, p, p);
@@ -192,6 +211,19 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     partial[warp][g + 8] = bottom;
   }
   __syncthreads();
+  if constexpr (kGate) {
+    if (threadIdx.x >= row_tiles * 16) return;
+    const int pair = threadIdx.x / 16, r = threadIdx.x % 16;
+    const int64_t row = cta_row0 + pair * 16 + r;
+    if (row >= rows) return;
+    float gate_sum = 0.0f, up_sum = 0.0f;
+    for (int sl = 0; sl < slices; ++sl) {
+      gate_sum += partial[2 * pair * slices + sl][r];
+      up_sum += partial[(2 * pair + 1) * slices + sl][r];
+    }
+    y[row] = gate_round<T>(gate_sum, up_sum);
+    return;
+  }
   if (threadIdx.x >= tiles_per_cta * 16) return;
   const int my_tile = threadIdx.x / 16, r = threadIdx.x % 16;
   const int64_t row = cta_row0 + my_tile * 16 + r;
@@ -210,26 +242,44 @@ int64_t pow2_at_least(int64_t n) {
 
 // Warps per tile (slices of K) and tiles per CTA: as few slices as keep a warp at <= 8 steps, then as many
 // tiles per CTA as still give ~0.7 of the SMs a CTA (one table build per CTA; the rest of the SMs would sit
-// idle only on layers too small to fill them anyway), then every warp of the CTA in use.
-Shape pick_shape(const WeightGroup& group, int64_t K) {
+// idle only on layers too small to fill them anyway), at least min_tiles, then every warp of the CTA in use.
+Shape pick_shape(const WeightGroup& group, int64_t K, int64_t min_tiles) {
   const int64_t steps = (K + kStep - 1) / kStep;
-  const int64_t min_slices = std::min<int64_t>(kMaxWarps, pow2_at_least((steps + 7) / 8));
+  const int64_t min_slices = std::min<int64_t>(kMaxWarps / min_tiles, pow2_at_least((steps + 7) / 8));
   const int64_t sms = multiprocessors();
   int64_t tiles = kMaxWarps / min_slices;
-  for (; tiles > 1; tiles /= 2)
+  for (; tiles > min_tiles; tiles /= 2)
     if (GroupLayout(group, tiles * 16).blocks() * 10 >= sms * 7) break;
   const int64_t slices = std::min<int64_t>(kMaxWarps / tiles, pow2_at_least(steps));
   const int64_t per = (steps + slices - 1) / slices;
   return {static_cast<int>(tiles), static_cast<int>(slices), per >= 4 ? 4 : per >= 2 ? 2 : 1};
 }
 
-template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm>
-cudaError_t launch(const T* x, int64_t K, const WeightGroup& group, Shape shape, const T* residual,
-                   const T* norm_weight, float eps, T* y, cudaStream_t stream) {
-  const GroupLayout args(group, static_cast<int64_t>(shape.tiles_per_cta) * 16);
+// One launch's arguments; `gated`: the group is [gate, up] and y gets SwiGLU's gate of each row.
+template <typename T>
+struct Call {
+  const T* x;
+  int64_t K;
+  const WeightGroup& group;
+  const T* residual;
+  const T* norm_weight;
+  float eps;
+  T* y;
+  cudaStream_t stream;
+  bool gated;
+};
+
+template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
+cudaError_t launch(const Call<T>& c, Shape shape) {
+  // Gated: the layout of the gate weight alone, half a CTA's tiles of rows per block.
+  WeightGroup layout_group = c.group;
+  if constexpr (kGate) layout_group.count = 1;
+  const int64_t rows_per_block =
+      static_cast<int64_t>(kGate ? shape.tiles_per_cta / 2 : shape.tiles_per_cta) * 16;
+  const GroupLayout args(layout_group, rows_per_block);
   if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
-  constexpr auto kernel = matvec_mma_kernel<T, kUnroll, kNested, kPair, kNorm>;
-  const size_t smem = kTableBytes + static_cast<size_t>(K) * sizeof(T);
+  constexpr auto kernel = matvec_mma_kernel<T, kUnroll, kNested, kPair, kNorm, kGate>;
+  const size_t smem = kTableBytes + static_cast<size_t>(c.K) * sizeof(T);
   // The most dynamic shared memory the kernel can ask for: the table and x at their limit.
   if (const cudaError_t e =
           lq::cuda::set_attribute_once_per_device<kernel, cudaFuncAttributeMaxDynamicSharedMemorySize>(
@@ -237,20 +287,17 @@ cudaError_t launch(const T* x, int64_t K, const WeightGroup& group, Shape shape,
       e != cudaSuccess)
     return e;
   return lq::cuda::launch_chained(kernel, dim3(static_cast<unsigned>(args.blocks())),
-                                  dim3(shape.tiles_per_cta * shape.slices * 32), smem, stream, x, K, args,
-                                  shape.slices, table16(args.g.w[0].type), dynamic_map_table(), residual,
-                                  norm_weight, eps, y);
+                                  dim3(shape.tiles_per_cta * shape.slices * 32), smem, c.stream, c.x, c.K,
+                                  args, c.group.w[kGate ? 1 : 0], shape.slices, table16(args.g.w[0].type),
+                                  dynamic_map_table(), c.residual, c.norm_weight, c.eps, c.y);
 }
 
-template <typename T, bool kNested, bool kPair, bool kNorm>
-cudaError_t launch_unrolled(const T* x, int64_t K, const WeightGroup& group, const T* residual,
-                            const T* norm_weight, float eps, T* y, cudaStream_t stream) {
-  const Shape shape = pick_shape(group, K);
-  if (shape.unroll == 4)
-    return launch<T, 4, kNested, kPair, kNorm>(x, K, group, shape, residual, norm_weight, eps, y, stream);
-  if (shape.unroll == 2)
-    return launch<T, 2, kNested, kPair, kNorm>(x, K, group, shape, residual, norm_weight, eps, y, stream);
-  return launch<T, 1, kNested, kPair, kNorm>(x, K, group, shape, residual, norm_weight, eps, y, stream);
+template <typename T, bool kNested, bool kPair, bool kNorm, bool kGate>
+cudaError_t launch_unrolled(const Call<T>& c) {
+  const Shape shape = pick_shape(c.group, c.K, kGate ? 2 : 1);
+  if (shape.unroll == 4) return launch<T, 4, kNested, kPair, kNorm, kGate>(c, shape);
+  if (shape.unroll == 2) return launch<T, 2, kNested, kPair, kNorm, kGate>(c, shape);
+  return launch<T, 1, kNested, kPair, kNorm, kGate>(c, shape);
 }
 
 // Whether a lane's chunk pair always shares one scale block (load_row's kPair).
@@ -261,28 +308,32 @@ bool pairs_share_blocks(const WeightGroup& group, int64_t K) {
   return true;
 }
 
-template <typename T, bool kNested, bool kNorm>
-cudaError_t dispatch_pair(const T* x, int64_t K, const WeightGroup& group, const T* residual,
-                          const T* norm_weight, float eps, T* y, cudaStream_t stream) {
-  return pairs_share_blocks(group, K)
-             ? launch_unrolled<T, kNested, true, kNorm>(x, K, group, residual, norm_weight, eps, y, stream)
-             : launch_unrolled<T, kNested, false, kNorm>(x, K, group, residual, norm_weight, eps, y, stream);
+template <typename T, bool kNested, bool kNorm, bool kGate>
+cudaError_t dispatch_pair(const Call<T>& c) {
+  return pairs_share_blocks(c.group, c.K) ? launch_unrolled<T, kNested, true, kNorm, kGate>(c)
+                                          : launch_unrolled<T, kNested, false, kNorm, kGate>(c);
 }
 
+// Gated launches always carry the norm (decode's gate/up), so only those variants are built.
 template <typename T>
-cudaError_t dispatch(const T* x, int64_t K, const WeightGroup& group, const T* residual, const T* norm_weight,
-                     float eps, T* y, cudaStream_t stream) {
-  const bool nested = group.w[0].nested();
-  if (norm_weight)
-    return nested ? dispatch_pair<T, true, true>(x, K, group, residual, norm_weight, eps, y, stream)
-                  : dispatch_pair<T, false, true>(x, K, group, residual, norm_weight, eps, y, stream);
-  return nested ? dispatch_pair<T, true, false>(x, K, group, residual, norm_weight, eps, y, stream)
-                : dispatch_pair<T, false, false>(x, K, group, residual, norm_weight, eps, y, stream);
+cudaError_t dispatch(const Call<T>& c) {
+  const bool nested = c.group.w[0].nested();
+  if (c.gated) return nested ? dispatch_pair<T, true, true, true>(c) : dispatch_pair<T, false, true, true>(c);
+  if (c.norm_weight)
+    return nested ? dispatch_pair<T, true, true, false>(c) : dispatch_pair<T, false, true, false>(c);
+  return nested ? dispatch_pair<T, true, false, false>(c) : dispatch_pair<T, false, false, false>(c);
 }
 
 // Whether the kernel takes this activation type and K (x staged whole in shared memory).
 bool takes(ElemType x_type, int64_t K) {
   return x_type != ElemType::kF32 && K * elem_size(x_type) <= kMatvecMaxXBytes;
+}
+
+template <typename T>
+cudaError_t run(const void* x, int64_t K, const WeightGroup& group, const void* residual,
+                const void* norm_weight, float eps, void* y, cudaStream_t stream, bool gated) {
+  return dispatch<T>(Call<T>{static_cast<const T*>(x), K, group, static_cast<const T*>(residual),
+                             static_cast<const T*>(norm_weight), eps, static_cast<T*>(y), stream, gated});
 }
 
 }  // namespace
@@ -299,8 +350,28 @@ cudaError_t matvec_4bit_tensor_cores(const void* x, ElemType x_type, int64_t K, 
   if (!has_tensor_core_mma()) return cudaErrorNotSupported;
   BNB4_DISPATCH_ELEM(x_type, {
     if constexpr (!std::is_same_v<T, float>)
-      return dispatch<T>(static_cast<const T*>(x), K, group, static_cast<const T*>(residual),
-                         static_cast<const T*>(norm_weight), eps, static_cast<T*>(y), stream);
+      return run<T>(x, K, group, residual, norm_weight, eps, y, stream, false);
+  });
+  return cudaErrorInvalidValue;
+}
+
+bool matvec_normed_swiglu_supported(int64_t K, ElemType x_type, const WeightGroup& group) {
+  return group.count == 2 && group.rows[0] == group.rows[1] && matvec_normed_supported(K, x_type) &&
+         matvec_tensor_cores_take(x_type, K);
+}
+
+cudaError_t matvec_4bit_normed_swiglu_cuda(const void* h, ElemType x_type, int64_t K,
+                                           const WeightGroup& group, const void* norm_weight, float eps,
+                                           void* y, cudaStream_t stream) {
+  if (!norm_weight || group.count != 2 || group.rows[0] != group.rows[1] ||
+      !matvec_normed_supported(K, x_type) || !takes(x_type, K))
+    return cudaErrorInvalidValue;
+  if (const cudaError_t e = check_group_args(h, 1, K, group); e != cudaSuccess) return e;
+  if (!aligned16(norm_weight)) return cudaErrorMisalignedAddress;  // rms_norm_into's loads
+  if (!has_tensor_core_mma()) return cudaErrorNotSupported;
+  BNB4_DISPATCH_ELEM(x_type, {
+    if constexpr (!std::is_same_v<T, float>)
+      return run<T>(h, K, group, nullptr, norm_weight, eps, y, stream, true);
   });
   return cudaErrorInvalidValue;
 }

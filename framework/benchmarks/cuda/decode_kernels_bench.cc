@@ -163,7 +163,7 @@ void BM_DecodeAttention(benchmark::State& state) {
   int device = 0, sms = 0;
   cudaGetDevice(&device);
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
-  const int splits = k::decode_attention_splits(B, H, S, sms);
+  const int splits = k::decode_attention_splits(B, H, S, D, k::Dtype::kF16, sms);
   const int64_t last = S - 1;
   cudaMalloc(&allowed, B * S);
   cudaMemset(allowed, 1, B * S);

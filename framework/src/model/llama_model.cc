@@ -259,6 +259,8 @@ at::Tensor LlamaModel::run(const at::Tensor& tokens, const at::Tensor& positions
                            const at::Tensor& slots, int64_t span, bool last_only) const {
   c10::NoGradGuard no_grad;
   const int64_t T = tokens.size(1);
+  // A plain (unchained) launch: the step starts only when all earlier work is done, so that its chained
+  // kernels may read what earlier steps wrote before they wait (decode attention's first cache loads).
   at::Tensor h = at::embedding(embed_, tokens.to(device_));
   RopeAngles rope = rope_angles(positions.to(device_), inv_freq_, dtype_, ops_);
   at::Tensor allowed = causal_mask(cache.valid(), slots, span, ops_);

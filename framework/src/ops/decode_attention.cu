@@ -4,7 +4,10 @@
 // its groups in shared memory and leaves (max, sum, weighted values) for its chunk. The chunks are merged
 // by the first CTA of a thread-block cluster of the row's chunks, which reads the others' records from their
 // shared memory (compute capability 9.0+, up to 16 chunks), else by a second kernel through a global
-// workspace; both merge in chunk order with the same arithmetic, so they give the same bits. A group of
+// workspace; both merge in chunk order with the same arithmetic, so they give the same bits. In a cluster
+// every CTA pushes its record into the first CTA's shared memory (remote stores, one barrier) rather than
+// the first CTA reading each record remotely in turn (a round trip per chunk, and a second barrier so that
+// no CTA leaves while its record is read). A group of
 // kLanes lanes reads one 16-byte unit of a key row each (D = kLanes x 16 bytes / element size), so a key
 // costs one load per lane and a shuffle reduction. The rep query heads of a kv head read its keys in separate
 // CTAs, from L2 after the first.
@@ -22,6 +25,19 @@ namespace {
 
 constexpr int kThreads = 128, kSlots = 4;
 constexpr int kMaxClusterSplits = 16;  // the largest (non-portable) cluster on an H100
+
+// A CTA of a cluster may write another's shared memory only once that CTA runs: each arrives at the
+// cluster barrier as it starts and waits on it just before its remote stores, by when all have arrived.
+__device__ __forceinline__ void cluster_arrive_relaxed() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void cluster_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("barrier.cluster.wait.aligned;" ::: "memory");
+#endif
+}
 
 // exp(a - b) where a may be -inf (a chunk or group that saw no allowed slot) and b is finite.
 __device__ __forceinline__ float weight(float a, float b) { return a == -INFINITY ? 0.0f : expf(a - b); }
@@ -72,15 +88,39 @@ __device__ __forceinline__ uint4 rotate_unit(const uint4& x, const T* cos, const
 // the rotated key and the value to the cache.
 template <typename T, int kLanes, bool kCluster, bool kFresh>
 __global__ void __launch_bounds__(kThreads)
-    partial_kernel(AttentionView q, AttentionView k, AttentionView v, const bool* __restrict__ allowed,
+    partial_kernel(AttentionView q, AttentionView k, AttentionView v, const bool* allowed,
                    int64_t allowed_stride_b, T* __restrict__ out, float* __restrict__ workspace, int64_t H,
                    int64_t rep, int64_t S, int64_t chunk, float scale, FreshToken fresh) {
   constexpr int kElems = 16 / sizeof(T), kD = kLanes * kElems, kGroups = kThreads / kLanes;
   let_next_kernel_start();
-  wait_for_previous_kernel();
+  if constexpr (kCluster) cluster_arrive_relaxed();
   const int split = blockIdx.x, splits = gridDim.x;
   const int64_t h = blockIdx.y, b = blockIdx.z, kv_head = h / rep;
+  const int64_t first = split * chunk, last = min(S, first + chunk);
   const int lane = threadIdx.x % kLanes, group = threadIdx.x / kLanes;
+  const T* keys = static_cast<const T*>(k.data) + b * k.stride_b + kv_head * k.stride_h + lane * kElems;
+  const T* values = static_cast<const T*>(v.data) + b * v.stride_b + kv_head * v.stride_h + lane * kElems;
+  // One round: kSlots slots of this group from s0, kGroups apart, their keys and values loaded together
+  // (zeros past the chunk; the step's own slot is not read: its token comes from registers).
+  const int64_t fresh_slot = kFresh ? *fresh.slot : -1;
+  auto load_round = [&](int64_t s0, uint4(&key)[kSlots], uint4(&value)[kSlots]) {
+#pragma unroll
+    for (int i = 0; i < kSlots; ++i) {
+      const int64_t s = s0 + i * kGroups;
+      const bool read = s < last && s != fresh_slot;
+      key[i] = read ? *reinterpret_cast<const uint4*>(keys + s * k.stride_s) : make_uint4(0, 0, 0, 0);
+      value[i] = read ? *reinterpret_cast<const uint4*>(values + s * v.stride_s) : make_uint4(0, 0, 0, 0);
+    }
+  };
+  // kEarly: the first round is loaded before the wait. Only the step's own slot of the cache, and the mask,
+  // are written in this step (the step begins with a plain launch, which waits for all earlier work: see
+  // LlamaModel::run), and neither is read before the wait; the slot index was written by the step before.
+  // Clusters only (a row's chunks at small batches), where the step waits on attention's latency.
+  constexpr bool kEarly = kCluster && kFresh;
+  uint4 first_key[kSlots], first_value[kSlots];
+  if constexpr (kEarly) load_round(first + group, first_key, first_value);
+  wait_for_previous_kernel();
+  if constexpr (!kEarly) load_round(first + group, first_key, first_value);
   // The lanes of this group within its warp: shuffles name only them, as groups diverge on the mask.
   const unsigned group_mask =
       kLanes == 32 ? 0xffffffffu : ((1u << kLanes) - 1) << ((threadIdx.x % 32) / kLanes * kLanes);
@@ -88,18 +128,22 @@ __global__ void __launch_bounds__(kThreads)
   float qv[kElems];
   uint4 q_unit = *reinterpret_cast<const uint4*>(static_cast<const T*>(q.data) + b * q.stride_b +
                                                  h * q.stride_h + lane * kElems);
-  const T* keys = static_cast<const T*>(k.data) + b * k.stride_b + kv_head * k.stride_h + lane * kElems;
-  const T* values = static_cast<const T*>(v.data) + b * v.stride_b + kv_head * v.stride_h + lane * kElems;
+  // `allowed` carries no __restrict__: read-only for the kernel's lifetime would let the compiler hoist
+  // these loads (as non-coherent ones) above the wait, and the mask is written by this step's kernels.
   const bool* mask = allowed + b * allowed_stride_b;
-  const int64_t first = split * chunk, last = min(S, first + chunk);
-  // The step's token (kFresh): its slot, rotated key and value.
-  int64_t fresh_slot = -1;
+  // Which of a round's slots count: in the chunk and allowed by the mask.
+  auto load_mask = [&](int64_t s0, bool(&ok)[kSlots]) {
+#pragma unroll
+    for (int i = 0; i < kSlots; ++i) ok[i] = s0 + i * kGroups < last && mask[s0 + i * kGroups];
+  };
+  bool first_ok[kSlots];
+  load_mask(first + group, first_ok);  // with the query, before the token's rotation and append
+  // The step's token (kFresh): its rotated key and value.
   uint4 fresh_key = make_uint4(0, 0, 0, 0), fresh_value = make_uint4(0, 0, 0, 0);
   if constexpr (kFresh) {
     const T* cos = static_cast<const T*>(fresh.cos) + b * fresh.angles_stride_b + lane * kElems;
     const T* sin = static_cast<const T*>(fresh.sin) + b * fresh.angles_stride_b + lane * kElems;
     q_unit = rotate_unit<T, kLanes>(q_unit, cos, sin, lane, group_mask);
-    fresh_slot = *fresh.slot;
     const uint4 raw_key =
         *reinterpret_cast<const uint4*>(static_cast<const T*>(fresh.k.data) + b * fresh.k.stride_b +
                                         kv_head * fresh.k.stride_h + lane * kElems);
@@ -134,36 +178,42 @@ __global__ void __launch_bounds__(kThreads)
     for (int e = 0; e < kElems; ++e) acc[e] = fmaf(acc[e], correction, p * vv[e]);
     m = m_new;
   };
-  // kSlots slots of this group per round, their mask, key and value loads all in flight before any is
-  // used (a masked slot's key and value are read and dropped): one memory round trip per round rather
-  // than two per slot. The slots are taken in the same order as one at a time.
-  for (int64_t s0 = first + group; s0 < last; s0 += kSlots * kGroups) {
-    bool ok[kSlots];
-    uint4 key[kSlots], value[kSlots];
+  // A round's mask, key and value loads are all in flight before any is used (a masked slot's key and value
+  // are read and dropped): one memory round trip per round rather than two per slot. The slots are taken in
+  // the same order as one at a time.
+  auto consume_round = [&](int64_t s0, const bool(&ok)[kSlots], const uint4(&key)[kSlots],
+                           const uint4(&value)[kSlots]) {
 #pragma unroll
     for (int i = 0; i < kSlots; ++i) {
-      const int64_t s = s0 + i * kGroups;
-      const bool in = s < last;
-      ok[i] = in && mask[s];
-      const bool own = kFresh && s == fresh_slot;  // the step's token: from registers, not the cache
-      key[i] = own  ? fresh_key
-               : in ? *reinterpret_cast<const uint4*>(keys + s * k.stride_s)
-                    : make_uint4(0, 0, 0, 0);
-      value[i] = own  ? fresh_value
-                 : in ? *reinterpret_cast<const uint4*>(values + s * v.stride_s)
-                      : make_uint4(0, 0, 0, 0);
+      uint4 slot_key = key[i], slot_value = value[i];  // values: a reference to either would need memory
+      if (kFresh && s0 + i * kGroups == fresh_slot) slot_key = fresh_key, slot_value = fresh_value;
+      if (ok[i]) accumulate(slot_key, slot_value);
     }
-#pragma unroll
-    for (int i = 0; i < kSlots; ++i)
-      if (ok[i]) accumulate(key[i], value[i]);
+  };
+  consume_round(first + group, first_ok, first_key, first_value);
+  for (int64_t s0 = first + group + kSlots * kGroups; s0 < last; s0 += kSlots * kGroups) {
+    bool ok[kSlots];
+    uint4 key[kSlots], value[kSlots];
+    load_mask(s0, ok);
+    load_round(s0, key, value);
+    consume_round(s0, ok, key, value);
   }
 
   __shared__ float group_max[kGroups], group_sum[kGroups], group_acc[kGroups][kD];
-  __shared__ float record[kCluster ? kD + 2 : 1];  // this chunk's (max, sum, weighted values)
+  // kCluster: the first CTA's records of every chunk (max, sum, weighted values), written by their CTAs.
+  __shared__ float records[kCluster ? kMaxClusterSplits : 1][kCluster ? kD + 2 : 1];
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  namespace cg = cooperative_groups;
+  float* const record =
+      kCluster ? cg::this_cluster().map_shared_rank(&records[0][0], 0) + split * (kD + 2) : nullptr;
+#else
+  float* const record = nullptr;
+#endif
   if (lane == 0) group_max[group] = m, group_sum[group] = l;
 #pragma unroll
   for (int e = 0; e < kElems; ++e) group_acc[group][lane * kElems + e] = acc[e];
   __syncthreads();
+  if constexpr (kCluster) cluster_wait();  // every CTA of the cluster runs: `record` may be written
   for (int d = threadIdx.x; d < kD; d += kThreads) {
     float top = -INFINITY;
     for (int g = 0; g < kGroups; ++g) top = fmaxf(top, group_max[g]);
@@ -188,16 +238,13 @@ __global__ void __launch_bounds__(kThreads)
   }
   if constexpr (kCluster) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    namespace cg = cooperative_groups;
     const cg::cluster_group cluster = cg::this_cluster();
-    cluster.sync();  // every chunk's record is written
+    cluster.sync();  // every chunk's record is in the first CTA; the others may leave
     if (cluster.block_rank() == 0) {
       const int64_t row = b * H + h;
       for (int d = threadIdx.x; d < kD; d += kThreads)
-        out[row * kD + d] =
-            from_f<T>(merged([&](int s) { return cluster.map_shared_rank(record, s); }, splits, d));
+        out[row * kD + d] = from_f<T>(merged([&](int s) { return records[s]; }, splits, d));
     }
-    cluster.sync();  // the records stay until the first CTA has read them
 #endif
   }
 }
@@ -262,11 +309,20 @@ bool decode_attention_supports(int64_t D, Dtype dtype) {
   return lanes == 4 || lanes == 8 || lanes == 16 || lanes == 32;
 }
 
-int decode_attention_splits(int64_t B, int64_t H, int64_t S, int multiprocessors) {
+int decode_attention_splits(int64_t B, int64_t H, int64_t S, int64_t D, Dtype dtype, int multiprocessors) {
   // Two CTAs per SM over all (row, head) pairs, chunks of at least 32 slots.
   const int64_t pairs = B * H, wanted = (2 * static_cast<int64_t>(multiprocessors) + pairs - 1) / pairs;
   const int64_t most = std::max<int64_t>(1, S / 32);
-  return static_cast<int>(std::min<int64_t>({wanted, most, 1024}));
+  const int64_t splits = std::min<int64_t>({wanted, most, 1024});
+  // Where that leaves a chunk more than one round of loads (small batches: the step's latency is the
+  // rounds one after another), as many chunks as make it one round, while they still form a cluster and
+  // all CTAs fit in about one wave of light CTAs.
+  const int64_t lanes = D / (16 / element_size(dtype)),
+                round = kSlots * (kThreads / std::max<int64_t>(1, lanes));
+  const int64_t one_round = (S + round - 1) / round;
+  if (one_round > splits && one_round <= kMaxClusterSplits && pairs * one_round <= 4 * multiprocessors)
+    return static_cast<int>(one_round);
+  return static_cast<int>(splits);
 }
 
 int64_t decode_attention_workspace_floats(int64_t B, int64_t H, int64_t D, int splits) {

@@ -64,8 +64,9 @@ struct AttentionView {
 };
 // Whether decode_attention() takes this head size and dtype (D / (16 bytes / element size) in {4..32}).
 bool decode_attention_supports(int64_t D, Dtype dtype);
-// The chunk count for B x H queries over S slots on `multiprocessors` SMs, and the workspace it needs.
-int decode_attention_splits(int64_t B, int64_t H, int64_t S, int multiprocessors);
+// The chunk count for B x H queries over S slots of head size D on `multiprocessors` SMs, and the
+// workspace it needs.
+int decode_attention_splits(int64_t B, int64_t H, int64_t S, int64_t D, Dtype dtype, int multiprocessors);
 int64_t decode_attention_workspace_floats(int64_t B, int64_t H, int64_t D, int splits);
 // With `fresh` (decode's one new token per row, rope_append() folded in): q is the query projection before
 // rotary embeddings; each CTA rotates it and the token's key in registers (rope_append()'s rounding), the

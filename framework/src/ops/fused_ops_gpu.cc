@@ -161,7 +161,8 @@ at::Tensor run_decode_attention(const at::Tensor& q, const at::Tensor& k, const 
   const int64_t B = q.size(0), H = q.size(1), D = q.size(3), kv = k.size(1), S = k.size(2);
   const at::Tensor mask = allowed.reshape({B, S}).contiguous();
   const int splits =
-      kernels::decode_attention_splits(B, H, S, at::cuda::getCurrentDeviceProperties()->multiProcessorCount);
+      kernels::decode_attention_splits(B, H, S, D, kernel_dtype(q.scalar_type()),
+                                       at::cuda::getCurrentDeviceProperties()->multiProcessorCount);
   at::Tensor workspace =
       at::empty({kernels::decode_attention_workspace_floats(B, H, D, splits)}, q.options().dtype(at::kFloat));
   at::Tensor out = at::empty({B, H, 1, D}, q.options());

@@ -6,7 +6,9 @@
 // A kernel launched with launch_chained() calls let_next_kernel_start() first and
 // wait_for_previous_kernel() before it reads anything an earlier kernel wrote or writes anything an earlier
 // kernel reads, in every CTA (so that a kernel's completion still implies its predecessors'). Before the
-// wait it may only prefetch data no kernel writes (weights: prefetch_l2). On older devices, or with the
+// wait it may only read data that no kernel still running can write: weights (loaded, or prefetch_l2), and
+// in the framework's decode kernels what earlier decode steps wrote (a step starts with a plain launch,
+// libtorch's embedding gather, which waits for all earlier work; LlamaModel::run). On older devices, or with the
 // environment variable LQ_CHAINED_LAUNCHES=0 (to measure what chaining gains), launches are plain and the
 // two calls do nothing.
 #pragma once

@@ -63,6 +63,35 @@ WeightGroup group_of(const std::vector<const QuantizedWeight*>& ws) {
   return group;
 }
 
+// The group's kernel view and one row of h, where the M = 1 kernels may normalize h themselves: one row of
+// K, a norm weight of K in h's dtype on h's device, at most kMaxGroup weights; nullopt otherwise.
+struct NormedCall {
+  WeightGroup group;
+  int64_t K = 0;
+  ElemType type = ElemType::kF32;
+  at::Tensor x, gamma;
+  std::vector<int64_t> out_sizes;
+};
+
+std::optional<NormedCall> normed_call(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
+                                      const at::Tensor& norm_weight, int64_t out_width) {
+  const int64_t K = ws[0]->cols;
+  if (h.numel() != K || h.size(-1) != K || ws.size() > static_cast<size_t>(kMaxGroup)) return std::nullopt;
+  const ElemType type = elem_type_of(h.scalar_type(), "activations");
+  if (!matvec_normed_supported(K, type) || norm_weight.scalar_type() != h.scalar_type() ||
+      norm_weight.numel() != K || norm_weight.device() != h.device())
+    return std::nullopt;
+  NormedCall c;
+  c.group = group_of(ws);
+  c.K = K;
+  c.type = type;
+  c.x = aligned(h.reshape({1, K}));
+  c.gamma = aligned(norm_weight);
+  c.out_sizes = h.sizes().vec();
+  c.out_sizes.back() = out_width;
+  return c;
+}
+
 }  // namespace
 
 QuantizedWeight quantize_weight_cuda(const at::Tensor& weight, const Config& config) {
@@ -135,39 +164,6 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
   if (r.defined()) y = y + r;
   return y.view(out_sizes);
 }
-
-namespace {
-
-// The group's kernel view and one row of h, where the M = 1 kernels may normalize h themselves: one row of
-// K, a norm weight of K in h's dtype on h's device, at most kMaxGroup weights; nullopt otherwise.
-struct NormedCall {
-  WeightGroup group;
-  int64_t K = 0;
-  ElemType type = ElemType::kF32;
-  at::Tensor x, gamma;
-  std::vector<int64_t> out_sizes;
-};
-
-std::optional<NormedCall> normed_call(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
-                                      const at::Tensor& norm_weight, int64_t out_width) {
-  const int64_t K = ws[0]->cols;
-  if (h.numel() != K || h.size(-1) != K || ws.size() > static_cast<size_t>(kMaxGroup)) return std::nullopt;
-  const ElemType type = elem_type_of(h.scalar_type(), "activations");
-  if (!matvec_normed_supported(K, type) || norm_weight.scalar_type() != h.scalar_type() ||
-      norm_weight.numel() != K || norm_weight.device() != h.device())
-    return std::nullopt;
-  NormedCall c;
-  c.group = group_of(ws);
-  c.K = K;
-  c.type = type;
-  c.x = aligned(h.reshape({1, K}));
-  c.gamma = aligned(norm_weight);
-  c.out_sizes = h.sizes().vec();
-  c.out_sizes.back() = out_width;
-  return c;
-}
-
-}  // namespace
 
 at::Tensor forward_normed_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
                                const at::Tensor& norm_weight, double eps) {

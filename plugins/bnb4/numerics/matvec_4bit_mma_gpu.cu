@@ -47,9 +47,11 @@ struct RowLoad {
 // scale_chunk and scale_chunk + 1 (zero unless scale_ok and within K). Codes stream past L1 (read once);
 // scales go through it (a 32-byte sector holds the next steps' scales). kPair: the two chunks (scale_chunk
 // is even) lie in one scale block — blocksize >= 64 and K a multiple of 64 — and one scale serves both.
+// Nested: row_absmax2 >= 0 is the row's absmax2, loaded once by the caller; negative, it is loaded here.
 template <bool kNested, bool kPair>
 __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bool code_ok, bool scale_ok,
-                                            int64_t K, int64_t chunk, int64_t scale_chunk, int shift) {
+                                            int64_t K, int64_t chunk, int64_t scale_chunk, int shift,
+                                            float row_absmax2) {
   RowLoad r;
   const int64_t chunks = K / 32;
   const bool ok = code_ok && chunk < chunks;
@@ -61,7 +63,7 @@ __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bo
     const int64_t b = (row * K + (scale_chunk + h) * 32) >> shift;
     if constexpr (kNested) {
       r.code[h] = s_ok ? __ldg(w.nested_codes + b) : 0u;
-      r.scale[h] = s_ok ? __ldg(w.absmax2 + b / kNestedBlocksize) : 0.0f;
+      r.scale[h] = !s_ok ? 0.0f : row_absmax2 >= 0.0f ? row_absmax2 : __ldg(w.absmax2 + b / kNestedBlocksize);
     } else {
       r.code[h] = 0;
       r.scale[h] = s_ok ? __ldg(w.absmax + b) : 0.0f;
@@ -136,12 +138,25 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   const int64_t first = slice * per, last = first + per < steps ? first + per : steps;
 
   // Lane t scales chunks 2t and 2t + 1 of its rows (columns 2t, 2t + 1 of the product); lanes 2, 3 none.
+  // Nested and paired: a row's absmax2 is loaded once where this warp's blocks of the row lie in one group
+  // of kNestedBlocksize (every row of the Llama shapes), not once a step: a nested step then loads what a
+  // plain one does (codes and one scale each). -1: loaded each step (unpaired variants are short of
+  // registers).
+  auto row_absmax2 = [&](int64_t row, bool ok) {
+    if (!kNested || !kPair || !ok || t >= 2 || first >= last) return -1.0f;
+    const int64_t b0 = (row * K + first * kStep) >> shift;
+    const int64_t b1 = (row * K + (last * kStep < K ? last * kStep : K) - 1) >> shift;
+    return b0 / kNestedBlocksize == b1 / kNestedBlocksize ? __ldg(w.absmax2 + b0 / kNestedBlocksize) : -1.0f;
+  };
+  const float absmax2_a = row_absmax2(ra, ra_ok), absmax2_b = row_absmax2(rb, rb_ok);
   RowLoad la[kUnroll], lb[kUnroll];
   auto load = [&](int u, int64_t st) {
     const bool in = st < last;
     const int64_t chunk = st * 4 + t, scale_chunk = st * 4 + 2 * t;
-    la[u] = load_row<kNested, kPair>(w, ra, ra_ok && in, ra_ok && in && t < 2, K, chunk, scale_chunk, shift);
-    lb[u] = load_row<kNested, kPair>(w, rb, rb_ok && in, rb_ok && in && t < 2, K, chunk, scale_chunk, shift);
+    la[u] = load_row<kNested, kPair>(w, ra, ra_ok && in, ra_ok && in && t < 2, K, chunk, scale_chunk, shift,
+                                     absmax2_a);
+    lb[u] = load_row<kNested, kPair>(w, rb, rb_ok && in, rb_ok && in && t < 2, K, chunk, scale_chunk, shift,
+                                     absmax2_b);
   };
 
   lq::cuda::let_next_kernel_start();

@@ -180,7 +180,6 @@ at::Tensor forward_normed_cuda(const std::vector<const QuantizedWeight*>& ws, co
 at::Tensor forward_normed_swiglu_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
                                       const at::Tensor& norm_weight, double eps) {
   c10::cuda::CUDAGuard guard(h.device());
-  if (ws.size() != 2 || ws[0]->rows != ws[1]->rows) return {};
   const std::optional<NormedCall> c = normed_call(ws, h, norm_weight, ws[0]->rows);
   if (!c || !matvec_normed_swiglu_supported(c->K, c->type, c->group)) return {};
   at::Tensor y = at::empty({1, ws[0]->rows}, h.options());

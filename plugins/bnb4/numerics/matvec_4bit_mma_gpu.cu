@@ -344,6 +344,13 @@ bool takes(ElemType x_type, int64_t K) {
   return x_type != ElemType::kF32 && K * elem_size(x_type) <= kMatvecMaxXBytes;
 }
 
+// A gated launch's shapes: a gate/up pair of equal rows, K and the type as the normed tensor-core kernel
+// takes them.
+bool gate_pair_fits(int64_t K, ElemType x_type, const WeightGroup& group) {
+  return group.count == 2 && group.rows[0] == group.rows[1] && matvec_normed_supported(K, x_type) &&
+         takes(x_type, K);
+}
+
 template <typename T>
 cudaError_t run(const void* x, int64_t K, const WeightGroup& group, const void* residual,
                 const void* norm_weight, float eps, void* y, cudaStream_t stream, bool gated) {
@@ -371,16 +378,13 @@ cudaError_t matvec_4bit_tensor_cores(const void* x, ElemType x_type, int64_t K, 
 }
 
 bool matvec_normed_swiglu_supported(int64_t K, ElemType x_type, const WeightGroup& group) {
-  return group.count == 2 && group.rows[0] == group.rows[1] && matvec_normed_supported(K, x_type) &&
-         matvec_tensor_cores_take(x_type, K);
+  return gate_pair_fits(K, x_type, group) && has_tensor_core_mma();
 }
 
 cudaError_t matvec_4bit_normed_swiglu_cuda(const void* h, ElemType x_type, int64_t K,
                                            const WeightGroup& group, const void* norm_weight, float eps,
                                            void* y, cudaStream_t stream) {
-  if (!norm_weight || group.count != 2 || group.rows[0] != group.rows[1] ||
-      !matvec_normed_supported(K, x_type) || !takes(x_type, K))
-    return cudaErrorInvalidValue;
+  if (!norm_weight || !gate_pair_fits(K, x_type, group)) return cudaErrorInvalidValue;
   if (const cudaError_t e = check_group_args(h, 1, K, group); e != cudaSuccess) return e;
   if (!aligned16(norm_weight)) return cudaErrorMisalignedAddress;  // rms_norm_into's loads
   if (!has_tensor_core_mma()) return cudaErrorNotSupported;

@@ -43,15 +43,24 @@ struct RowLoad {
   uint32_t code[2];
 };
 
+// Nested: a row's absmax2 where one value serves all of this warp's steps of the row (`once`, known from
+// indices alone), else each step loads its own. The value is only read when a step is consumed, so that no
+// load waits for it: a choice of load by the loaded value would hold every later load of the warp until
+// the first one returned (a memory latency per launch, as the SASS of the first version showed).
+struct RowAbsmax2 {
+  bool once;
+  float value;
+};
+
 // Chunk `chunk` of `row` (zeros unless code_ok and the chunk lies within K) and the scales of chunks
 // scale_chunk and scale_chunk + 1 (zero unless scale_ok and within K). Codes stream past L1 (read once);
 // scales go through it (a 32-byte sector holds the next steps' scales). kPair: the two chunks (scale_chunk
 // is even) lie in one scale block — blocksize >= 64 and K a multiple of 64 — and one scale serves both.
-// Nested: row_absmax2 >= 0 is the row's absmax2, loaded once by the caller; negative, it is loaded here.
+// Nested: absmax2 is loaded here unless the row's serves every step (once).
 template <bool kNested, bool kPair>
 __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bool code_ok, bool scale_ok,
                                             int64_t K, int64_t chunk, int64_t scale_chunk, int shift,
-                                            float row_absmax2) {
+                                            bool absmax2_once) {
   RowLoad r;
   const int64_t chunks = K / 32;
   const bool ok = code_ok && chunk < chunks;
@@ -63,7 +72,7 @@ __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bo
     const int64_t b = (row * K + (scale_chunk + h) * 32) >> shift;
     if constexpr (kNested) {
       r.code[h] = s_ok ? __ldg(w.nested_codes + b) : 0u;
-      r.scale[h] = !s_ok ? 0.0f : row_absmax2 >= 0.0f ? row_absmax2 : __ldg(w.absmax2 + b / kNestedBlocksize);
+      r.scale[h] = s_ok && !absmax2_once ? __ldg(w.absmax2 + b / kNestedBlocksize) : 0.0f;
     } else {
       r.code[h] = 0;
       r.scale[h] = s_ok ? __ldg(w.absmax + b) : 0.0f;
@@ -74,10 +83,11 @@ __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bo
 
 // The scale of a loaded chunk: the float32 absmax, or its nested form decoded through the dynamic map.
 template <bool kNested, bool kPair>
-__device__ __forceinline__ float chunk_scale(const RowLoad& r, int h, bool ok, const float* map,
-                                             float offset) {
+__device__ __forceinline__ float chunk_scale(const RowLoad& r, int h, bool ok, const float* map, float offset,
+                                             const RowAbsmax2& absmax2) {
   const int i = kPair ? 0 : h;
-  if constexpr (kNested) return ok ? nested_absmax(map[r.code[i]], r.scale[i], offset) : 0.0f;
+  if constexpr (kNested)
+    return ok ? nested_absmax(map[r.code[i]], absmax2.once ? absmax2.value : r.scale[i], offset) : 0.0f;
   return r.scale[i];
 }
 
@@ -140,23 +150,23 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   // Lane t scales chunks 2t and 2t + 1 of its rows (columns 2t, 2t + 1 of the product); lanes 2, 3 none.
   // Nested and paired: a row's absmax2 is loaded once where this warp's blocks of the row lie in one group
   // of kNestedBlocksize (every row of the Llama shapes), not once a step: a nested step then loads what a
-  // plain one does (codes and one scale each). -1: loaded each step (unpaired variants are short of
-  // registers).
-  auto row_absmax2 = [&](int64_t row, bool ok) {
-    if (!kNested || !kPair || !ok || t >= 2 || first >= last) return -1.0f;
+  // plain one does (codes and one scale each). Unpaired variants, short of registers, load it each step.
+  auto row_absmax2 = [&](int64_t row, bool ok) -> RowAbsmax2 {
+    if (!kNested || !kPair || !ok || t >= 2 || first >= last) return {false, 0.0f};
     const int64_t b0 = (row * K + first * kStep) >> shift;
     const int64_t b1 = (row * K + (last * kStep < K ? last * kStep : K) - 1) >> shift;
-    return b0 / kNestedBlocksize == b1 / kNestedBlocksize ? __ldg(w.absmax2 + b0 / kNestedBlocksize) : -1.0f;
+    if (b0 / kNestedBlocksize != b1 / kNestedBlocksize) return {false, 0.0f};
+    return {true, __ldg(w.absmax2 + b0 / kNestedBlocksize)};
   };
-  const float absmax2_a = row_absmax2(ra, ra_ok), absmax2_b = row_absmax2(rb, rb_ok);
+  const RowAbsmax2 absmax2_a = row_absmax2(ra, ra_ok), absmax2_b = row_absmax2(rb, rb_ok);
   RowLoad la[kUnroll], lb[kUnroll];
   auto load = [&](int u, int64_t st) {
     const bool in = st < last;
     const int64_t chunk = st * 4 + t, scale_chunk = st * 4 + 2 * t;
     la[u] = load_row<kNested, kPair>(w, ra, ra_ok && in, ra_ok && in && t < 2, K, chunk, scale_chunk, shift,
-                                     absmax2_a);
+                                     absmax2_a.once);
     lb[u] = load_row<kNested, kPair>(w, rb, rb_ok && in, rb_ok && in && t < 2, K, chunk, scale_chunk, shift,
-                                     absmax2_b);
+                                     absmax2_b.once);
   };
 
   lq::cuda::let_next_kernel_start();
@@ -210,8 +220,9 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
       // d: rows g, g, g + 8, g + 8 by chunks 2t, 2t + 1 (zero for t >= 2).
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
-        acc[h] = fmaf(d[h], chunk_scale<kNested, kPair>(la[u], h, ra_ok, map, w.offset), acc[h]);
-        acc[2 + h] = fmaf(d[2 + h], chunk_scale<kNested, kPair>(lb[u], h, rb_ok, map, w.offset), acc[2 + h]);
+        acc[h] = fmaf(d[h], chunk_scale<kNested, kPair>(la[u], h, ra_ok, map, w.offset, absmax2_a), acc[h]);
+        acc[2 + h] = fmaf(d[2 + h], chunk_scale<kNested, kPair>(lb[u], h, rb_ok, map, w.offset, absmax2_b),
+                          acc[2 + h]);
       }
       if (st + kUnroll < last) load(u, st + kUnroll);
     }

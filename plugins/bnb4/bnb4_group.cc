@@ -35,11 +35,7 @@ Bnb4Group::Bnb4Group(std::vector<std::shared_ptr<const Bnb4Linear>> parts) : par
 at::Tensor Bnb4Group::forward(const at::Tensor& x) const {
   parts_[0]->check_input(x);
 #ifdef LQ_BNB4_HAVE_CUDA
-  if (x.is_cuda()) {
-    std::vector<const QuantizedWeight*> ws;
-    for (const auto& p : parts_) ws.push_back(&p->weight());
-    return forward_cuda(ws, x, {});
-  }
+  if (x.is_cuda()) return forward_cuda(weights(), x, {}, next_);
 #endif
   std::vector<at::Tensor> outs;
   for (const auto& p : parts_) outs.push_back(p->forward(x));
@@ -49,11 +45,8 @@ at::Tensor Bnb4Group::forward(const at::Tensor& x) const {
 at::Tensor Bnb4Group::forward_rms_normed(const at::Tensor& h, const at::Tensor& norm_weight,
                                          double eps) const {
 #ifdef LQ_BNB4_HAVE_CUDA
-  if (h.is_cuda() && h.scalar_type() == parts_[0]->compute_dtype()) {
-    std::vector<const QuantizedWeight*> ws;
-    for (const auto& p : parts_) ws.push_back(&p->weight());
-    return forward_normed_cuda(ws, h, norm_weight, eps);
-  }
+  if (h.is_cuda() && h.scalar_type() == parts_[0]->compute_dtype())
+    return forward_normed_cuda(weights(), h, norm_weight, eps, next_);
 #else
   (void)h, (void)norm_weight, (void)eps;
 #endif
@@ -64,11 +57,24 @@ at::Tensor Bnb4Group::forward_rms_normed_swiglu(const at::Tensor& h, const at::T
                                                 double eps) const {
 #ifdef LQ_BNB4_HAVE_CUDA
   if (h.is_cuda() && h.scalar_type() == parts_[0]->compute_dtype() && parts_.size() == 2)
-    return forward_normed_swiglu_cuda({&parts_[0]->weight(), &parts_[1]->weight()}, h, norm_weight, eps);
+    return forward_normed_swiglu_cuda(weights(), h, norm_weight, eps, next_);
 #else
   (void)h, (void)norm_weight, (void)eps;
 #endif
   return {};
+}
+
+std::vector<const QuantizedWeight*> Bnb4Group::weights() const {
+  std::vector<const QuantizedWeight*> ws;
+  for (const auto& p : parts_) ws.push_back(&p->weight());
+  return ws;
+}
+
+std::vector<lq::DeviceBytes> Bnb4Group::device_bytes() const {
+  std::vector<lq::DeviceBytes> runs;
+  for (const auto& p : parts_)
+    for (const lq::DeviceBytes& r : p->device_bytes()) runs.push_back(r);
+  return runs;
 }
 
 int64_t Bnb4Group::bytes() const {

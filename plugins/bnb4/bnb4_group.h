@@ -26,6 +26,10 @@ class Bnb4Group final : public lq::Linear {
   // matrix-vector kernel; otherwise declined.
   at::Tensor forward_rms_normed_swiglu(const at::Tensor& h, const at::Tensor& norm_weight,
                                        double eps) const override;
+  // The parts' memory, in order.
+  std::vector<lq::DeviceBytes> device_bytes() const override;
+  // On CUDA the one-row product asks L2 for `next` while it runs.
+  void prefetch_next(std::vector<lq::DeviceBytes> next) override { next_ = std::move(next); }
   int64_t in_features() const override { return parts_[0]->in_features(); }
   int64_t out_features() const override { return out_features_; }
   // The parts' storage, which the group shares rather than copies.
@@ -34,8 +38,10 @@ class Bnb4Group final : public lq::Linear {
 
  private:
   explicit Bnb4Group(std::vector<std::shared_ptr<const Bnb4Linear>> parts);
+  std::vector<const QuantizedWeight*> weights() const;
   std::vector<std::shared_ptr<const Bnb4Linear>> parts_;
   int64_t out_features_ = 0;
+  std::vector<lq::DeviceBytes> next_;  // prefetch_next()
 };
 
 }  // namespace bnb4

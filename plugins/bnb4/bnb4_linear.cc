@@ -112,6 +112,13 @@ QuantizedWeight quantize_weight(const at::Tensor& weight, const Config& config) 
 Bnb4Linear::Bnb4Linear(std::string name, QuantizedWeight weight, at::ScalarType compute_dtype)
     : name_(std::move(name)), w_(std::move(weight)), compute_dtype_(compute_dtype) {}
 
+std::vector<lq::DeviceBytes> QuantizedWeight::device_bytes() const {
+  std::vector<lq::DeviceBytes> runs;
+  for (const at::Tensor* t : {&packed, &absmax, &codes, &absmax2})
+    if (t->defined()) runs.push_back({t->data_ptr(), static_cast<int64_t>(t->nbytes())});
+  return runs;
+}
+
 int64_t Bnb4Linear::bytes() const {
   int64_t b = w_.packed.numel() + 16 * 4;
   if (w_.nested()) return b + w_.codes.numel() + w_.absmax2.numel() * 4 + 4 + 256 * 4;
@@ -155,7 +162,7 @@ void Bnb4Linear::check_input(const at::Tensor& x) const {
 at::Tensor Bnb4Linear::forward(const at::Tensor& x) const {
   check_input(x);
 #ifdef LQ_BNB4_HAVE_CUDA
-  if (x.is_cuda()) return forward_cuda({&w_}, x, {});
+  if (x.is_cuda()) return forward_cuda({&w_}, x, {}, next_);
 #endif
   const int64_t M = x.numel() / w_.cols;
   if (M <= kFastCpuMaxRows) return forward_fused_cpu(w_, name_, x, M);
@@ -175,7 +182,7 @@ at::Tensor Bnb4Linear::forward_add(const at::Tensor& x, const at::Tensor& residu
                     at::toString(residual.scalar_type()) + " does not match the output " +
                     std::string(c10::str(at::IntArrayRef(out_sizes))) + " " + at::toString(x.scalar_type()));
 #ifdef LQ_BNB4_HAVE_CUDA
-  if (x.is_cuda()) return forward_cuda({&w_}, x, residual);
+  if (x.is_cuda()) return forward_cuda({&w_}, x, residual, next_);
 #endif
   return residual + forward(x);
 }

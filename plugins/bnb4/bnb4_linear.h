@@ -5,6 +5,7 @@
 #include <llama_quant/linear.h>
 
 #include <string>
+#include <vector>
 
 #include "bnb4_config.h"
 #include "numerics/dequantize_4bit.h"
@@ -23,6 +24,8 @@ struct QuantizedWeight {
   float offset = 0.0f;
   bool nested() const { return codes.defined(); }
   Packed4bit view() const;  // raw pointers for the kernels
+  // The device memory a product reads: the packed codes, then the absmax (or the scale codes and absmax2).
+  std::vector<lq::DeviceBytes> device_bytes() const;
 };
 
 ElemType elem_type_of(at::ScalarType t, const std::string& what);
@@ -47,6 +50,9 @@ class Bnb4Linear final : public lq::Linear {
   at::Tensor forward(const at::Tensor& x) const override;
   // On CUDA the residual is added in the product's epilogue (batches the fused kernels take).
   at::Tensor forward_add(const at::Tensor& x, const at::Tensor& residual) const override;
+  std::vector<lq::DeviceBytes> device_bytes() const override { return w_.device_bytes(); }
+  // On CUDA the one-row product asks L2 for `next` while it runs.
+  void prefetch_next(std::vector<lq::DeviceBytes> next) override { next_ = std::move(next); }
   int64_t in_features() const override { return w_.cols; }
   int64_t out_features() const override { return w_.rows; }
   // Packed codes + absmax (float32), or packed codes + 8-bit codes + float32 absmax2 + offset; plus
@@ -67,6 +73,7 @@ class Bnb4Linear final : public lq::Linear {
   std::string name_;
   QuantizedWeight w_;
   at::ScalarType compute_dtype_;
+  std::vector<lq::DeviceBytes> next_;  // prefetch_next()
 };
 
 }  // namespace bnb4

@@ -53,12 +53,19 @@ int64_t total_rows(const std::vector<const QuantizedWeight*>& ws) {
   return total;
 }
 
-// The kernels' view of up to kMaxGroup weights that share K.
-WeightGroup group_of(const std::vector<const QuantizedWeight*>& ws) {
+// The kernels' view of up to kMaxGroup weights that share K, and of what the next product reads (as much of
+// it as L2Prefetch holds).
+WeightGroup group_of(const std::vector<const QuantizedWeight*>& ws,
+                     const std::vector<lq::DeviceBytes>& next) {
   WeightGroup group;
   for (const QuantizedWeight* w : ws) {
     group.w[group.count] = w->view();
     group.rows[group.count++] = w->rows;
+  }
+  for (const lq::DeviceBytes& run : next) {
+    if (group.next.count == L2Prefetch::kMaxRuns) break;
+    group.next.data[group.next.count] = run.data;
+    group.next.bytes[group.next.count++] = run.bytes;
   }
   return group;
 }
@@ -74,7 +81,8 @@ struct NormedCall {
 };
 
 std::optional<NormedCall> normed_call(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
-                                      const at::Tensor& norm_weight, int64_t out_width) {
+                                      const at::Tensor& norm_weight, int64_t out_width,
+                                      const std::vector<lq::DeviceBytes>& next) {
   const int64_t K = ws[0]->cols;
   if (h.numel() != K || h.size(-1) != K || ws.size() > static_cast<size_t>(kMaxGroup)) return std::nullopt;
   const ElemType type = elem_type_of(h.scalar_type(), "activations");
@@ -82,7 +90,7 @@ std::optional<NormedCall> normed_call(const std::vector<const QuantizedWeight*>&
       norm_weight.numel() != K || norm_weight.device() != h.device())
     return std::nullopt;
   NormedCall c;
-  c.group = group_of(ws);
+  c.group = group_of(ws, next);
   c.K = K;
   c.type = type;
   c.x = aligned(h.reshape({1, K}));
@@ -121,7 +129,7 @@ at::Tensor dequantize_cuda(const QuantizedWeight& w, at::ScalarType dtype) {
 }
 
 at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& x,
-                        const at::Tensor& residual) {
+                        const at::Tensor& residual, const std::vector<lq::DeviceBytes>& next) {
   c10::cuda::CUDAGuard guard(x.device());
   const int64_t K = ws[0]->cols, M = x.numel() / K, total = total_rows(ws);
   std::vector<int64_t> out_sizes = x.sizes().vec();
@@ -130,7 +138,7 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
   const ElemType type = elem_type_of(x.scalar_type(), "activations");
   if ((M == 1 || type != ElemType::kF32) && fused_matmul_supported(M, K) &&
       ws.size() <= static_cast<size_t>(kMaxGroup)) {
-    const WeightGroup group = group_of(ws);
+    const WeightGroup group = group_of(ws, M == 1 ? next : std::vector<lq::DeviceBytes>{});
     const at::Tensor r = residual.defined() ? residual.reshape({M, total}).contiguous() : at::Tensor();
     at::Tensor y = at::empty({M, total}, x.options());
     const void* rp = r.defined() ? r.data_ptr() : nullptr;
@@ -166,9 +174,10 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
 }
 
 at::Tensor forward_normed_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
-                               const at::Tensor& norm_weight, double eps) {
+                               const at::Tensor& norm_weight, double eps,
+                               const std::vector<lq::DeviceBytes>& next) {
   c10::cuda::CUDAGuard guard(h.device());
-  const std::optional<NormedCall> c = normed_call(ws, h, norm_weight, total_rows(ws));
+  const std::optional<NormedCall> c = normed_call(ws, h, norm_weight, total_rows(ws), next);
   if (!c) return {};
   at::Tensor y = at::empty({1, total_rows(ws)}, h.options());
   check(matvec_4bit_normed_cuda(c->x.data_ptr(), c->type, c->K, c->group, c->gamma.data_ptr(),
@@ -178,9 +187,10 @@ at::Tensor forward_normed_cuda(const std::vector<const QuantizedWeight*>& ws, co
 }
 
 at::Tensor forward_normed_swiglu_cuda(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& h,
-                                      const at::Tensor& norm_weight, double eps) {
+                                      const at::Tensor& norm_weight, double eps,
+                                      const std::vector<lq::DeviceBytes>& next) {
   c10::cuda::CUDAGuard guard(h.device());
-  const std::optional<NormedCall> c = normed_call(ws, h, norm_weight, ws[0]->rows);
+  const std::optional<NormedCall> c = normed_call(ws, h, norm_weight, ws[0]->rows, next);
   if (!c || !matvec_normed_swiglu_supported(c->K, c->type, c->group)) return {};
   at::Tensor y = at::empty({1, ws[0]->rows}, h.options());
   check(matvec_4bit_normed_swiglu_cuda(c->x.data_ptr(), c->type, c->K, c->group, c->gamma.data_ptr(),

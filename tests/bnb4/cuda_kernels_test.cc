@@ -545,6 +545,57 @@ TEST(Bnb4Cuda, NormedMatvecEqualsTheProductOfTheNormalizedInput) {
         }
 }
 
+// WeightGroup::next only asks L2 for another weight's memory: the tensor-core kernel's outputs (plain,
+// normed, gated) are the same bits with it as without, for runs of any size, more runs than CTAs' shares
+// can split evenly, and a run shorter than the CTAs.
+TEST(Bnb4Cuda, AskingL2ForTheNextWeightChangesNoOutputBit) {
+  SKIP_WITHOUT_GPU();
+  const int64_t k = 2048, rows = 1024;
+  const float eps = 1e-5f;
+  for (bool dq : {false, true}) {
+    SCOPED_TRACE(dq ? "dq" : "plain");
+    const TestWeight gate(rows, k, 64, QuantType::kNF4, dq), up(rows, k, 64, QuantType::kNF4, dq);
+    const TestWeight next(3 * rows + 5, k, 64, QuantType::kNF4, dq);
+    WeightGroup group;
+    group.w[0] = gate.device_view, group.w[1] = up.device_view;
+    group.rows[0] = group.rows[1] = rows;
+    group.count = 2;
+    WeightGroup prefetching = group;
+    const void* runs[] = {next.d.packed.get(), next.d.absmax.get(), next.d.codes.get(), next.d.absmax2.get()};
+    const int64_t sizes[] = {
+        static_cast<int64_t>(next.h.packed.size()), static_cast<int64_t>(next.h.absmax.size() * 4),
+        static_cast<int64_t>(next.h.codes.size()), static_cast<int64_t>(next.h.absmax2.size() * 4)};
+    for (int i = 0; i < 4; ++i)
+      if (sizes[i] > 0) {
+        prefetching.next.data[prefetching.next.count] = runs[i];
+        prefetching.next.bytes[prefetching.next.count++] = sizes[i];
+      }
+    prefetching.next.data[prefetching.next.count] = next.d.packed.get();  // 7 bytes: below any CTA's share
+    prefetching.next.bytes[prefetching.next.count++] = 7;
+    const TestInput h(ElemType::kF16, k, 3.0f), gamma(ElemType::kF16, k, 1.0f);
+    DeviceBuffer dh(h.raw.data(), h.raw.size()), dg(gamma.raw.data(), gamma.raw.size());
+    const size_t out_bytes = static_cast<size_t>(2 * rows * 2);
+    DeviceBuffer plain_a(out_bytes), plain_b(out_bytes), normed_a(out_bytes), normed_b(out_bytes);
+    DeviceBuffer gated_a(out_bytes / 2), gated_b(out_bytes / 2);
+    const auto tc = MatvecKernel::kTensorCores;
+    CUDA_OK(matvec_4bit_cuda(dh.get(), ElemType::kF16, k, group, nullptr, plain_a.get(), nullptr, tc));
+    CUDA_OK(matvec_4bit_cuda(dh.get(), ElemType::kF16, k, prefetching, nullptr, plain_b.get(), nullptr, tc));
+    CUDA_OK(matvec_4bit_normed_cuda(dh.get(), ElemType::kF16, k, group, dg.get(), eps, normed_a.get(),
+                                    nullptr, tc));
+    CUDA_OK(matvec_4bit_normed_cuda(dh.get(), ElemType::kF16, k, prefetching, dg.get(), eps, normed_b.get(),
+                                    nullptr, tc));
+    CUDA_OK(matvec_4bit_normed_swiglu_cuda(dh.get(), ElemType::kF16, k, group, dg.get(), eps, gated_a.get(),
+                                           nullptr));
+    CUDA_OK(matvec_4bit_normed_swiglu_cuda(dh.get(), ElemType::kF16, k, prefetching, dg.get(), eps,
+                                           gated_b.get(), nullptr));
+    CUDA_OK(cudaDeviceSynchronize());
+    EXPECT_EQ(plain_a.contents<uint8_t>(), plain_b.contents<uint8_t>());
+    EXPECT_EQ(normed_a.contents<uint8_t>(), normed_b.contents<uint8_t>());
+    EXPECT_EQ(gated_a.contents<uint8_t>(), gated_b.contents<uint8_t>());
+    EXPECT_NE(plain_a.contents<uint8_t>(), std::vector<uint8_t>(out_bytes, kPoison));
+  }
+}
+
 TEST(Bnb4Cuda, RejectsBadArguments) {
   SKIP_WITHOUT_GPU();
   DeviceBuffer buf(4096);

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <set>
+#include <utility>
 
 #include "model/llama_model.h"
 #include "model_test_util.h"
@@ -218,6 +220,8 @@ TEST(LlamaModel, FusedDenseProjectionsEqualSeparateOnes) {
 // formats and bytes either way, and compute the same logits.
 struct CallCounts {
   int forward = 0, forward_add = 0, group = 0, normed = 0, gated = 0;
+  // Each prefetch_next() call: the layer asked and the first byte it was told of (null: none).
+  std::vector<std::pair<const Linear*, const void*>> prefetches;
 };
 
 class CountingLinear : public Linear {
@@ -233,6 +237,12 @@ class CountingLinear : public Linear {
   }
   int64_t in_features() const override { return w_.size(1); }
   int64_t out_features() const override { return w_.size(0); }
+  std::vector<DeviceBytes> device_bytes() const override {
+    return {{w_.data_ptr(), static_cast<int64_t>(w_.nbytes())}};
+  }
+  void prefetch_next(std::vector<DeviceBytes> next) override {
+    calls_.prefetches.emplace_back(this, next.empty() ? nullptr : next[0].data);
+  }
   int64_t bytes() const override { return 3; }
   std::string describe() const override { return "counting"; }
   const at::Tensor& weight() const { return w_; }
@@ -271,6 +281,15 @@ class CountingGroup : public Linear {
     for (const auto& p : parts_) n += p->out_features();
     return n;
   }
+  // The parts' memory, in order.
+  std::vector<DeviceBytes> device_bytes() const override {
+    std::vector<DeviceBytes> all;
+    for (const auto& p : parts_) all.push_back(p->device_bytes()[0]);
+    return all;
+  }
+  void prefetch_next(std::vector<DeviceBytes> next) override {
+    calls_.prefetches.emplace_back(this, next.empty() ? nullptr : next[0].data);
+  }
   int64_t bytes() const override { return 0; }
   std::string describe() const override { return "counting group"; }
 
@@ -291,11 +310,14 @@ class FusingBackend : public QuantBackend {
       : normalizes_(normalizes), gates_(gates) {}
   CallCounts calls;
   int fuse_requests = 0;
+  std::map<std::string, const CountingLinear*> layers;  // by name, as quantized
   void configure(const Params&, Diagnostics&) override {}
   bool wants(const std::string& name) const override { return name != "lm_head"; }
-  std::shared_ptr<Linear> quantize(const std::string&, const at::Tensor& weight,
+  std::shared_ptr<Linear> quantize(const std::string& name, const at::Tensor& weight,
                                    const QuantizeContext&) override {
-    return std::make_shared<CountingLinear>(weight, calls);
+    auto layer = std::make_shared<CountingLinear>(weight, calls);
+    layers[name] = layer.get();
+    return layer;
   }
   std::shared_ptr<Linear> fuse(const std::vector<std::shared_ptr<Linear>>& parts) const override {
     ++const_cast<FusingBackend*>(this)->fuse_requests;
@@ -331,6 +353,32 @@ TEST(LlamaModel, BackendGroupsAndResidualEpiloguesRunOnTheFusedPathOnly) {
   EXPECT_EQ(backend.calls.forward_add, 0);
   EXPECT_EQ(backend.calls.forward, 2 * 7);
   EXPECT_LT((reference - want).abs().max().item<double>(), 1e-5 * want.abs().max().item<double>());
+}
+
+// Each projection of the fused path is told, once at load, what the next one of a decode step reads:
+// q/k/v -> o -> gate/up -> down -> the next block's q/k/v; the last down, before the head, is told nothing.
+TEST(LlamaModel, EachProjectionIsToldWhatTheNextOneReads) {
+  LlamaConfig c = test::tiny_config(false);
+  auto w = test::random_weights(c, 18);
+  FusingBackend backend;
+  auto m = LlamaModel::load(c, *w, at::kCPU, at::kFloat, &backend);
+  auto weight_of = [&](int layer, const std::string& name) {
+    return backend.layers.at("model.layers." + std::to_string(layer) + "." + name)->weight().data_ptr();
+  };
+  // A group reports its parts in order, so its first byte is its first part's.
+  const std::vector<std::pair<std::string, std::string>> chain = {{"self_attn.q_proj", "self_attn.o_proj"},
+                                                                  {"self_attn.o_proj", "mlp.gate_proj"},
+                                                                  {"mlp.gate_proj", "mlp.down_proj"},
+                                                                  {"mlp.down_proj", "self_attn.q_proj"}};
+  const auto& got = backend.calls.prefetches;
+  ASSERT_EQ(got.size(), 4 * static_cast<size_t>(c.num_hidden_layers) - 1);
+  for (size_t i = 0; i < got.size(); ++i) {
+    const int layer = static_cast<int>(i / 4);
+    const auto& [from, to] = chain[i % 4];
+    SCOPED_TRACE("call " + std::to_string(i) + ": " + from + " -> " + to);
+    EXPECT_EQ(got[i].first->device_bytes().at(0).data, weight_of(layer, from));
+    EXPECT_EQ(got[i].second, weight_of(i % 4 == 3 ? layer + 1 : layer, to));
+  }
 }
 
 // A group that normalizes its own input (Linear::forward_rms_normed) gets the block's norm on the fused path

@@ -8,10 +8,17 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "llama_quant/api.h"
 
 namespace lq {
+
+// A run of device memory: `bytes` from `data`.
+struct DeviceBytes {
+  const void* data = nullptr;
+  int64_t bytes = 0;
+};
 
 class LQ_SDK_API Linear {
  public:
@@ -51,6 +58,15 @@ class LQ_SDK_API Linear {
     return {};
   }
 
+  // The device memory every product of this layer reads (weights and quantization state), for the layer
+  // before it to ask the cache for; empty (the default) where the layer does not say.
+  virtual std::vector<DeviceBytes> device_bytes() const { return {}; }
+  // The memory the engine's next product reads at decode: the next projection's device_bytes() (q/k/v, o,
+  // gate/up, down, then the next block's q/k/v). A layer may ask L2 for it while its own one-token product
+  // runs, so that the next product's first loads come from L2 rather than HBM; the default ignores it. The
+  // engine calls it once, after loading, for each projection of the fused path but the last block's down.
+  virtual void prefetch_next(std::vector<DeviceBytes> next) { (void)next; }
+
   virtual int64_t in_features() const = 0;
   virtual int64_t out_features() const = 0;
   // Exact bytes of storage this layer holds (weights and all quantization state).
@@ -66,6 +82,10 @@ class LQ_SDK_API DenseLinear : public Linear {
   explicit DenseLinear(at::Tensor weight) : weight_(std::move(weight)) {}
 
   at::Tensor forward(const at::Tensor& x) const override { return at::matmul(x, weight_.t()); }
+  std::vector<DeviceBytes> device_bytes() const override {
+    if (!weight_.is_contiguous()) return {};
+    return {{weight_.data_ptr(), bytes()}};
+  }
   int64_t in_features() const override { return weight_.size(1); }
   int64_t out_features() const override { return weight_.size(0); }
   int64_t bytes() const override { return weight_.numel() * static_cast<int64_t>(weight_.element_size()); }

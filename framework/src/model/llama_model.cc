@@ -174,7 +174,25 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const LlamaConfig& config, const We
   else
     m->lm_head_ = b.linear("lm_head", c.vocab_size, H);
   m->inv_freq_ = rope_inv_freq(c).to(device);
+  m->chain_decode_prefetch();
   return m;
+}
+
+void LlamaModel::chain_decode_prefetch() {
+  std::vector<Linear*> order;  // the products of the fused path, in the order a step runs them
+  for (Block& blk : blocks_) {
+    if (blk.qkv)
+      order.push_back(blk.qkv.get());
+    else
+      order.insert(order.end(), {blk.q.get(), blk.k.get(), blk.v.get()});
+    order.push_back(blk.o.get());
+    if (blk.gate_up)
+      order.push_back(blk.gate_up.get());
+    else
+      order.insert(order.end(), {blk.gate.get(), blk.up.get()});
+    order.push_back(blk.down.get());
+  }
+  for (size_t i = 0; i + 1 < order.size(); ++i) order[i]->prefetch_next(order[i + 1]->device_bytes());
 }
 
 KvCache LlamaModel::make_cache(int64_t batch, int64_t capacity) const {

@@ -90,6 +90,8 @@ class LlamaModel {
   // tokens [B, T] go to cache slots `slots` ([T] int64, on the device); attention reads slots [0, span).
   at::Tensor run(const at::Tensor& tokens, const at::Tensor& positions, KvCache& cache,
                  const at::Tensor& slots, int64_t span, bool last_only) const;
+  // Tells each projection of the fused path what the next one reads (Linear::prefetch_next).
+  void chain_decode_prefetch();
   at::Tensor block_forward(int64_t layer, const at::Tensor& h, const RopeAngles& rope, KvCache& cache,
                            const at::Tensor& slots, int64_t span, const at::Tensor& allowed) const;
 

@@ -26,10 +26,22 @@ inline bool fused_matmul_supported(int64_t M, int64_t K) {
 // y[:, c_i : c_i + rows[i]] = x W_i^T with c_i the rows of the weights before i. One code type and one
 // absmax form (plain or nested) across the group; blocksizes may differ.
 constexpr int kMaxGroup = 4;
+
+// Device memory that the product after this one reads (the next projection's codes and scales at decode):
+// the M = 1 tensor-core kernel asks L2 for it, each CTA a share, once its own first loads are issued, so
+// that the next kernel's loads come from L2 instead of waiting on HBM. A hint: none (count 0) is the same.
+struct L2Prefetch {
+  static constexpr int kMaxRuns = 16;  // a group of kMaxGroup nested weights: codes, scale codes, absmax2
+  const void* data[kMaxRuns] = {};
+  int64_t bytes[kMaxRuns] = {};
+  int count = 0;
+};
+
 struct WeightGroup {
   Packed4bit w[kMaxGroup];
   int64_t rows[kMaxGroup] = {};
   int count = 0;
+  L2Prefetch next;  // M = 1 only
 };
 
 // x: M x K and y: M x N of x_type (float16, bfloat16 or float32), device pointers. Picks the kernel by

@@ -74,6 +74,18 @@ __device__ __forceinline__ void prefetch_span_l2(const void* base, int64_t begin
                           static_cast<uint32_t>(b - p < kMost ? b - p : kMost));
 }
 
+// CTA `cta` of `ctas` starts fetching its share of each run of `next` into L2: thread i of the CTA the
+// share of run i (threads from `first_thread`, so that the first warp's own loads go first).
+__device__ __forceinline__ void prefetch_share_l2(const L2Prefetch& next, int64_t cta, int64_t ctas,
+                                                  int first_thread) {
+  const int run = static_cast<int>(threadIdx.x) - first_thread;
+  if (run < 0 || run >= next.count) return;
+  const int64_t share = (next.bytes[run] + ctas - 1) / ctas, begin = cta * share;
+  if (begin < next.bytes[run])
+    prefetch_span_l2(next.data[run], begin,
+                     begin + share < next.bytes[run] ? begin + share : next.bytes[run]);
+}
+
 // Starts fetching rows [row0, row0 + rows) of w (K columns) into L2, codes and scales: what a chained
 // kernel may do before it waits for its input (lq::cuda, chained_launch.cuh), as no kernel writes them.
 __device__ __forceinline__ void prefetch_rows_l2(const Packed4bit& w, int64_t row0, int64_t rows, int64_t K) {

@@ -17,6 +17,9 @@
 //    and before the kernel waits for the one before it (chained launch; weights are never written by it),
 //    and each later step is loaded as soon as its registers are consumed: a layer's bytes are in flight
 //    while the previous kernel finishes;
+//  - the next product's weights (WeightGroup::next, at decode) are asked of L2 once this CTA's first loads
+//    are issued, each CTA a share: HBM keeps streaming through this kernel's tail and the kernels between,
+//    and the next product's first loads hit L2;
 //  - x (or RMSNorm(h), rounded as the engine's norm kernel rounds it) is staged once per CTA in shared
 //    memory; warps reduce through shared memory in a fixed order (deterministic);
 //  - gated (gate/up at decode, matvec_4bit_normed_swiglu_cuda): a CTA's tiles alternate between gate and up
@@ -176,6 +179,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     prefetch_rows_l2(args.g.w[s], cta_row0, row_tiles * 16, K);
     if constexpr (kGate) prefetch_rows_l2(up, cta_row0, row_tiles * 16, K);
   }
+  prefetch_share_l2(args.g.next, blockIdx.x, gridDim.x, blockDim.x > 32 ? 32 : 0);
   for (int e = threadIdx.x; e < 256 * 8; e += blockDim.x) {  // 8 x 16 bytes = a row's 32 lane words
     const uint32_t p = Pair<T>::pack(values.v[(e >> 3) >> 4], values.v[(e >> 3) & 15]);
     reinterpret_cast<uint4*>(table + (e >> 3) * 256)[e & 7] = make_uint4(p, p, p, p);

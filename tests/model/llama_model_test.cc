@@ -220,8 +220,10 @@ TEST(LlamaModel, FusedDenseProjectionsEqualSeparateOnes) {
 // formats and bytes either way, and compute the same logits.
 struct CallCounts {
   int forward = 0, forward_add = 0, group = 0, normed = 0, gated = 0;
-  // Each prefetch_next() call: the layer asked and the first byte it was told of (null: none).
+  // Each prefetch_next() call: the layer asked and the first byte it was told of (null: none), and how
+  // many runs of memory it was told of.
   std::vector<std::pair<const Linear*, const void*>> prefetches;
+  std::vector<size_t> prefetch_runs;
 };
 
 class CountingLinear : public Linear {
@@ -242,6 +244,7 @@ class CountingLinear : public Linear {
   }
   void prefetch_next(std::vector<DeviceBytes> next) override {
     calls_.prefetches.emplace_back(this, next.empty() ? nullptr : next[0].data);
+    calls_.prefetch_runs.push_back(next.size());
   }
   int64_t bytes() const override { return 3; }
   std::string describe() const override { return "counting"; }
@@ -289,6 +292,7 @@ class CountingGroup : public Linear {
   }
   void prefetch_next(std::vector<DeviceBytes> next) override {
     calls_.prefetches.emplace_back(this, next.empty() ? nullptr : next[0].data);
+    calls_.prefetch_runs.push_back(next.size());
   }
   int64_t bytes() const override { return 0; }
   std::string describe() const override { return "counting group"; }
@@ -379,6 +383,18 @@ TEST(LlamaModel, EachProjectionIsToldWhatTheNextOneReads) {
     EXPECT_EQ(got[i].first->device_bytes().at(0).data, weight_of(layer, from));
     EXPECT_EQ(got[i].second, weight_of(i % 4 == 3 ? layer + 1 : layer, to));
   }
+  // LQ_L2_PREFETCH=0 (to measure what the hints gain) leaves them out; 2 adds the product after the next.
+  FusingBackend without, ahead;
+  setenv("LQ_L2_PREFETCH", "0", 1);
+  LlamaModel::load(c, *w, at::kCPU, at::kFloat, &without);
+  setenv("LQ_L2_PREFETCH", "2", 1);
+  LlamaModel::load(c, *w, at::kCPU, at::kFloat, &ahead);
+  unsetenv("LQ_L2_PREFETCH");
+  EXPECT_TRUE(without.calls.prefetches.empty());
+  ASSERT_EQ(ahead.calls.prefetches.size(), got.size());
+  EXPECT_EQ(ahead.calls.prefetches[0].second, got[0].second);
+  EXPECT_EQ(ahead.calls.prefetch_runs[0], 1u + 2);  // o, then gate/up's two parts
+  EXPECT_EQ(ahead.calls.prefetch_runs.back(), 1u);  // the last block's gate/up: its down only
 }
 
 // A group that normalizes its own input (Linear::forward_rms_normed) gets the block's norm on the fused path

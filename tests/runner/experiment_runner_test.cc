@@ -95,8 +95,9 @@ TEST(ExperimentRunner, BaselineIsMarkedOrNamed) {
   EXPECT_TRUE(is_marked_baseline(e));
 }
 
-// On CUDA the environment block names the card and whether kernels launch chained: on compute capability
-// 9.0 and newer unless LQ_CHAINED_LAUNCHES=0, so that A/B runs are told apart by their records.
+// On CUDA the environment block names the card, whether kernels launch chained (on compute capability 9.0
+// and newer unless LQ_CHAINED_LAUNCHES=0) and how many next products' weights decode asks L2 for
+// (LQ_L2_PREFETCH), so that A/B runs are told apart by their records.
 TEST(Environment, CudaNamesTheCardAndWhetherLaunchesChain) {
   if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
   const json env = collect_environment("cuda:0");
@@ -106,4 +107,8 @@ TEST(Environment, CudaNamesTheCardAndWhetherLaunchesChain) {
   const char* off = std::getenv("LQ_CHAINED_LAUNCHES");
   const bool want = std::stoi(cc.substr(0, cc.find('.'))) >= 9 && !(off && std::strcmp(off, "0") == 0);
   EXPECT_EQ(env["chained_launches"].get<bool>(), want) << env.dump();
+  const char* depth = std::getenv("LQ_L2_PREFETCH");
+  const bool set = depth && std::strlen(depth) == 1 && *depth >= '0' && *depth <= '3';
+  ASSERT_TRUE(env.contains("l2_prefetch")) << env.dump();
+  EXPECT_EQ(env["l2_prefetch"].get<int>(), set ? *depth - '0' : 1) << env.dump();
 }

@@ -62,9 +62,10 @@ class LQ_SDK_API Linear {
   // before it to ask the cache for; empty (the default) where the layer does not say.
   virtual std::vector<DeviceBytes> device_bytes() const { return {}; }
   // The memory the engine's next product reads at decode: the next projection's device_bytes() (q/k/v, o,
-  // gate/up, down, then the next block's q/k/v). A layer may ask L2 for it while its own one-token product
-  // runs, so that the next product's first loads come from L2 rather than HBM; the default ignores it. The
-  // engine calls it once, after loading, for each projection of the fused path but the last block's down.
+  // gate/up, down, then the next block's q/k/v), and those of the ones after it where the engine looks
+  // further ahead (LQ_L2_PREFETCH). A layer may ask L2 for it while its own one-token product runs, so that
+  // the next product's first loads come from L2 rather than HBM; the default ignores it. The engine calls
+  // it once, after loading, for each projection of the fused path but the last block's down.
   virtual void prefetch_next(std::vector<DeviceBytes> next) { (void)next; }
 
   virtual int64_t in_features() const = 0;

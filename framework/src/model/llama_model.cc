@@ -7,6 +7,7 @@
 #include <typeinfo>
 #include <sstream>
 
+#include "model/decode_prefetch.h"
 #include "ops/attention.h"
 #include "ops/dense.h"
 #include "ops/rms_norm.h"
@@ -192,7 +193,13 @@ void LlamaModel::chain_decode_prefetch() {
       order.insert(order.end(), {blk.gate.get(), blk.up.get()});
     order.push_back(blk.down.get());
   }
-  for (size_t i = 0; i + 1 < order.size(); ++i) order[i]->prefetch_next(order[i + 1]->device_bytes());
+  const size_t depth = static_cast<size_t>(decode_prefetch_depth());
+  for (size_t i = 0; depth > 0 && i + 1 < order.size(); ++i) {
+    std::vector<DeviceBytes> next;
+    for (size_t j = i + 1; j <= i + depth && j < order.size(); ++j)
+      for (const DeviceBytes& run : order[j]->device_bytes()) next.push_back(run);
+    order[i]->prefetch_next(std::move(next));
+  }
 }
 
 KvCache LlamaModel::make_cache(int64_t batch, int64_t capacity) const {

@@ -2,9 +2,10 @@
 // kernel at M = 1, 4, 16; at M = 1 also with double-quantized absmax, and replayed from a CUDA graph,
 // without launch overhead), grouped q/k/v and gate/up launches, the CUDA-core tiled kernel at M = 1 for
 // comparison, dequantize, and fp16 cuBLAS (cublasGemmEx) at the same shapes, plus a device-to-device copy as
-// the bandwidth ceiling. Timed with CUDA events after warm-up; inputs rotate over > 64 MB of distinct buffers
-// so that HBM, not L2, is measured; weights are real quantized random data (never zeros). bytes_per_second
-// counts the bytes each kernel must move.
+// the bandwidth ceiling; and one decode layer's four 4-bit products chained as a step runs them. Timed with
+// CUDA events after warm-up; inputs rotate over > 64 MB of distinct buffers so that HBM, not L2, is measured;
+// weights are real quantized random data (never zeros). bytes_per_second counts the bytes each kernel must
+// move.
 #include <benchmark/benchmark.h>
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
@@ -195,6 +196,80 @@ void BM_Matmul4bitGroup(benchmark::State& state) {
   cudaFree(y);
 }
 
+// One decode layer's 4-bit products at batch 1 as the model's step runs them, chained and replayed from a
+// CUDA graph: q/k/v with the block's norm, o with the residual, gate/up with the norm and SwiGLU's gate,
+// down with the residual (Llama-3.2-1B shapes; the attention between q/k/v and o is not run). 16 layers a
+// replay over rotated weight copies, so that each layer reads HBM; time per layer. Args: nested
+// (double-quantized absmax), prefetch (each product asks L2 for the next one's weights, as decode does).
+void BM_DecodeLayer4bit(benchmark::State& state) {
+  if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
+  const bool nested = state.range(0) != 0, prefetch = state.range(1) != 0;
+  constexpr int64_t kH = 2048, kI = 8192, kKv = 512, kLayers = 16;
+  constexpr float kEps = 1e-5f;
+  enum { kQ, kK, kV, kO, kGate, kUp, kDown, kWeights };
+  const int64_t rows[kWeights] = {kH, kKv, kKv, kH, kI, kI, kH},
+                cols[kWeights] = {kH, kH, kH, kH, kH, kH, kI};
+  std::vector<std::unique_ptr<QuantizedCopies>> w;
+  int64_t layer_bytes = 0;
+  for (int i = 0; i < kWeights; ++i) {
+    w.push_back(std::make_unique<QuantizedCopies>(rows[i], cols[i], 64, nested));
+    layer_bytes += w.back()->weight_bytes;
+  }
+  const auto hh = random_half(kI, 2, 1.0f), gh = random_half(kH, 3, 1.0f);
+  void* h = device_alloc(kI * 2);  // every product's input (the first kH elements where K = kH)
+  void* gamma = device_alloc(kH * 2);
+  void* out = device_alloc((kH + 2 * kKv + kI) * 2);  // every product's output
+  cudaMemcpy(h, hh.data(), kI * 2, cudaMemcpyHostToDevice);
+  cudaMemcpy(gamma, gh.data(), kH * 2, cudaMemcpyHostToDevice);
+  // The products of layer l in order, each a group of weights; `next` of the last is layer l + 1's first.
+  const std::vector<std::vector<int>> products = {{kQ, kK, kV}, {kO}, {kGate, kUp}, {kDown}};
+  auto group_of = [&](int layer, int product) {
+    bnb4::WeightGroup g;
+    for (int i : products[product]) {
+      g.w[g.count] = w[i]->view(layer % w[i]->copies, 64);
+      g.rows[g.count++] = rows[i];
+    }
+    return g;
+  };
+  auto group_with_next = [&](int layer, int product) {
+    bnb4::WeightGroup g = group_of(layer, product);
+    if (!prefetch) return g;
+    const bool last = product + 1 == static_cast<int>(products.size());
+    const bnb4::WeightGroup n = group_of(last ? layer + 1 : layer, last ? 0 : product + 1);
+    for (int i = 0; i < n.count; ++i) {
+      const int weight = products[last ? 0 : product + 1][i];
+      const int64_t blocks = bnb4::num_blocks(w[weight]->n, 64);
+      const void* data[] = {n.w[i].packed,
+                            nested ? static_cast<const void*>(n.w[i].nested_codes) : n.w[i].absmax,
+                            n.w[i].absmax2};
+      const int64_t bytes[] = {bnb4::packed_bytes(w[weight]->n), nested ? blocks : blocks * 4,
+                               nested ? bnb4::num_blocks(blocks, bnb4::kNestedBlocksize) * 4 : 0};
+      for (int r = 0; r < 3; ++r)
+        if (bytes[r] > 0) {
+          g.next.data[g.next.count] = data[r];
+          g.next.bytes[g.next.count++] = bytes[r];
+        }
+    }
+    return g;
+  };
+  auto* y = static_cast<char*>(out);
+  const auto tc = bnb4::MatvecKernel::kTensorCores;
+  const auto f16 = bnb4::ElemType::kF16;
+  lq::cuda::time_launches(state, kLayers, true, [&](int l, cudaStream_t stream) {
+    cudaError_t e =
+        bnb4::matvec_4bit_normed_cuda(h, f16, kH, group_with_next(l, 0), gamma, kEps, y, stream, tc);
+    if (e == cudaSuccess) e = bnb4::matvec_4bit_cuda(h, f16, kH, group_with_next(l, 1), h, y, stream, tc);
+    if (e == cudaSuccess)
+      e = bnb4::matvec_4bit_normed_swiglu_cuda(h, f16, kH, group_with_next(l, 2), gamma, kEps, y, stream);
+    if (e == cudaSuccess) e = bnb4::matvec_4bit_cuda(h, f16, kI, group_with_next(l, 3), h, y, stream, tc);
+    return e;
+  });
+  state.SetBytesProcessed(state.iterations() * layer_bytes);
+  cudaFree(h);
+  cudaFree(gamma);
+  cudaFree(out);
+}
+
 void run_dequantize(benchmark::State& state, bool nested) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const int64_t N = state.range(0), K = state.range(1);
@@ -276,6 +351,11 @@ BENCHMARK(BM_Matmul4bitGraph)->Apply([](benchmark::internal::Benchmark* b) {
 });
 BENCHMARK(BM_Matmul4bitGroup)
     ->ArgsProduct({{0, 1}, {1, 8, 32}, {0, 1}})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DecodeLayer4bit)
+    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->ArgNames({"nested", "prefetch"})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Matmul4bitBatch)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 2, 8}); });

@@ -200,10 +200,12 @@ void BM_Matmul4bitGroup(benchmark::State& state) {
 // CUDA graph: q/k/v with the block's norm, o with the residual, gate/up with the norm and SwiGLU's gate,
 // down with the residual (Llama-3.2-1B shapes; the attention between q/k/v and o is not run). 16 layers a
 // replay over rotated weight copies, so that each layer reads HBM; time per layer. Args: nested
-// (double-quantized absmax), prefetch (each product asks L2 for the next one's weights, as decode does).
+// (double-quantized absmax), prefetch (each product asks L2 for the next one's weights, as decode does),
+// gated (gate/up with SwiGLU's gate in the kernel, as decode runs it; 0: both products stored, the engine's
+// gate kernel not run).
 void BM_DecodeLayer4bit(benchmark::State& state) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
-  const bool nested = state.range(0) != 0, prefetch = state.range(1) != 0;
+  const bool nested = state.range(0) != 0, prefetch = state.range(1) != 0, gated = state.range(2) != 0;
   constexpr int64_t kH = 2048, kI = 8192, kKv = 512, kLayers = 16;
   constexpr float kEps = 1e-5f;
   enum { kQ, kK, kV, kO, kGate, kUp, kDown, kWeights };
@@ -218,7 +220,7 @@ void BM_DecodeLayer4bit(benchmark::State& state) {
   const auto hh = random_half(kI, 2, 1.0f), gh = random_half(kH, 3, 1.0f);
   void* h = device_alloc(kI * 2);  // every product's input (the first kH elements where K = kH)
   void* gamma = device_alloc(kH * 2);
-  void* out = device_alloc((kH + 2 * kKv + kI) * 2);  // every product's output
+  void* out = device_alloc(2 * kI * 2);  // every product's output
   cudaMemcpy(h, hh.data(), kI * 2, cudaMemcpyHostToDevice);
   cudaMemcpy(gamma, gh.data(), kH * 2, cudaMemcpyHostToDevice);
   // The products of layer l in order, each a group of weights; `next` of the last is layer l + 1's first.
@@ -260,7 +262,10 @@ void BM_DecodeLayer4bit(benchmark::State& state) {
         bnb4::matvec_4bit_normed_cuda(h, f16, kH, group_with_next(l, 0), gamma, kEps, y, stream, tc);
     if (e == cudaSuccess) e = bnb4::matvec_4bit_cuda(h, f16, kH, group_with_next(l, 1), h, y, stream, tc);
     if (e == cudaSuccess)
-      e = bnb4::matvec_4bit_normed_swiglu_cuda(h, f16, kH, group_with_next(l, 2), gamma, kEps, y, stream);
+      e = gated
+              ? bnb4::matvec_4bit_normed_swiglu_cuda(h, f16, kH, group_with_next(l, 2), gamma, kEps, y,
+                                                     stream)
+              : bnb4::matvec_4bit_normed_cuda(h, f16, kH, group_with_next(l, 2), gamma, kEps, y, stream, tc);
     if (e == cudaSuccess) e = bnb4::matvec_4bit_cuda(h, f16, kI, group_with_next(l, 3), h, y, stream, tc);
     return e;
   });
@@ -354,8 +359,8 @@ BENCHMARK(BM_Matmul4bitGroup)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DecodeLayer4bit)
-    ->ArgsProduct({{0, 1}, {0, 1}})
-    ->ArgNames({"nested", "prefetch"})
+    ->ArgsProduct({{0, 1}, {0, 1}, {1, 0}})
+    ->ArgNames({"nested", "prefetch", "gated"})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Matmul4bitBatch)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 2, 8}); });

@@ -11,7 +11,7 @@
 #include "report_records.h"
 #include "runner/atomic_file.h"
 #include "runner/output_layout.h"
-#include "../support/remove_tree.h"
+#include "../support/scratch_root.h"
 
 namespace fs = std::filesystem;
 using namespace lq;
@@ -19,11 +19,8 @@ using namespace lq;
 namespace {
 
 fs::path scratch() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::temp_directory_path() / ("lq_report_test_" + std::to_string(::getpid())) / info->name();
-  lq::test::remove_tree(dir);
-  fs::create_directories(dir);
-  return dir;
+  static const lq::test::ScratchRoot root("lq_report_test_");
+  return root.for_current_test();
 }
 
 const fs::path kGolden = fs::path(LQ_TEST_DIR) / "report" / "golden";

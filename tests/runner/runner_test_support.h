@@ -10,17 +10,13 @@
 #include "config/experiment.h"
 #include "runner/experiment_json.h"
 #include "llama_quant/sha256.h"
-#include "../support/remove_tree.h"
+#include "../support/scratch_root.h"
 
 namespace lq::fake {
 
 inline std::filesystem::path scratch_dir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = std::filesystem::temp_directory_path() / ("lq_runner_test_" + std::to_string(::getpid())) /
-             (std::string(info->test_suite_name()) + "." + info->name());
-  lq::test::remove_tree(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
+  static const lq::test::ScratchRoot root("lq_runner_test_");
+  return root.for_current_test();
 }
 
 // An experiment over the fake engine with the `faulty` backend set to `fault` and the echo_qa task.

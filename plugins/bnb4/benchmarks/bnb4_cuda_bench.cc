@@ -113,15 +113,15 @@ struct QuantizedCopies {
 
 // How a matmul benchmark calls the kernels: matmul_4bit_cuda (M = 1 goes to the tensor-core matrix-vector
 // kernel) launched on the stream, the same with the absmax double-quantized, the same replayed from a CUDA
-// graph, the CUDA-core matrix-vector kernel forced at M = 1, or the batch or the tiled kernel forced at
-// every M.
-enum class MatmulMode { kStream, kNested, kGraph, kCudaCores, kTiled, kBatch };
+// graph (plain or double-quantized absmax), the CUDA-core matrix-vector kernel forced at M = 1, or the batch
+// or the tiled kernel forced at every M.
+enum class MatmulMode { kStream, kNested, kGraph, kNestedGraph, kCudaCores, kTiled, kBatch };
 
 // Args: N, K, M.
 void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const int64_t N = state.range(0), K = state.range(1), M = state.range(2);
-  QuantizedCopies w(N, K, 64, mode == MatmulMode::kNested);
+  QuantizedCopies w(N, K, 64, mode == MatmulMode::kNested || mode == MatmulMode::kNestedGraph);
   const auto xh = random_half(M * K, 2, 1.0f);
   void* x = device_alloc(M * K * 2);
   void* y = device_alloc(M * N * 2);
@@ -142,7 +142,7 @@ void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
                : bnb4::matmul_4bit_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream);
   };
   // From a graph: one launch per weight copy, so each replay still reads HBM.
-  const bool graph = mode == MatmulMode::kGraph;
+  const bool graph = mode == MatmulMode::kGraph || mode == MatmulMode::kNestedGraph;
   lq::cuda::time_launches(state, graph ? w.copies : kLaunchesPerIteration, graph, launch);
   state.SetBytesProcessed(state.iterations() * (w.weight_bytes + (M * K + M * N) * 2));
   state.counters["weight_GB/s"] = benchmark::Counter(static_cast<double>(state.iterations() * w.weight_bytes),
@@ -154,6 +154,7 @@ void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
 void BM_Matmul4bit(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kStream); }
 void BM_Matmul4bitNested(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kNested); }
 void BM_Matmul4bitGraph(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kGraph); }
+void BM_Matmul4bitNestedGraph(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kNestedGraph); }
 void BM_Matmul4bitTiled(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kTiled); }
 void BM_Matmul4bitCudaCores(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kCudaCores); }
 void BM_Matmul4bitBatch(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kBatch); }
@@ -353,6 +354,10 @@ BENCHMARK(BM_Matmul4bitNested)->Apply([](benchmark::internal::Benchmark* b) { Sh
 // From a graph also gate/up's rows as one weight: with the 8192-row shape, the kernel's cost per row beside
 // its fixed cost per launch.
 BENCHMARK(BM_Matmul4bitGraph)->Apply([](benchmark::internal::Benchmark* b) {
+  Shapes(b, {1});
+  b->Args({16384, 2048, 1});
+});
+BENCHMARK(BM_Matmul4bitNestedGraph)->Apply([](benchmark::internal::Benchmark* b) {
   Shapes(b, {1});
   b->Args({16384, 2048, 1});
 });

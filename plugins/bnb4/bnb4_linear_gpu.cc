@@ -38,14 +38,6 @@ bool dequantizes_into_one(const std::vector<const QuantizedWeight*>& ws, int64_t
   return true;
 }
 
-// w's values into `out`, rows x cols of out's dtype at a 16-byte aligned start (a whole tensor, or a run of
-// rows of a larger one).
-void dequantize_into(const QuantizedWeight& w, const at::Tensor& out) {
-  check(
-      dequantize_4bit_cuda(w.view(), out.data_ptr(), elem_type_of(out.scalar_type(), "dequantize"), stream()),
-      "dequantize");
-}
-
 // The rows of a group's weights together: the width of its output.
 int64_t total_rows(const std::vector<const QuantizedWeight*>& ws) {
   int64_t total = 0;
@@ -124,7 +116,8 @@ QuantizedWeight quantize_weight_cuda(const at::Tensor& weight, const Config& con
 at::Tensor dequantize_cuda(const QuantizedWeight& w, at::ScalarType dtype) {
   c10::cuda::CUDAGuard guard(w.packed.device());
   at::Tensor out = at::empty({w.rows, w.cols}, w.packed.options().dtype(dtype));
-  dequantize_into(w, out);
+  check(dequantize_4bit_cuda(w.view(), out.data_ptr(), elem_type_of(dtype, "dequantize"), stream()),
+        "dequantize");
   return out;
 }
 
@@ -146,15 +139,12 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
     return y.view(out_sizes);
   }
   const at::Tensor r = residual.defined() ? residual.reshape({M, total}) : at::Tensor();
-  if (!fused_matmul_supported(M, K) && dequantizes_into_one(ws, x.element_size())) {
-    // Large batches (prefill): the weights dequantized side by side into one [total, K] matrix, then one
-    // cuBLAS product, the residual as addmm's input (one kernel, the sum rounded once).
+  if (!fused_matmul_supported(M, K) && ws.size() <= static_cast<size_t>(kMaxGroup) &&
+      dequantizes_into_one(ws, x.element_size())) {
+    // Large batches (prefill): the weights dequantized side by side into one [total, K] matrix in one
+    // launch, then one cuBLAS product, the residual as addmm's input (one kernel, the sum rounded once).
     at::Tensor w = at::empty({total, K}, x.options());
-    int64_t row = 0;
-    for (const QuantizedWeight* q : ws) {
-      dequantize_into(*q, w.narrow(0, row, q->rows));
-      row += q->rows;
-    }
+    check(dequantize_4bit_group_cuda(group_of(ws, {}), w.data_ptr(), type, stream()), "dequantize");
     return (r.defined() ? at::addmm(r, x2, w.t()) : at::matmul(x2, w.t())).view(out_sizes);
   }
   std::vector<at::Tensor> outs;

@@ -545,6 +545,39 @@ TEST(Bnb4Cuda, NormedMatvecEqualsTheProductOfTheNormalizedInput) {
         }
 }
 
+// A group dequantized in one launch is each weight's dequantize_4bit_cpu side by side, bit for bit (weights
+// of different blocksizes and lengths, plain and double-quantized); a weight whose start in the matrix is not
+// 16-byte aligned is refused.
+TEST(Bnb4Cuda, GroupDequantizeIsEachWeightBitForBit) {
+  SKIP_WITHOUT_GPU();
+  const int64_t k = 512;
+  const int64_t rows[] = {40, 16, 9, 1};
+  const int blocksizes[] = {64, 128, 64, 256};
+  for (ElemType type : kTypes)
+    for (bool dq : {false, true}) {
+      SCOPED_TRACE(std::string(elem_type_name(type)) + (dq ? " dq" : ""));
+      std::vector<std::unique_ptr<TestWeight>> ws;
+      WeightGroup group;
+      std::vector<uint8_t> want;
+      for (int i = 0; i < 4; ++i) {
+        ws.push_back(std::make_unique<TestWeight>(rows[i], k, blocksizes[i], QuantType::kNF4, dq));
+        group.w[i] = ws.back()->device_view;
+        group.rows[i] = rows[i];
+        std::vector<uint8_t> part(static_cast<size_t>(rows[i] * k * elem_size(type)));
+        dequantize_4bit_cpu(ws.back()->host_view, part.data(), type);
+        want.insert(want.end(), part.begin(), part.end());
+      }
+      group.count = 4;
+      DeviceBuffer out(want.size());
+      CUDA_OK(dequantize_4bit_group_cuda(group, out.get(), type, nullptr));
+      CUDA_OK(cudaDeviceSynchronize());
+      EXPECT_EQ(out.contents<uint8_t>(), want);
+      WeightGroup odd = group;  // a first weight of 36 elements puts the second's start off 16 bytes
+      odd.w[0].n = 36;
+      EXPECT_EQ(dequantize_4bit_group_cuda(odd, out.get(), type, nullptr), cudaErrorMisalignedAddress);
+    }
+}
+
 // WeightGroup::next only asks L2 for another weight's memory: the tensor-core kernel's outputs (plain,
 // normed, gated) are the same bits with it as without, for runs of any size, more runs than CTAs' shares
 // can split evenly, and a run shorter than the CTAs.

@@ -1,11 +1,11 @@
 // CUDA kernel throughput on the Llama-3.2-1B layer shapes (N x K): the fused 4-bit matmul (tensor-core
 // kernel at M = 1, 4, 16; at M = 1 also with double-quantized absmax, and replayed from a CUDA graph,
 // without launch overhead), grouped q/k/v and gate/up launches, the CUDA-core tiled kernel at M = 1 for
-// comparison, dequantize, and fp16 cuBLAS (cublasGemmEx) at the same shapes, plus a device-to-device copy as
-// the bandwidth ceiling; and one decode layer's four 4-bit products chained as a step runs them. Timed with
-// CUDA events after warm-up; inputs rotate over > 64 MB of distinct buffers so that HBM, not L2, is measured;
-// weights are real quantized random data (never zeros). bytes_per_second counts the bytes each kernel must
-// move.
+// comparison, dequantize (a weight, or a group in one launch), and fp16 cuBLAS (cublasGemmEx) at the same
+// shapes, plus a device-to-device copy as the bandwidth ceiling; and one decode layer's four 4-bit products
+// chained as a step runs them. Timed with CUDA events after warm-up; inputs rotate over > 64 MB of distinct
+// buffers so that HBM, not L2, is measured; weights are real quantized random data (never zeros).
+// bytes_per_second counts the bytes each kernel must move.
 #include <benchmark/benchmark.h>
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
@@ -290,6 +290,40 @@ void run_dequantize(benchmark::State& state, bool nested) {
   cudaFree(out);
 }
 
+// A block's q/k/v (2048 + 512 + 512 rows) or gate/up (8192 + 8192 rows), K = 2048, dequantized into one
+// fp16 matrix as prefill does: in one launch (dequantize_4bit_group_cuda) or a launch per weight.
+// Args: group (0 q/k/v, 1 gate/up), one_launch.
+void BM_DequantizeGroup(benchmark::State& state) {
+  if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
+  const int64_t K = 2048;
+  const std::vector<int64_t> rows =
+      state.range(0) == 0 ? std::vector<int64_t>{2048, 512, 512} : std::vector<int64_t>{8192, 8192};
+  const bool one_launch = state.range(1) != 0;
+  std::vector<std::unique_ptr<QuantizedCopies>> parts;
+  int64_t total = 0, weight_bytes = 0;
+  for (int64_t r : rows) {
+    parts.push_back(std::make_unique<QuantizedCopies>(r, K, 64));
+    total += r;
+    weight_bytes += parts.back()->weight_bytes;
+  }
+  auto* out = static_cast<uint16_t*>(device_alloc(total * K * 2));
+  lq::cuda::time_launches(state, kLaunchesPerIteration, false, [&](int i, cudaStream_t stream) {
+    bnb4::WeightGroup group;
+    for (const auto& p : parts) {
+      group.w[group.count] = p->view(i % p->copies, 64);
+      group.rows[group.count++] = p->n / K;
+    }
+    if (one_launch) return bnb4::dequantize_4bit_group_cuda(group, out, bnb4::ElemType::kF16, stream);
+    cudaError_t e = cudaSuccess;
+    int64_t row = 0;
+    for (int w = 0; w < group.count && e == cudaSuccess; row += group.rows[w++])
+      e = bnb4::dequantize_4bit_cuda(group.w[w], out + row * K, bnb4::ElemType::kF16, stream);
+    return e;
+  });
+  state.SetBytesProcessed(state.iterations() * (weight_bytes + total * K * 2));
+  cudaFree(out);
+}
+
 void BM_Dequantize(benchmark::State& state) { run_dequantize(state, false); }
 void BM_DequantizeNested(benchmark::State& state) { run_dequantize(state, true); }
 
@@ -375,6 +409,11 @@ BENCHMARK(BM_Matmul4bitCudaCores)->Apply([](benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Matmul4bitTiled)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_CublasFp16)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16, 32}); });
 BENCHMARK(BM_Dequantize)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
+BENCHMARK(BM_DequantizeGroup)
+    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->ArgNames({"group", "one_launch"})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DequantizeNested)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 
 }  // namespace

@@ -44,6 +44,12 @@ struct WeightGroup {
   L2Prefetch next;  // M = 1 only
 };
 
+// The group's weights dequantized side by side into `out`, one [sum of rows, K] matrix of out_type (weight
+// i's rows after those of the weights before it), in one launch; each weight bit for bit
+// dequantize_4bit_cuda's. Every weight must start 16-byte aligned in out (cudaErrorMisalignedAddress).
+cudaError_t dequantize_4bit_group_cuda(const WeightGroup& group, void* out, ElemType out_type,
+                                       cudaStream_t stream);
+
 // x: M x K and y: M x N of x_type (float16, bfloat16 or float32), device pointers. Picks the kernel by
 // M and type: M = 1 the matrix-vector kernel; 2..32 the batch kernel (float16 / bfloat16) or the tiled
 // one (float32; cudaErrorInvalidValue above 16).

@@ -572,8 +572,8 @@ TEST(Bnb4Cuda, GroupDequantizeIsEachWeightBitForBit) {
       CUDA_OK(dequantize_4bit_group_cuda(group, out.get(), type, nullptr));
       CUDA_OK(cudaDeviceSynchronize());
       EXPECT_EQ(out.contents<uint8_t>(), want);
-      WeightGroup odd = group;  // a first weight of 36 elements puts the second's start off 16 bytes
-      odd.w[0].n = 36;
+      WeightGroup odd = group;  // a first weight of 34 elements puts the second's start off 16 bytes
+      odd.w[0].n = 34;
       EXPECT_EQ(dequantize_4bit_group_cuda(odd, out.get(), type, nullptr), cudaErrorMisalignedAddress);
     }
 }

@@ -159,40 +159,51 @@ void BM_Matmul4bitTiled(benchmark::State& state) { run_matmul_4bit(state, Matmul
 void BM_Matmul4bitCudaCores(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kCudaCores); }
 void BM_Matmul4bitBatch(benchmark::State& state) { run_matmul_4bit(state, MatmulMode::kBatch); }
 
+// A block's q/k/v (2048 + 512 + 512 rows) or gate/up (8192 + 8192 rows) over K = 2048, each weight's copies
+// rotated past L2 (QuantizedCopies), and the kernels' view of copy i of each.
+struct BlockGroupCopies {
+  static constexpr int64_t kK = 2048;
+  std::vector<std::unique_ptr<QuantizedCopies>> parts;
+  int64_t total_rows = 0, weight_bytes = 0;
+  int copies = 0;  // the most of any part
+  explicit BlockGroupCopies(bool gate_up) {
+    for (int64_t r : gate_up ? std::vector<int64_t>{8192, 8192} : std::vector<int64_t>{2048, 512, 512}) {
+      parts.push_back(std::make_unique<QuantizedCopies>(r, kK, 64));
+      total_rows += r;
+      weight_bytes += parts.back()->weight_bytes;
+      copies = std::max(copies, parts.back()->copies);
+    }
+  }
+  bnb4::WeightGroup group(int i) const {
+    bnb4::WeightGroup g;
+    for (const auto& p : parts) {
+      g.w[g.count] = p->view(i % p->copies, 64);
+      g.rows[g.count++] = p->n / kK;
+    }
+    return g;
+  }
+};
+
 // A decode block's grouped products in one launch, as matmul_4bit_group_cuda picks the kernel by M: q/k/v
 // (2048 + 512 + 512 rows) or gate/up (8192 + 8192 rows) over K = 2048, as the model runs them at decode.
 // Args: group (0 q/k/v, 1 gate/up), M, graph (1: replayed from a CUDA graph).
 void BM_Matmul4bitGroup(benchmark::State& state) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
-  const int64_t K = 2048, M = state.range(1);
-  const std::vector<int64_t> rows =
-      state.range(0) == 0 ? std::vector<int64_t>{2048, 512, 512} : std::vector<int64_t>{8192, 8192};
-  std::vector<std::unique_ptr<QuantizedCopies>> parts;
-  int64_t total = 0, weight_bytes = 0;
-  int copies = 0;
-  for (int64_t r : rows) {
-    parts.push_back(std::make_unique<QuantizedCopies>(r, K, 64));
-    total += r;
-    weight_bytes += parts.back()->weight_bytes;
-    copies = std::max(copies, parts.back()->copies);
-  }
+  const int64_t K = BlockGroupCopies::kK, M = state.range(1);
+  const BlockGroupCopies w(state.range(0) != 0);
+  const int64_t total = w.total_rows;
   const auto xh = random_half(M * K, 2, 1.0f);
   void* x = device_alloc(M * K * 2);
   void* y = device_alloc(M * total * 2);
   cudaMemcpy(x, xh.data(), M * K * 2, cudaMemcpyHostToDevice);
   auto launch = [&](int i, cudaStream_t stream) {
-    bnb4::WeightGroup group;
-    for (const auto& p : parts) {
-      group.w[group.count] = p->view(i % p->copies, 64);
-      group.rows[group.count++] = p->n / K;
-    }
-    return bnb4::matmul_4bit_group_cuda(x, bnb4::ElemType::kF16, M, K, group, nullptr, y, stream);
+    return bnb4::matmul_4bit_group_cuda(x, bnb4::ElemType::kF16, M, K, w.group(i), nullptr, y, stream);
   };
   const bool graph = state.range(2) != 0;
-  lq::cuda::time_launches(state, graph ? copies : kLaunchesPerIteration, graph, launch);
-  state.SetBytesProcessed(state.iterations() * (weight_bytes + (M * K + M * total) * 2));
-  state.counters["weight_GB/s"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * weight_bytes), benchmark::Counter::kIsRate);
+  lq::cuda::time_launches(state, graph ? w.copies : kLaunchesPerIteration, graph, launch);
+  state.SetBytesProcessed(state.iterations() * (w.weight_bytes + (M * K + M * total) * 2));
+  state.counters["weight_GB/s"] = benchmark::Counter(static_cast<double>(state.iterations() * w.weight_bytes),
+                                                     benchmark::Counter::kIsRate);
   cudaFree(x);
   cudaFree(y);
 }
@@ -295,24 +306,12 @@ void run_dequantize(benchmark::State& state, bool nested) {
 // Args: group (0 q/k/v, 1 gate/up), one_launch.
 void BM_DequantizeGroup(benchmark::State& state) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
-  const int64_t K = 2048;
-  const std::vector<int64_t> rows =
-      state.range(0) == 0 ? std::vector<int64_t>{2048, 512, 512} : std::vector<int64_t>{8192, 8192};
+  const int64_t K = BlockGroupCopies::kK;
+  const BlockGroupCopies w(state.range(0) != 0);
   const bool one_launch = state.range(1) != 0;
-  std::vector<std::unique_ptr<QuantizedCopies>> parts;
-  int64_t total = 0, weight_bytes = 0;
-  for (int64_t r : rows) {
-    parts.push_back(std::make_unique<QuantizedCopies>(r, K, 64));
-    total += r;
-    weight_bytes += parts.back()->weight_bytes;
-  }
-  auto* out = static_cast<uint16_t*>(device_alloc(total * K * 2));
+  auto* out = static_cast<uint16_t*>(device_alloc(w.total_rows * K * 2));
   lq::cuda::time_launches(state, kLaunchesPerIteration, false, [&](int i, cudaStream_t stream) {
-    bnb4::WeightGroup group;
-    for (const auto& p : parts) {
-      group.w[group.count] = p->view(i % p->copies, 64);
-      group.rows[group.count++] = p->n / K;
-    }
+    const bnb4::WeightGroup group = w.group(i);
     if (one_launch) return bnb4::dequantize_4bit_group_cuda(group, out, bnb4::ElemType::kF16, stream);
     cudaError_t e = cudaSuccess;
     int64_t row = 0;
@@ -320,7 +319,7 @@ void BM_DequantizeGroup(benchmark::State& state) {
       e = bnb4::dequantize_4bit_cuda(group.w[w], out + row * K, bnb4::ElemType::kF16, stream);
     return e;
   });
-  state.SetBytesProcessed(state.iterations() * (weight_bytes + total * K * 2));
+  state.SetBytesProcessed(state.iterations() * (w.weight_bytes + w.total_rows * K * 2));
   cudaFree(out);
 }
 

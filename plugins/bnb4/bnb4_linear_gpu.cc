@@ -169,7 +169,7 @@ at::Tensor forward_normed_cuda(const std::vector<const QuantizedWeight*>& ws, co
   c10::cuda::CUDAGuard guard(h.device());
   const std::optional<NormedCall> c = normed_call(ws, h, norm_weight, total_rows(ws), next);
   if (!c) return {};
-  at::Tensor y = at::empty({1, total_rows(ws)}, h.options());
+  at::Tensor y = at::empty({1, c->out_sizes.back()}, h.options());
   check(matvec_4bit_normed_cuda(c->x.data_ptr(), c->type, c->K, c->group, c->gamma.data_ptr(),
                                 static_cast<float>(eps), y.data_ptr(), stream()),
         "matvec with RMSNorm");
@@ -182,7 +182,7 @@ at::Tensor forward_normed_swiglu_cuda(const std::vector<const QuantizedWeight*>&
   c10::cuda::CUDAGuard guard(h.device());
   const std::optional<NormedCall> c = normed_call(ws, h, norm_weight, ws[0]->rows, next);
   if (!c || !matvec_normed_swiglu_supported(c->K, c->type, c->group)) return {};
-  at::Tensor y = at::empty({1, ws[0]->rows}, h.options());
+  at::Tensor y = at::empty({1, c->out_sizes.back()}, h.options());
   check(matvec_4bit_normed_swiglu_cuda(c->x.data_ptr(), c->type, c->K, c->group, c->gamma.data_ptr(),
                                        static_cast<float>(eps), y.data_ptr(), stream()),
         "matvec with RMSNorm and SwiGLU");

@@ -300,12 +300,14 @@ cudaError_t launch(const AttentionView& q, const AttentionView& k, const Attenti
                         static_cast<const float*>(workspace), out, kD, splits);
 }
 
+// The lanes that read one key row, a 16-byte unit each (kLanes of the kernels).
+int64_t lanes_per_key(int64_t D, Dtype dtype) { return D / (16 / element_size(dtype)); }
+
 }  // namespace
 
 bool decode_attention_supports(int64_t D, Dtype dtype) {
-  const int64_t elems = 16 / element_size(dtype);
-  if (D % elems != 0) return false;
-  const int64_t lanes = D / elems;
+  if (D % (16 / element_size(dtype)) != 0) return false;
+  const int64_t lanes = lanes_per_key(D, dtype);
   return lanes == 4 || lanes == 8 || lanes == 16 || lanes == 32;
 }
 
@@ -317,8 +319,7 @@ int decode_attention_splits(int64_t B, int64_t H, int64_t S, int64_t D, Dtype dt
   // Where that leaves a chunk more than one round of loads (small batches: the step's latency is the
   // rounds one after another), as many chunks as make it one round, while they still form a cluster and
   // all CTAs fit in about one wave of light CTAs.
-  const int64_t lanes = D / (16 / element_size(dtype)),
-                round = kSlots * (kThreads / std::max<int64_t>(1, lanes));
+  const int64_t round = kSlots * (kThreads / std::max<int64_t>(1, lanes_per_key(D, dtype)));
   const int64_t one_round = (S + round - 1) / round;
   if (one_round > splits && one_round <= kMaxClusterSplits && pairs * one_round <= 4 * multiprocessors)
     return static_cast<int>(one_round);
@@ -337,7 +338,7 @@ cudaError_t decode_attention(const AttentionView& q, const AttentionView& k, con
       !decode_attention_supports(D, dtype) || B > 65535 || H > 65535 || (splits > 1 && !workspace) ||
       (fresh && !fresh->slot))
     return cudaErrorInvalidValue;
-  const int lanes = static_cast<int>(D / (16 / element_size(dtype)));
+  const int lanes = static_cast<int>(lanes_per_key(D, dtype));
   const int64_t rep = H / kv_heads;
   const FreshToken none{};
   return dispatch(dtype, [&](auto tag) {

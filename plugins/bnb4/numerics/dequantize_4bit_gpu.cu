@@ -50,8 +50,9 @@ __global__ void __launch_bounds__(kThreads)
   constexpr int64_t kRun = 32 * kE, kStepElems = kRun * kUnroll;
   __shared__ float lut[16];
   __shared__ float map[256];
-  copy_param_table(lut, values.v);
-  if (args.w[0].nested_codes) copy_param_table(map, dynamic_map.v);
+  for (int i = threadIdx.x; i < 16; i += blockDim.x) lut[i] = values.v[i];
+  if (args.w[0].nested_codes)
+    for (int i = threadIdx.x; i < 256; i += blockDim.x) map[i] = dynamic_map.v[i];
   __syncthreads();
   const int lane = threadIdx.x % 32;
   const int64_t warps = static_cast<int64_t>(gridDim.x) * (blockDim.x / 32);

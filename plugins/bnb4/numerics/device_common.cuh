@@ -26,34 +26,6 @@ struct Table256 {
 Table16 table16(QuantType t);
 Table256 dynamic_map_table();
 
-// Entry base + lane of a by-value table (a kernel parameter) for each lane of the calling warp (0 past the
-// end). Each read has one address for the whole warp: parameter space serves a warp's distinct addresses
-// one at a time, so per-lane indices cost 32 serialized reads a warp, in the prologue of every launch that
-// fills a table. base must be the same across the warp.
-template <int N>
-__device__ __forceinline__ float param_table_entry(const float (&table)[N], int base) {
-  const int lane = threadIdx.x % 32;
-  float mine = 0.0f;
-#pragma unroll 8
-  for (int j = 0; j < 32; ++j)
-    if (base + j < N) {
-      const float v = table[base + j];
-      mine = lane == j ? v : mine;
-    }
-  return mine;
-}
-
-// A by-value table copied into shared memory by the whole CTA (blockDim.x a multiple of 32), as
-// param_table_entry reads it. The caller synchronizes before use.
-template <int N>
-__device__ __forceinline__ void copy_param_table(float* dst, const float (&table)[N]) {
-  const int lane = threadIdx.x % 32;
-  for (int base = threadIdx.x - lane; base < N; base += blockDim.x) {
-    const float v = param_table_entry(table, base);
-    if (base + lane < N) dst[base + lane] = v;
-  }
-}
-
 // rcp.approx.ftz / mul.ftz: what --use_fast_math makes of bitsandbytes' 1.0f / absmax and x * inv.
 __device__ __forceinline__ float drcp_approx_ftz(float x) {
   float r;

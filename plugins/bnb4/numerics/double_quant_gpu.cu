@@ -13,7 +13,7 @@ __global__ void quantize_nested_kernel(const float* __restrict__ centred, int64_
                                        uint8_t* __restrict__ codes, float* __restrict__ absmax2) {
   __shared__ float map[256];
   __shared__ float warp_max[kNestedBlocksize / 32];
-  copy_param_table(map, dynamic_map.v);
+  map[threadIdx.x] = dynamic_map.v[threadIdx.x];
   const int64_t i = static_cast<int64_t>(blockIdx.x) * kNestedBlocksize + threadIdx.x;
   const float x = i < n ? centred[i] : 0.0f;
   float m = fabsf(x);

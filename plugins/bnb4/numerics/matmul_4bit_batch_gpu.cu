@@ -38,15 +38,13 @@ __device__ __forceinline__ uint32_t byte_of(const uint4& q, int b) {
 template <typename T, bool kNested>
 __device__ __forceinline__ void fill_pair_table(uint32_t* lut, float* map, const Table16& values,
                                                 const Table256& dynamic_map) {
-  const float value = param_table_entry(values.v, 0);  // lane i < 16: code value i
   for (int e = threadIdx.x; e < 256; e += blockDim.x) {
-    const uint32_t p =
-        Pair<T>::pack(__shfl_sync(0xffffffffu, value, e >> 4), __shfl_sync(0xffffffffu, value, e & 15));
+    const uint32_t p = Pair<T>::pack(values.v[e >> 4], values.v[e & 15]);
     uint4* dst = reinterpret_cast<uint4*>(lut + e * 32);
 #pragma unroll
     for (int i = 0; i < 8; ++i) dst[(i + e) % 8] = make_uint4(p, p, p, p);  // rotated: no bank conflicts
+    if constexpr (kNested) map[e] = dynamic_map.v[e];
   }
-  if constexpr (kNested) copy_param_table(map, dynamic_map.v);
 }
 
 // The epilogue: each output of a CTA's `tile_rows` weight rows from `row0` (of `rows`) by M batch rows is

@@ -74,7 +74,7 @@ __global__ void __launch_bounds__(kThreads, 4)
   const int64_t row0 = (cta * groups + threadIdx.x / kt) * kRows;
   const int64_t chunks = K / 32;
   const int shift = __ffs(w.blocksize) - 1;
-  const float lane_value = __shfl_sync(kFullMask, param_table_entry(tables.values.v, 0), lane & 15);
+  const float lane_value = tables.values.v[lane & 15];
   const uint32_t zero = static_cast<uint32_t>(K >> 62);
   float acc[kRows] = {};
   lq::cuda::let_next_kernel_start();
@@ -113,7 +113,7 @@ __global__ void __launch_bounds__(kThreads, 4)
     // The nested map is copied to shared memory while the first loads are in flight.
     if constexpr (kNested) {
       if (c0 == 0) {
-        copy_param_table(map, tables.map.v);
+        map[threadIdx.x] = tables.map.v[threadIdx.x];  // kThreads == 256
         __syncthreads();
       }
     }

@@ -180,13 +180,12 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     if constexpr (kGate) prefetch_rows_l2(up, cta_row0, row_tiles * 16, K);
   }
   prefetch_share_l2(args.g.next, blockIdx.x, gridDim.x, blockDim.x > 32 ? 32 : 0);
-  const float value = param_table_entry(values.v, 0);        // lane i < 16: code value i
   for (int e = threadIdx.x; e < 256 * 8; e += blockDim.x) {  // 8 x 16 bytes = a row's 32 lane words
-    const uint32_t p = Pair<T>::pack(__shfl_sync(kFullMask, value, (e >> 3) >> 4),
-                                     __shfl_sync(kFullMask, value, (e >> 3) & 15));
+    const uint32_t p = Pair<T>::pack(values.v[(e >> 3) >> 4], values.v[(e >> 3) & 15]);
     reinterpret_cast<uint4*>(table + (e >> 3) * 256)[e & 7] = make_uint4(p, p, p, p);
   }
-  if constexpr (kNested) copy_param_table(map, dynamic_map.v);
+  if constexpr (kNested)
+    for (int e = threadIdx.x; e < 256; e += blockDim.x) map[e] = dynamic_map.v[e];
   lq::cuda::wait_for_previous_kernel();
   if constexpr (kNorm) {
     rms_norm_into<T>(x, norm_weight, eps, K, xs);  // ends with a barrier

@@ -629,6 +629,71 @@ TEST(Bnb4Cuda, AskingL2ForTheNextWeightChangesNoOutputBit) {
   }
 }
 
+// A decode block's tail in one launch (o + residual, norm + gate/up + SwiGLU, down + residual, with grid
+// barriers between) is the three launches it replaces, bit for bit in h1, act and y: at Llama-3.2-1B's
+// widths and at SmolLM2-135M's (whose products take other CTA counts and sizes, so that some CTAs and
+// warps sit out a product), plain and double-quantized, float16 and bfloat16. One barrier counter serves
+// every launch, of every grid size, each launch twice.
+TEST(Bnb4Cuda, BlockTailIsTheThreeLaunchesBitForBit) {
+  SKIP_WITHOUT_GPU();
+  const float eps = 1e-5f;
+  const auto tc = MatvecKernel::kTensorCores;
+  DeviceBuffer counter(sizeof(unsigned), 0);
+  CUDA_OK(cudaMemset(counter.get(), 0, sizeof(unsigned)));
+  const int64_t shapes[][2] = {{2048, 8192}, {576, 1536}};  // hidden, intermediate
+  for (const auto& shape : shapes)
+    for (bool dq : {false, true}) {
+      const int64_t hidden = shape[0], inter = shape[1];
+      const TestWeight o(hidden, hidden, 64, QuantType::kNF4, dq),
+          gate(inter, hidden, 64, QuantType::kNF4, dq), up(inter, hidden, 64, QuantType::kNF4, dq),
+          down(hidden, inter, 64, QuantType::kNF4, dq);
+      WeightGroup gate_up;
+      gate_up.w[0] = gate.device_view, gate_up.w[1] = up.device_view;
+      gate_up.rows[0] = gate_up.rows[1] = inter;
+      gate_up.count = 2;
+      for (ElemType type : {ElemType::kF16, ElemType::kBF16}) {
+        SCOPED_TRACE(std::to_string(hidden) + " " + elem_type_name(type) + (dq ? " dq" : ""));
+        const TestInput attn(type, hidden, 1.0f), h(type, hidden, 1.0f), gamma(type, hidden, 1.0f);
+        DeviceBuffer d_attn(attn.raw.data(), attn.raw.size()), d_h(h.raw.data(), h.raw.size()),
+            d_gamma(gamma.raw.data(), gamma.raw.size());
+        const size_t hidden_bytes = static_cast<size_t>(hidden * elem_size(type)),
+                     inter_bytes = static_cast<size_t>(inter * elem_size(type));
+        DeviceBuffer h1_want(hidden_bytes), act_want(inter_bytes), y_want(hidden_bytes);
+        const WeightGroup o_group = group_of_one(o.device_view, hidden),
+                          down_group = group_of_one(down.device_view, hidden);
+        CUDA_OK(matvec_4bit_cuda(d_attn.get(), type, hidden, o_group, d_h.get(), h1_want.get(), nullptr, tc));
+        CUDA_OK(matvec_4bit_normed_swiglu_cuda(h1_want.get(), type, hidden, gate_up, d_gamma.get(), eps,
+                                               act_want.get(), nullptr));
+        CUDA_OK(matvec_4bit_cuda(act_want.get(), type, inter, down_group, h1_want.get(), y_want.get(),
+                                 nullptr, tc));
+        for (int launch = 0; launch < 2; ++launch) {
+          DeviceBuffer h1(hidden_bytes), act(inter_bytes), y(hidden_bytes);
+          BlockTail tail{d_attn.get(),
+                         hidden,
+                         d_h.get(),
+                         hidden,
+                         o_group,
+                         gate_up,
+                         down_group,
+                         d_gamma.get(),
+                         eps,
+                         h1.get(),
+                         act.get(),
+                         y.get(),
+                         counter.get<unsigned>()};
+          ASSERT_TRUE(block_tail_supported(tail, type));
+          CUDA_OK(block_tail_4bit_cuda(tail, type, nullptr));
+          CUDA_OK(cudaDeviceSynchronize());
+          EXPECT_EQ(h1.contents<uint8_t>(), h1_want.contents<uint8_t>());
+          EXPECT_EQ(act.contents<uint8_t>(), act_want.contents<uint8_t>());
+          EXPECT_EQ(y.contents<uint8_t>(), y_want.contents<uint8_t>());
+          tail.counter = nullptr;
+          EXPECT_EQ(block_tail_4bit_cuda(tail, type, nullptr), cudaErrorInvalidValue);
+        }
+      }
+    }
+}
+
 TEST(Bnb4Cuda, RejectsBadArguments) {
   SKIP_WITHOUT_GPU();
   DeviceBuffer buf(4096);

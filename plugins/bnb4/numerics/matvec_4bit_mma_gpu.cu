@@ -339,19 +339,27 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   phase.finish(p, sm);
 }
 
-// Every CTA of the grid waits here until all have arrived, and then sees what each wrote before arriving.
-// The grid must be co-resident (checked at launch). Each CTA adds 1 to `counter` but the first, which adds
+// A grid barrier in two halves, so that a CTA can issue its next loads between them: arrive() once this
+// CTA's writes are done, wait() before it reads what the others wrote. arrive() must come before those
+// loads: its fence waits for the arriving thread's outstanding memory operations. The grid must be
+// co-resident (checked at launch). Each CTA adds 1 to `counter` but the first, which adds
 // 2^31 - (CTAs - 1): bit 31 flips when the last arrives and the low bits return to where they were, so a
 // counter that starts at zero serves any number of barriers and launches of any grid size, one at a time.
-__device__ __forceinline__ void grid_barrier(unsigned* counter) {
+__device__ __forceinline__ unsigned grid_arrive(unsigned* counter) {
   __syncthreads();
+  unsigned before = 0;
   if (threadIdx.x == 0) {
-    const unsigned add = blockIdx.x == 0 ? 0x80000000u - (gridDim.x - 1) : 1u;
     __threadfence();
-    const unsigned before = atomicAdd(counter, add);
+    before = atomicAdd(counter, blockIdx.x == 0 ? 0x80000000u - (gridDim.x - 1) : 1u);
+  }
+  return before;
+}
+__device__ __forceinline__ void grid_wait(const unsigned* counter, unsigned before) {
+  if (threadIdx.x == 0) {
     unsigned now = before;
     while (((before ^ now) & 0x80000000u) == 0)
-      asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(now) : "l"(counter) : "memory");
+      asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];" : "=r"(now) : "l"(counter) : "memory");
+    __threadfence();
   }
   __syncthreads();
 }
@@ -375,15 +383,17 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     phase.finish(o, sm);
   }
   {
+    const unsigned arrived = grid_arrive(counter);
     MatvecPhase<T, 4, kNested, kPair, true, true> phase;
     phase.begin(gate_up, blockIdx.x);
-    grid_barrier(counter);  // h1 complete
+    grid_wait(counter, arrived);  // h1 complete
     phase.finish(gate_up, sm);
   }
   {
+    const unsigned arrived = grid_arrive(counter);
     MatvecPhase<T, 4, kNested, kPair, false, false> phase;
     phase.begin(down, blockIdx.x);
-    grid_barrier(counter);  // act complete
+    grid_wait(counter, arrived);  // act complete
     phase.finish(down, sm);
   }
 }

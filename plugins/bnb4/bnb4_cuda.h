@@ -30,17 +30,4 @@ at::Tensor forward_normed_swiglu_cuda(const std::vector<const QuantizedWeight*>&
                                       const at::Tensor& norm_weight, double eps,
                                       const std::vector<lq::DeviceBytes>& next = {});
 
-// One product of a block tail: its weights, and what the next product reads (Linear::prefetch_next).
-struct TailPart {
-  std::vector<const QuantizedWeight*> weights;
-  const std::vector<lq::DeviceBytes>& next;
-};
-// A decode block's tail, o + residual, RMSNorm + gate/up + SwiGLU, down + residual, in one launch for one
-// row (block_tail_4bit_cuda), the values of forward_cuda, forward_normed_swiglu_cuda and forward_cuda one
-// after another: [..., hidden] like residual; undefined where the kernel does not take these shapes, types
-// or formats (the caller runs the three). counter: an int32 zero on the device, for one launch at a time.
-at::Tensor block_tail_cuda(const TailPart& o, const TailPart& gate_up, const TailPart& down,
-                           const at::Tensor& x, const at::Tensor& residual, const at::Tensor& norm_weight,
-                           double eps, const at::Tensor& counter);
-
 }  // namespace bnb4

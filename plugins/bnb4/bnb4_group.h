@@ -35,15 +35,10 @@ class Bnb4Group final : public lq::Linear {
   // The parts' storage, which the group shares rather than copies.
   int64_t bytes() const override;
   std::string describe() const override;
-  // The parts' quantized weights, in order; the rows of the parts' own output, side by side.
-  std::vector<const QuantizedWeight*> weights() const;
-  size_t parts() const { return parts_.size(); }
-  at::ScalarType compute_dtype() const { return parts_[0]->compute_dtype(); }
-  // What prefetch_next() was given.
-  const std::vector<lq::DeviceBytes>& next() const { return next_; }
 
  private:
   explicit Bnb4Group(std::vector<std::shared_ptr<const Bnb4Linear>> parts);
+  std::vector<const QuantizedWeight*> weights() const;
   std::vector<std::shared_ptr<const Bnb4Linear>> parts_;
   int64_t out_features_ = 0;
   std::vector<lq::DeviceBytes> next_;  // prefetch_next()

@@ -11,7 +11,6 @@
 
 #ifdef LQ_BNB4_HAVE_CUDA
 #include "bnb4_cuda.h"
-#include "bnb4_group.h"
 #endif
 
 namespace bnb4 {
@@ -111,10 +110,7 @@ QuantizedWeight quantize_weight(const at::Tensor& weight, const Config& config) 
 }
 
 Bnb4Linear::Bnb4Linear(std::string name, QuantizedWeight weight, at::ScalarType compute_dtype)
-    : name_(std::move(name)), w_(std::move(weight)), compute_dtype_(compute_dtype) {
-  // Allocated here, at load, rather than on first use, which may fall inside a CUDA graph's capture.
-  if (w_.packed.is_cuda()) barrier_ = at::zeros({1}, w_.packed.options().dtype(at::kInt));
-}
+    : name_(std::move(name)), w_(std::move(weight)), compute_dtype_(compute_dtype) {}
 
 std::vector<lq::DeviceBytes> QuantizedWeight::device_bytes() const {
   std::vector<lq::DeviceBytes> runs;
@@ -189,24 +185,6 @@ at::Tensor Bnb4Linear::forward_add(const at::Tensor& x, const at::Tensor& residu
   if (x.is_cuda()) return forward_cuda({&w_}, x, residual, next_);
 #endif
   return residual + forward(x);
-}
-
-at::Tensor Bnb4Linear::forward_block_tail(const at::Tensor& x, const at::Tensor& residual,
-                                          const lq::Linear& gate_up, const at::Tensor& norm_weight,
-                                          double eps, const lq::Linear& down) const {
-#ifdef LQ_BNB4_HAVE_CUDA
-  const auto* gu = dynamic_cast<const Bnb4Group*>(&gate_up);
-  const auto* d = dynamic_cast<const Bnb4Linear*>(&down);
-  if (x.is_cuda() && barrier_.defined() && gu && d && gu->parts() == 2 && x.scalar_type() == compute_dtype_ &&
-      gu->compute_dtype() == compute_dtype_ && d->compute_dtype() == compute_dtype_) {
-    check_input(x);
-    return block_tail_cuda({{&w_}, next_}, {gu->weights(), gu->next()}, {{&d->weight()}, d->next()}, x,
-                           residual, norm_weight, eps, barrier_);
-  }
-#else
-  (void)x, (void)residual, (void)gate_up, (void)norm_weight, (void)eps, (void)down;
-#endif
-  return {};
 }
 
 }  // namespace bnb4

@@ -51,15 +51,8 @@ class Bnb4Linear final : public lq::Linear {
   // On CUDA the residual is added in the product's epilogue (batches the fused kernels take).
   at::Tensor forward_add(const at::Tensor& x, const at::Tensor& residual) const override;
   std::vector<lq::DeviceBytes> device_bytes() const override { return w_.device_bytes(); }
-  // On CUDA, one row, where gate_up is a Bnb4Group pair and down a Bnb4Linear of this one's format: the
-  // three products in one launch (block_tail_4bit_cuda); otherwise declined.
-  at::Tensor forward_block_tail(const at::Tensor& x, const at::Tensor& residual, const lq::Linear& gate_up,
-                                const at::Tensor& norm_weight, double eps,
-                                const lq::Linear& down) const override;
   // On CUDA the one-row product asks L2 for `next` while it runs.
   void prefetch_next(std::vector<lq::DeviceBytes> next) override { next_ = std::move(next); }
-  // What prefetch_next() was given.
-  const std::vector<lq::DeviceBytes>& next() const { return next_; }
   int64_t in_features() const override { return w_.cols; }
   int64_t out_features() const override { return w_.rows; }
   // Packed codes + absmax (float32), or packed codes + 8-bit codes + float32 absmax2 + offset; plus
@@ -81,7 +74,6 @@ class Bnb4Linear final : public lq::Linear {
   QuantizedWeight w_;
   at::ScalarType compute_dtype_;
   std::vector<lq::DeviceBytes> next_;  // prefetch_next()
-  at::Tensor barrier_;                 // the block tail's grid-barrier counter (int32, zero), on CUDA
 };
 
 }  // namespace bnb4

@@ -189,39 +189,4 @@ at::Tensor forward_normed_swiglu_cuda(const std::vector<const QuantizedWeight*>&
   return y.view(c->out_sizes);
 }
 
-at::Tensor block_tail_cuda(const TailPart& o, const TailPart& gate_up, const TailPart& down,
-                           const at::Tensor& x, const at::Tensor& residual, const at::Tensor& norm_weight,
-                           double eps, const at::Tensor& counter) {
-  c10::cuda::CUDAGuard guard(x.device());
-  const int64_t width = o.weights[0]->cols, hidden = o.weights[0]->rows, inter = down.weights[0]->cols;
-  const at::ScalarType dtype = x.scalar_type();
-  const auto alike = [&](const at::Tensor& t, int64_t n) {
-    return t.numel() == n && t.scalar_type() == dtype && t.device() == x.device();
-  };
-  if (x.numel() != width || !alike(residual, hidden) || !alike(norm_weight, hidden) ||
-      residual.size(-1) != hidden || gate_up.weights.size() != 2 || down.weights.size() != 1)
-    return {};
-  const ElemType type = elem_type_of(dtype, "activations");
-  const at::Tensor attn = aligned(x.reshape({width})), h = aligned(residual.reshape({hidden}));
-  const at::Tensor gamma = aligned(norm_weight);
-  at::Tensor h1 = at::empty({hidden}, x.options()), act = at::empty({inter}, x.options()),
-             y = at::empty({hidden}, x.options());
-  const BlockTail tail{attn.data_ptr(),
-                       width,
-                       h.data_ptr(),
-                       hidden,
-                       group_of(o.weights, o.next),
-                       group_of(gate_up.weights, gate_up.next),
-                       group_of(down.weights, down.next),
-                       gamma.data_ptr(),
-                       static_cast<float>(eps),
-                       h1.data_ptr(),
-                       act.data_ptr(),
-                       y.data_ptr(),
-                       static_cast<unsigned*>(counter.data_ptr())};
-  if (!block_tail_supported(tail, type)) return {};
-  check(block_tail_4bit_cuda(tail, type, stream()), "block tail");
-  return y.view(residual.sizes());
-}
-
 }  // namespace bnb4

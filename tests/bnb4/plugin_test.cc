@@ -307,48 +307,6 @@ TEST(Bnb4Plugin, CudaGateUpGroupGatesOneRowItself) {
   }
 }
 
-// On CUDA a block's o projection runs the rest of the block for one row (decode) in one launch: bit for bit
-// the three calls it replaces (o's forward_add, gate/up's forward_rms_normed_swiglu, down's forward_add), at
-// the Llama-3.2-1B widths, fp16/bf16, plain and nested absmax; declined for several rows, for float32
-// activations and where gate/up is not one of the plugin's pairs.
-TEST(Bnb4Plugin, CudaOProjectionRunsTheRestOfItsBlock) {
-  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
-  auto l = load_backend();
-  for (at::ScalarType dtype : {at::kHalf, at::kBFloat16}) {
-    for (bool nested : {false, true}) {
-      ASSERT_EQ(configure_errors(*l->backend, {{"double_quant", nested}}), "");
-      at::manual_seed(8);
-      const QuantizeContext ctx = cuda_context(dtype);
-      const auto opts = at::TensorOptions().dtype(dtype).device(ctx.device);
-      const auto quantize = [&](const char* name, int64_t rows, int64_t cols) {
-        return l->backend->quantize(std::string("model.layers.0.") + name,
-                                    at::randn({rows, cols}, opts) * 0.05, ctx);
-      };
-      const auto o = quantize("self_attn.o_proj", 2048, 2048), down = quantize("mlp.down_proj", 2048, 8192);
-      const auto gate_up =
-          l->backend->fuse({quantize("mlp.gate_proj", 8192, 2048), quantize("mlp.up_proj", 8192, 2048)});
-      ASSERT_NE(gate_up, nullptr);
-      const double eps = 1e-5;
-      const at::Tensor x = at::randn({1, 1, 2048}, opts), h = at::randn({1, 1, 2048}, opts) * 3,
-                       gamma = at::rand({2048}, opts) + 0.5;
-      const at::Tensor out = o->forward_add(x, h);
-      const at::Tensor want = down->forward_add(gate_up->forward_rms_normed_swiglu(out, gamma, eps), out);
-      const at::Tensor got = o->forward_block_tail(x, h, *gate_up, gamma, eps, *down);
-      const std::string what = std::string(at::toString(dtype)) + (nested ? " nested" : " plain");
-      ASSERT_TRUE(got.defined()) << what;
-      EXPECT_EQ(got.sizes(), want.sizes()) << what;
-      EXPECT_TRUE(at::equal(got, want)) << what;
-      const at::Tensor x4 = at::randn({4, 1, 2048}, opts), h4 = at::randn({4, 1, 2048}, opts);
-      EXPECT_FALSE(o->forward_block_tail(x4, h4, *gate_up, gamma, eps, *down).defined()) << what;
-      EXPECT_FALSE(o->forward_block_tail(x, h, *o, gamma, eps, *down).defined()) << what;
-      EXPECT_FALSE(o->forward_block_tail(x.to(at::kFloat), h.to(at::kFloat), *gate_up, gamma.to(at::kFloat),
-                                         eps, *down)
-                       .defined())
-          << what;
-    }
-  }
-}
-
 // A model quantized by the plugin and decoded on CUDA token by token: the fast path (the plugin's groups
 // with the block's RMSNorm in their kernel, and whatever else the plugin takes over at one row; the
 // framework's fused kernels) keeps the logits of libtorch's operators over the same quantized layers, in

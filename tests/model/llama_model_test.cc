@@ -219,8 +219,7 @@ TEST(LlamaModel, FusedDenseProjectionsEqualSeparateOnes) {
 // path, each part on its own with the residual added apart on the reference path, report the parts'
 // formats and bytes either way, and compute the same logits.
 struct CallCounts {
-  int forward = 0, forward_add = 0, group = 0, normed = 0, gated = 0, tail = 0;
-  bool take_tails = false;  // whether the layers run a block's tail when offered it
+  int forward = 0, forward_add = 0, group = 0, normed = 0, gated = 0;
   // Each prefetch_next() call: the layer asked and the first byte it was told of (null: none), and how
   // many runs of memory it was told of.
   std::vector<std::pair<const Linear*, const void*>> prefetches;
@@ -237,15 +236,6 @@ class CountingLinear : public Linear {
   at::Tensor forward_add(const at::Tensor& x, const at::Tensor& residual) const override {
     ++calls_.forward_add;
     return at::matmul(x, w_.t()) + residual;
-  }
-  // With take_tails: the rest of the block through the calls the SDK names.
-  at::Tensor forward_block_tail(const at::Tensor& x, const at::Tensor& residual, const Linear& gate_up,
-                                const at::Tensor& norm_weight, double eps,
-                                const Linear& down) const override {
-    if (!calls_.take_tails) return {};
-    ++calls_.tail;
-    const at::Tensor out = forward_add(x, residual);
-    return down.forward_add(gate_up.forward_rms_normed_swiglu(out, norm_weight, eps), out);
   }
   int64_t in_features() const override { return w_.size(1); }
   int64_t out_features() const override { return w_.size(0); }
@@ -447,30 +437,6 @@ TEST(LlamaModel, GateUpGroupsThatGateTheirOutputTakeTheBlockGate) {
   m->set_op_impl(OpImpl::kLibtorch);
   run_full(*m, kIds);
   EXPECT_EQ(backend.calls.gated, 0);
-  EXPECT_EQ(backend.calls.forward, 2 * 7);
-}
-
-// An o projection that runs the rest of its block itself (Linear::forward_block_tail) is offered it on the
-// fused path, with the block's gate/up, post-attention norm and down, and its result is the block's output:
-// gate/up and down are then called by it alone. The reference path never offers it.
-TEST(LlamaModel, AnOProjectionMayRunTheRestOfItsBlock) {
-  LlamaConfig c = test::tiny_config(false);
-  auto w = test::random_weights(c, 18);
-  FusingBackend backend(/*normalizes=*/true, /*gates=*/true);
-  backend.calls.take_tails = true;
-  auto dense = LlamaModel::load(c, *w, at::kCPU, at::kFloat);
-  auto m = LlamaModel::load(c, *w, at::kCPU, at::kFloat, &backend);
-  const at::Tensor want = run_full(*dense, kIds);
-  const at::Tensor fused = run_full(*m, kIds);
-  EXPECT_EQ(backend.calls.tail, 2);         // each block's o
-  EXPECT_EQ(backend.calls.gated, 2);        // called from the tails
-  EXPECT_EQ(backend.calls.forward_add, 4);  // o and down of each block, from the tails
-  EXPECT_LT((fused - want).abs().max().item<double>(), 1e-5 * want.abs().max().item<double>());
-  backend.calls = {};
-  backend.calls.take_tails = true;
-  m->set_op_impl(OpImpl::kLibtorch);
-  run_full(*m, kIds);
-  EXPECT_EQ(backend.calls.tail, 0);
   EXPECT_EQ(backend.calls.forward, 2 * 7);
 }
 

@@ -58,20 +58,6 @@ class LQ_SDK_API Linear {
     return {};
   }
 
-  // For a block's o projection: the rest of the block in the layer's own kernel(s) where it offers that for
-  // this input,
-  //   out = forward_add(x, residual);  result = down.forward_add(act, out)
-  // with act = gate_up.forward_rms_normed_swiglu(out, norm_weight, eps), every value rounded as those calls
-  // round it; returns result (residual's shape). The engine offers it on the fused path before making those
-  // calls; return an undefined tensor (the default) to decline, e.g. where gate_up or down is not the
-  // backend's own layer.
-  virtual at::Tensor forward_block_tail(const at::Tensor& x, const at::Tensor& residual,
-                                        const Linear& gate_up, const at::Tensor& norm_weight, double eps,
-                                        const Linear& down) const {
-    (void)x, (void)residual, (void)gate_up, (void)norm_weight, (void)eps, (void)down;
-    return {};
-  }
-
   // The device memory every product of this layer reads (weights and quantization state), for the layer
   // before it to ask the cache for; empty (the default) where the layer does not say.
   virtual std::vector<DeviceBytes> device_bytes() const { return {}; }

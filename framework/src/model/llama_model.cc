@@ -234,13 +234,7 @@ at::Tensor LlamaModel::block_forward(int64_t layer, const at::Tensor& h, const R
   v = v.view({B, T, kv_heads, D}).transpose(1, 2);
   const at::Tensor attn = rope_append_attention(q, k, v, rope, cache.keys(layer), cache.values(layer), slots,
                                                 span, allowed, ops_);
-  const at::Tensor attn_out = attn.transpose(1, 2).reshape({B, T, heads * D});
-  if (blk.gate_up && fused)  // a backend may run the rest of the block as one launch
-    if (at::Tensor y =
-            blk.o->forward_block_tail(attn_out, h, *blk.gate_up, blk.post_attention_norm, eps, *blk.down);
-        y.defined())
-      return y;
-  at::Tensor out = apply_linear(*blk.o, attn_out, h, ops_);
+  at::Tensor out = apply_linear(*blk.o, attn.transpose(1, 2).reshape({B, T, heads * D}), h, ops_);
 
   at::Tensor act;  // SwiGLU's gate: silu(gate) * up
   if (blk.gate_up && fused) {

@@ -214,12 +214,10 @@ void BM_Matmul4bitGroup(benchmark::State& state) {
 // replay over rotated weight copies, so that each layer reads HBM; time per layer. Args: nested
 // (double-quantized absmax), prefetch (each product asks L2 for the next one's weights, as decode does),
 // gated (gate/up with SwiGLU's gate in the kernel, as decode runs it; 0: both products stored, the engine's
-// gate kernel not run), tail (o, gate/up and down as one launch with grid barriers, block_tail_4bit_cuda, as
-// decode runs them; gated only).
+// gate kernel not run).
 void BM_DecodeLayer4bit(benchmark::State& state) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
-  const bool nested = state.range(0) != 0, prefetch = state.range(1) != 0, gated = state.range(2) != 0,
-             tail = state.range(3) != 0;
+  const bool nested = state.range(0) != 0, prefetch = state.range(1) != 0, gated = state.range(2) != 0;
   constexpr int64_t kH = 2048, kI = 8192, kKv = 512, kLayers = 16;
   constexpr float kEps = 1e-5f;
   enum { kQ, kK, kV, kO, kGate, kUp, kDown, kWeights };
@@ -239,10 +237,6 @@ void BM_DecodeLayer4bit(benchmark::State& state) {
   void* out = device_alloc(2 * kI * 2);  // every product's output
   cudaMemcpy(h, hh.data(), kI * 2, cudaMemcpyHostToDevice);
   cudaMemcpy(gamma, gh.data(), kH * 2, cudaMemcpyHostToDevice);
-  void* h1 = device_alloc(kH * 2);  // the tail's own intermediates
-  void* act = device_alloc(kI * 2);
-  void* counter = device_alloc(sizeof(unsigned));
-  cudaMemset(counter, 0, sizeof(unsigned));
   // The products of layer l in order, each a group of weights; `next` of the last is layer l + 1's first.
   const std::vector<std::vector<int>> products = {{kQ, kK, kV}, {kO}, {kGate, kUp}, {kDown}};
   auto group_of = [&](int layer, int product) {
@@ -280,22 +274,6 @@ void BM_DecodeLayer4bit(benchmark::State& state) {
   lq::cuda::time_launches(state, kLayers, true, [&](int l, cudaStream_t stream) {
     cudaError_t e =
         bnb4::matvec_4bit_normed_cuda(h, f16, kH, group_with_next(l, 0), gamma, kEps, y, stream, tc);
-    if (e == cudaSuccess && tail) {
-      const bnb4::BlockTail t{h,
-                              kH,
-                              h,
-                              kH,
-                              group_with_next(l, 1),
-                              group_with_next(l, 2),
-                              group_with_next(l, 3),
-                              gamma,
-                              kEps,
-                              h1,
-                              act,
-                              y,
-                              static_cast<unsigned*>(counter)};
-      return bnb4::block_tail_4bit_cuda(t, f16, stream);
-    }
     if (e == cudaSuccess) e = bnb4::matvec_4bit_cuda(h, f16, kH, group_with_next(l, 1), h, y, stream, tc);
     if (e == cudaSuccess)
       e = gated
@@ -306,7 +284,9 @@ void BM_DecodeLayer4bit(benchmark::State& state) {
     return e;
   });
   state.SetBytesProcessed(state.iterations() * layer_bytes);
-  for (void* p : {h, gamma, out, h1, act, counter}) cudaFree(p);
+  cudaFree(h);
+  cudaFree(gamma);
+  cudaFree(out);
 }
 
 void run_dequantize(benchmark::State& state, bool nested) {
@@ -419,12 +399,8 @@ BENCHMARK(BM_Matmul4bitGroup)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DecodeLayer4bit)
-    ->Apply([](benchmark::internal::Benchmark* b) {
-      for (int64_t gated_tail : {0, 1, 2})  // ungated, gated, gated as one tail launch
-        for (int64_t nested : {0, 1})
-          for (int64_t prefetch : {0, 1}) b->Args({nested, prefetch, gated_tail > 0, gated_tail == 2});
-    })
-    ->ArgNames({"nested", "prefetch", "gated", "tail"})
+    ->ArgsProduct({{0, 1}, {0, 1}, {1, 0}})
+    ->ArgNames({"nested", "prefetch", "gated"})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Matmul4bitBatch)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 2, 8}); });

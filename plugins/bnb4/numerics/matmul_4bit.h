@@ -88,28 +88,6 @@ bool matvec_normed_swiglu_supported(int64_t K, ElemType x_type, const WeightGrou
 cudaError_t matvec_4bit_normed_swiglu_cuda(const void* h, ElemType x_type, int64_t K,
                                            const WeightGroup& group, const void* norm_weight, float eps,
                                            void* y, cudaStream_t stream);
-// A decode block's tail (M = 1, float16 / bfloat16, tensor cores) in one launch:
-//   h1 = h + o attn;  act = SwiGLU's gate of gate_up RMSNorm(h1);  y = h1 + down act,
-// the same values as matvec_4bit_cuda (with h as residual), matvec_4bit_normed_swiglu_cuda and
-// matvec_4bit_cuda (with h1) one after another, bit for bit; h1 and act are written too. The products are
-// separated by grid barriers on `counter` (4 bytes of device memory, zero before its first use, used by
-// one launch at a time). Takes what block_tail_supported() says, and a grid that fits on the device at once
-// (else cudaErrorCooperativeLaunchTooLarge).
-struct BlockTail {
-  const void* attn;
-  int64_t attn_width;  // o's input width
-  const void* h;       // the block's input, o's residual
-  int64_t hidden;
-  WeightGroup o, gate_up, down;  // [hidden x attn_width]; [gate, up] of [inter x hidden]; [hidden x inter]
-  const void* norm_weight;       // [hidden], the post-attention norm
-  float eps;
-  void* h1;   // [hidden]
-  void* act;  // [inter]
-  void* y;    // [hidden]
-  unsigned* counter;
-};
-bool block_tail_supported(const BlockTail& tail, ElemType x_type);
-cudaError_t block_tail_4bit_cuda(const BlockTail& tail, ElemType x_type, cudaStream_t stream);
 // Tensor cores (float16 / bfloat16, sm_80 or newer, else cudaErrorNotSupported), M = 1..32, each value pair
 // scaled by its absmax in the activation type before the mma (bitsandbytes' GEMV rounding), so that an
 // mma tile carries 8 batch rows: y [M, sum of rows] = x W^T.

@@ -100,11 +100,10 @@ __device__ __forceinline__ void prefetch_rows_l2(const Packed4bit& w, int64_t ro
     prefetch_span_l2(w.absmax, b0 * 4, b1 * 4);
 }
 
-// The stored output: the sum, plus the residual's element when there is one, rounded once. The residual is
-// read through L2: the same kernel's other CTAs may have written it (the block tail).
+// The stored output: the sum, plus the residual's element when there is one, rounded once.
 template <typename T>
 __device__ __forceinline__ T store_value(float sum, const T* residual, int64_t i) {
-  return from_float<T>(residual ? sum + to_float(__ldcg(residual + i)) : sum);
+  return from_float<T>(residual ? sum + to_float(residual[i]) : sum);
 }
 
 }  // namespace bnb4

@@ -25,11 +25,7 @@
 //  - gated (gate/up at decode, matvec_4bit_normed_swiglu_cuda): a CTA's tiles alternate between gate and up
 //    over the same rows, so that the CTA ends with both sums of each row and stores SwiGLU's gate of them:
 //    no separate gate kernel, and the same sums as the plain launch where both pick the same tiles and
-//    slices (Llama's gate/up);
-//  - block tail (block_tail_4bit_cuda): o + residual, norm + gate/up + SwiGLU and down + residual as the
-//    phases of one launch, separated by grid barriers, each phase the same work per CTA as its own launch:
-//    a CTA issues its next phase's first loads before it waits at the barrier, where separate launches
-//    would leave the SM empty until the next kernel's CTA is resident.
+//    slices (Llama's gate/up).
 // Values: as the M = 2..16 tensor-core kernel, the 16 code values are rounded to T once; products and sums
 // are float32 and the scale is applied in float32. (Measured against the CUDA-core kernel: BENCHMARKS.md.)
 #include <algorithm>
@@ -123,279 +119,149 @@ __device__ __forceinline__ T gate_round(float gate_sum, float up_sum) {
   return from_float<T>(to_float(from_float<T>(g / (1.0f + expf(-g)))) * u);
 }
 
-// Shared memory, all dynamic: the table, the map, the warps' sums, then x (K elements).
-constexpr size_t kMapBytes = 256 * sizeof(float), kPartialBytes = kMaxWarps * 16 * sizeof(float);
-constexpr size_t kFixedSharedBytes = kTableBytes + kMapBytes + kPartialBytes;
-struct Shared {
-  unsigned char* table;
-  float* map;
-  float (*partial)[16];
-  void* xs;
-};
-__device__ __forceinline__ Shared shared_memory() {
-  extern __shared__ uint4 smem[];
-  unsigned char* const base = reinterpret_cast<unsigned char*>(smem);
-  return {base, reinterpret_cast<float*>(base + kTableBytes),
-          reinterpret_cast<float(*)[16]>(base + kTableBytes + kMapBytes), base + kFixedSharedBytes};
-}
-
-// One product of a launch: x [K] (or, kNorm, RMSNorm(x) with norm_weight), the weights laid out over the CTAs
-// in `args`, y (+ residual). Gated: args lays out the gate weight alone (half a CTA's tiles of rows per
-// block) and `up` is the up weight of the same shape; even tiles of a CTA read gate, odd ones up, over the
-// same rows, and y gets SwiGLU's gate. tiles_per_cta x slices warps work; a CTA's further warps idle.
-template <typename T>
-struct Product {
-  const T* x;
-  int64_t K;
-  GroupLayout args;
-  Packed4bit up;
-  int tiles_per_cta, slices;
-  const T* residual;
-  const T* norm_weight;
-  float eps;
-  T* y;
-};
-
-// A product as one CTA runs it: begin() issues the CTA's first weight loads (and asks L2 for the rest of
-// its rows and its share of the next product's), which may precede the wait for the input; finish() stages
-// x, runs the steps and stores this CTA's outputs.
+// kGate: args lays out the gate weight alone (half a CTA's tiles of rows per block) and `up` is the up
+// weight of the same shape; even tiles of a CTA read gate, odd ones up, over the same rows; y gets the gate.
 template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
-struct MatvecPhase {
-  Packed4bit w;
-  int64_t rows, cta_row0, ra, rb, first, last;
-  int s, row_tiles, tile, shift;
-  bool active, ra_ok, rb_ok;
-  RowAbsmax2 absmax2_a, absmax2_b;
-  RowLoad la[kUnroll], lb[kUnroll];
+__global__ void __launch_bounds__(kMaxWarps * 32, 1)
+    matvec_mma_kernel(const T* __restrict__ x, int64_t K, GroupLayout args, Packed4bit up, int slices,
+                      const __grid_constant__ Table16 values, Table256 dynamic_map,
+                      const T* __restrict__ residual, const T* __restrict__ norm_weight, float eps,
+                      T* __restrict__ y) {
+  extern __shared__ uint4 smem[];  // the table, then x
+  __shared__ float map[kNested ? 256 : 1];
+  __shared__ float partial[kMaxWarps][16];
+  unsigned char* const table = reinterpret_cast<unsigned char*>(smem);
+  T* const xs = reinterpret_cast<T*>(table + kTableBytes);
 
-  __device__ __forceinline__ void load(int u, int64_t st, int64_t K) {
-    const int t = threadIdx.x % 4;
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int g = lane / 4, t = lane % 4;
+  const int tile = warp / slices, slice = warp % slices;
+  const int s = args.weight_of(blockIdx.x);
+  const Packed4bit w =
+      kGate && tile % 2 ? up : args.g.w[s];  // a copy: a reference to either parameter would sit on the stack
+  const int64_t rows = args.g.rows[s];
+  const int tiles_per_cta = blockDim.x / 32 / slices;
+  const int row_tiles = kGate ? tiles_per_cta / 2 : tiles_per_cta;  // tiles of distinct rows
+  const int64_t cta_row0 = (blockIdx.x - args.first_block(s)) * row_tiles * 16;
+  const int64_t row0 = cta_row0 + (kGate ? tile / 2 : tile) * 16, ra = row0 + g, rb = row0 + g + 8;
+  const bool ra_ok = ra < rows, rb_ok = rb < rows;
+  const int shift = __ffs(w.blocksize) - 1;
+  // This warp's steps of 128 weights: [first, last).
+  const int64_t steps = (K + kStep - 1) / kStep, per = (steps + slices - 1) / slices;
+  const int64_t first = slice * per, last = first + per < steps ? first + per : steps;
+
+  // Lane t scales chunks 2t and 2t + 1 of its rows (columns 2t, 2t + 1 of the product); lanes 2, 3 none.
+  // Nested and paired: a row's absmax2 is loaded once where this warp's blocks of the row lie in one group
+  // of kNestedBlocksize (every row of the Llama shapes), not once a step: a nested step then loads what a
+  // plain one does (codes and one scale each). Unpaired variants, short of registers, load it each step.
+  auto row_absmax2 = [&](int64_t row, bool ok) -> RowAbsmax2 {
+    if (!kNested || !kPair || !ok || t >= 2 || first >= last) return {false, 0.0f};
+    const int64_t b0 = (row * K + first * kStep) >> shift;
+    const int64_t b1 = (row * K + (last * kStep < K ? last * kStep : K) - 1) >> shift;
+    if (b0 / kNestedBlocksize != b1 / kNestedBlocksize) return {false, 0.0f};
+    return {true, __ldg(w.absmax2 + b0 / kNestedBlocksize)};
+  };
+  const RowAbsmax2 absmax2_a = row_absmax2(ra, ra_ok), absmax2_b = row_absmax2(rb, rb_ok);
+  RowLoad la[kUnroll], lb[kUnroll];
+  auto load = [&](int u, int64_t st) {
     const bool in = st < last;
     const int64_t chunk = st * 4 + t, scale_chunk = st * 4 + 2 * t;
     la[u] = load_row<kNested, kPair>(w, ra, ra_ok && in, ra_ok && in && t < 2, K, chunk, scale_chunk, shift,
                                      absmax2_a.once);
     lb[u] = load_row<kNested, kPair>(w, rb, rb_ok && in, rb_ok && in && t < 2, K, chunk, scale_chunk, shift,
                                      absmax2_b.once);
-  }
+  };
 
-  // Lane t scales chunks 2t and 2t + 1 of its rows (columns 2t, 2t + 1 of the product); lanes 2, 3 none.
-  // Nested and paired: a row's absmax2 is loaded once where this warp's blocks of the row lie in one group
-  // of kNestedBlocksize (every row of the Llama shapes), not once a step: a nested step then loads what a
-  // plain one does (codes and one scale each). Unpaired variants, short of registers, load it each step.
-  __device__ __forceinline__ RowAbsmax2 row_absmax2(int64_t row, bool ok, int64_t K) const {
-    if (!kNested || !kPair || !ok || threadIdx.x % 4 >= 2 || first >= last) return {false, 0.0f};
-    const int64_t b0 = (row * K + first * kStep) >> shift;
-    const int64_t b1 = (row * K + (last * kStep < K ? last * kStep : K) - 1) >> shift;
-    if (b0 / kNestedBlocksize != b1 / kNestedBlocksize) return {false, 0.0f};
-    return {true, __ldg(w.absmax2 + b0 / kNestedBlocksize)};
-  }
-
-  __device__ __forceinline__ void begin(const Product<T>& p, int64_t block) {
-    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, g = lane / 4;
-    const int working = p.tiles_per_cta * p.slices;
-    active = block < p.args.end[p.args.g.count - 1];
-    s = active ? p.args.weight_of(block) : 0;
-    tile = warp / p.slices;
-    const int slice = warp % p.slices;
-    w = kGate && tile % 2 ? p.up : p.args.g.w[s];  // a copy: a reference to either would sit on the stack
-    rows = p.args.g.rows[s];
-    row_tiles = kGate ? p.tiles_per_cta / 2 : p.tiles_per_cta;  // tiles of distinct rows
-    cta_row0 = (block - p.args.first_block(s)) * row_tiles * 16;
-    const int64_t row0 = cta_row0 + (kGate ? tile / 2 : tile) * 16;
-    ra = row0 + g, rb = row0 + g + 8;
-    ra_ok = active && warp < working && ra < rows, rb_ok = active && warp < working && rb < rows;
-    shift = __ffs(w.blocksize) - 1;
-    // This warp's steps of 128 weights: [first, last).
-    const int64_t steps = (p.K + kStep - 1) / kStep, per = (steps + p.slices - 1) / p.slices;
-    first = slice * per, last = first + per < steps ? first + per : steps;
-    if (!active || warp >= working) last = first;
-    absmax2_a = row_absmax2(ra, ra_ok, p.K), absmax2_b = row_absmax2(rb, rb_ok, p.K);
+  lq::cuda::let_next_kernel_start();
 #pragma unroll
-    for (int u = 0; u < kUnroll; ++u) load(u, first + u, p.K);
-    if (!active) return;
-    if (threadIdx.x == 0 && per > kUnroll) {
-      prefetch_rows_l2(p.args.g.w[s], cta_row0, row_tiles * 16, p.K);
-      if constexpr (kGate) prefetch_rows_l2(p.up, cta_row0, row_tiles * 16, p.K);
-    }
-    prefetch_share_l2(p.args.g.next, block, p.args.end[p.args.g.count - 1], blockDim.x > 32 ? 32 : 0);
+  for (int u = 0; u < kUnroll; ++u) load(u, first + u);
+  if (threadIdx.x == 0 && per > kUnroll) {
+    prefetch_rows_l2(args.g.w[s], cta_row0, row_tiles * 16, K);
+    if constexpr (kGate) prefetch_rows_l2(up, cta_row0, row_tiles * 16, K);
   }
-
-  // After the wait for x. A next product of the same CTA may write xs and partial only after a barrier.
-  __device__ __forceinline__ void finish(const Product<T>& p, const Shared& sm) {
-    if (!active) return;
-    const unsigned char* const table = sm.table;
-    const float* const map = sm.map;
-    float(*const partial)[16] = sm.partial;
-    T* const xs = static_cast<T*>(sm.xs);
-    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-    const int g = lane / 4, t = lane % 4;
-    const int64_t K = p.K;
-    if constexpr (kNorm) {
-      rms_norm_into<T>(p.x, p.norm_weight, p.eps, K, xs);  // ends with a barrier
-    } else {
-      // L2, not the read-only path: x may have been written by this kernel's other CTAs (the block tail).
-      for (int64_t i = threadIdx.x; i < K * static_cast<int64_t>(sizeof(T)) / 16; i += blockDim.x)
-        reinterpret_cast<uint4*>(xs)[i] = __ldcg(reinterpret_cast<const uint4*>(p.x) + i);
-      __syncthreads();
-    }
-
-    // B: lane (g, t) holds column g at k-slots of chunk t, so only lanes with g == t carry x (of chunk t).
-    const bool b_lane = g == t;
-    const uint32_t lane_offset = static_cast<uint32_t>(lane) * 4;
-    float acc[4] = {};
-    for (int64_t st0 = first; st0 < last; st0 += kUnroll) {
-#pragma unroll
-      for (int u = 0; u < kUnroll; ++u) {
-        const int64_t st = st0 + u;
-        if (st >= last) break;  // uniform across the warp
-        uint4 xb[4] = {};
-        if (b_lane && st * 4 + t < K / 32) {
-          const uint4* xc = reinterpret_cast<const uint4*>(xs + st * kStep + t * 32);
-#pragma unroll
-          for (int i = 0; i < 4; ++i) xb[i] = xc[i];
-        }
-        float d[4] = {};
-#pragma unroll
-        for (int i = 0; i < 8; ++i) {  // mma i: bytes 2i, 2i + 1 of each row's chunk
-          const uint32_t wa = word_of(la[u].q, i / 2), wb = word_of(lb[u].q, i / 2);
-          const int b0 = (i % 2) * 2;
-          const uint32_t a[4] = {
-              table_entry(table, wa, b0, lane_offset), table_entry(table, wb, b0, lane_offset),
-              table_entry(table, wa, b0 + 1, lane_offset), table_entry(table, wb, b0 + 1, lane_offset)};
-          const uint4& xv = xb[i / 2];
-          mma<T>(d, a, i % 2 ? xv.z : xv.x, i % 2 ? xv.w : xv.y);
-        }
-        // d: rows g, g, g + 8, g + 8 by chunks 2t, 2t + 1 (zero for t >= 2).
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          acc[h] = fmaf(d[h], chunk_scale<kNested, kPair>(la[u], h, ra_ok, map, w.offset, absmax2_a), acc[h]);
-          acc[2 + h] = fmaf(d[2 + h], chunk_scale<kNested, kPair>(lb[u], h, rb_ok, map, w.offset, absmax2_b),
-                            acc[2 + h]);
-        }
-        if (st + kUnroll < last) load(u, st + kUnroll, K);
-      }
-    }
-
-    // Lanes t = 0, 1 hold the row's four chunk sums of each step; then the slices in order.
-    float top = acc[0] + acc[1], bottom = acc[2] + acc[3];
-    top += __shfl_xor_sync(kFullMask, top, 1);
-    bottom += __shfl_xor_sync(kFullMask, bottom, 1);
-    if (t == 0) {
-      partial[warp][g] = top;
-      partial[warp][g + 8] = bottom;
-    }
-    __syncthreads();
-    store(p, partial);
-  }
-
-  __device__ __forceinline__ void store(const Product<T>& p, float (*partial)[16]) const {
-    const int slices = p.slices;
-    if constexpr (kGate) {
-      if (threadIdx.x >= row_tiles * 16) return;
-      const int pair = threadIdx.x / 16, r = threadIdx.x % 16;
-      const int64_t row = cta_row0 + pair * 16 + r;
-      if (row >= rows) return;
-      float gate_sum = 0.0f, up_sum = 0.0f;
-      for (int sl = 0; sl < slices; ++sl) {
-        gate_sum += partial[2 * pair * slices + sl][r];
-        up_sum += partial[(2 * pair + 1) * slices + sl][r];
-      }
-      p.y[row] = gate_round<T>(gate_sum, up_sum);
-    } else {
-      if (threadIdx.x >= p.tiles_per_cta * 16) return;
-      const int my_tile = threadIdx.x / 16, r = threadIdx.x % 16;
-      const int64_t row = cta_row0 + my_tile * 16 + r;
-      if (row >= rows) return;
-      float sum = 0.0f;
-      for (int sl = 0; sl < slices; ++sl) sum += partial[my_tile * slices + sl][r];
-      const int64_t at = p.args.col0[s] + row;
-      p.y[at] = store_value(sum, p.residual, at);
-    }
-  }
-};
-
-// The CTA's decode table (and, nested, the dynamic map) in shared memory; the caller synchronizes.
-template <typename T, bool kNested>
-__device__ __forceinline__ void build_tables(unsigned char* table, float* map, const Table16& values,
-                                             const Table256& dynamic_map) {
+  prefetch_share_l2(args.g.next, blockIdx.x, gridDim.x, blockDim.x > 32 ? 32 : 0);
   for (int e = threadIdx.x; e < 256 * 8; e += blockDim.x) {  // 8 x 16 bytes = a row's 32 lane words
     const uint32_t p = Pair<T>::pack(values.v[(e >> 3) >> 4], values.v[(e >> 3) & 15]);
     reinterpret_cast<uint4*>(table + (e >> 3) * 256)[e & 7] = make_uint4(p, p, p, p);
   }
   if constexpr (kNested)
     for (int e = threadIdx.x; e < 256; e += blockDim.x) map[e] = dynamic_map.v[e];
-}
-
-template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
-__global__ void __launch_bounds__(kMaxWarps * 32, 1)
-    matvec_mma_kernel(const __grid_constant__ Product<T> p, const __grid_constant__ Table16 values,
-                      Table256 dynamic_map) {
-  const Shared sm = shared_memory();
-  lq::cuda::let_next_kernel_start();
-  MatvecPhase<T, kUnroll, kNested, kPair, kNorm, kGate> phase;
-  phase.begin(p, blockIdx.x);
-  build_tables<T, kNested>(sm.table, sm.map, values, dynamic_map);
   lq::cuda::wait_for_previous_kernel();
-  phase.finish(p, sm);
-}
+  if constexpr (kNorm) {
+    rms_norm_into<T>(x, norm_weight, eps, K, xs);  // ends with a barrier
+  } else {
+    for (int64_t i = threadIdx.x; i < K * static_cast<int64_t>(sizeof(T)) / 16; i += blockDim.x)
+      reinterpret_cast<uint4*>(xs)[i] = __ldg(reinterpret_cast<const uint4*>(x) + i);
+    __syncthreads();
+  }
 
-// A grid barrier in two halves, so that a CTA can issue its next loads between them: arrive() once this
-// CTA's writes are done, wait() before it reads what the others wrote. arrive() must come before those
-// loads: its fence waits for the arriving thread's outstanding memory operations. The grid must be
-// co-resident (checked at launch). Each CTA adds 1 to `counter` but the first, which adds
-// 2^31 - (CTAs - 1): bit 31 flips when the last arrives and the low bits return to where they were, so a
-// counter that starts at zero serves any number of barriers and launches of any grid size, one at a time.
-__device__ __forceinline__ unsigned grid_arrive(unsigned* counter) {
-  __syncthreads();
-  unsigned before = 0;
-  if (threadIdx.x == 0) {
-    __threadfence();
-    before = atomicAdd(counter, blockIdx.x == 0 ? 0x80000000u - (gridDim.x - 1) : 1u);
+  // B: lane (g, t) holds column g at k-slots of chunk t, so only lanes with g == t carry x (of chunk t).
+  const bool b_lane = g == t;
+  const uint32_t lane_offset = static_cast<uint32_t>(lane) * 4;
+  float acc[4] = {};
+  for (int64_t st0 = first; st0 < last; st0 += kUnroll) {
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t st = st0 + u;
+      if (st >= last) break;  // uniform across the warp
+      uint4 xb[4] = {};
+      if (b_lane && st * 4 + t < K / 32) {
+        const uint4* xc = reinterpret_cast<const uint4*>(xs + st * kStep + t * 32);
+#pragma unroll
+        for (int i = 0; i < 4; ++i) xb[i] = xc[i];
+      }
+      float d[4] = {};
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {  // mma i: bytes 2i, 2i + 1 of each row's chunk
+        const uint32_t wa = word_of(la[u].q, i / 2), wb = word_of(lb[u].q, i / 2);
+        const int b0 = (i % 2) * 2;
+        const uint32_t a[4] = {
+            table_entry(table, wa, b0, lane_offset), table_entry(table, wb, b0, lane_offset),
+            table_entry(table, wa, b0 + 1, lane_offset), table_entry(table, wb, b0 + 1, lane_offset)};
+        const uint4& xv = xb[i / 2];
+        mma<T>(d, a, i % 2 ? xv.z : xv.x, i % 2 ? xv.w : xv.y);
+      }
+      // d: rows g, g, g + 8, g + 8 by chunks 2t, 2t + 1 (zero for t >= 2).
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        acc[h] = fmaf(d[h], chunk_scale<kNested, kPair>(la[u], h, ra_ok, map, w.offset, absmax2_a), acc[h]);
+        acc[2 + h] = fmaf(d[2 + h], chunk_scale<kNested, kPair>(lb[u], h, rb_ok, map, w.offset, absmax2_b),
+                          acc[2 + h]);
+      }
+      if (st + kUnroll < last) load(u, st + kUnroll);
+    }
   }
-  return before;
-}
-__device__ __forceinline__ void grid_wait(const unsigned* counter, unsigned before) {
-  if (threadIdx.x == 0) {
-    unsigned now = before;
-    while (((before ^ now) & 0x80000000u) == 0)
-      asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];" : "=r"(now) : "l"(counter) : "memory");
-    __threadfence();
-  }
-  __syncthreads();
-}
 
-// A decode block's tail in one launch: h1 = h + o(attn); act = SwiGLU gate of gate/up(RMSNorm(h1));
-// y = h1 + down(act), each product as its own launch computes it (the same sums in the same order), with a
-// grid barrier between them. Each CTA issues its next product's first loads before it waits at the
-// barrier, so that HBM keeps streaming where separate launches would drain and refill the SMs.
-template <typename T, bool kNested, bool kPair>
-__global__ void __launch_bounds__(kMaxWarps * 32, 1)
-    block_tail_kernel(const __grid_constant__ Product<T> o, const __grid_constant__ Product<T> gate_up,
-                      const __grid_constant__ Product<T> down, unsigned* counter,
-                      const __grid_constant__ Table16 values, Table256 dynamic_map) {
-  const Shared sm = shared_memory();
-  lq::cuda::let_next_kernel_start();
-  {
-    MatvecPhase<T, 4, kNested, kPair, false, false> phase;
-    phase.begin(o, blockIdx.x);
-    build_tables<T, kNested>(sm.table, sm.map, values, dynamic_map);
-    lq::cuda::wait_for_previous_kernel();
-    phase.finish(o, sm);
+  // Lanes t = 0, 1 hold the row's four chunk sums of each step; then the slices in order.
+  float top = acc[0] + acc[1], bottom = acc[2] + acc[3];
+  top += __shfl_xor_sync(kFullMask, top, 1);
+  bottom += __shfl_xor_sync(kFullMask, bottom, 1);
+  if (t == 0) {
+    partial[warp][g] = top;
+    partial[warp][g + 8] = bottom;
   }
-  {
-    const unsigned arrived = grid_arrive(counter);
-    MatvecPhase<T, 4, kNested, kPair, true, true> phase;
-    phase.begin(gate_up, blockIdx.x);
-    grid_wait(counter, arrived);  // h1 complete
-    phase.finish(gate_up, sm);
+  __syncthreads();
+  if constexpr (kGate) {
+    if (threadIdx.x >= row_tiles * 16) return;
+    const int pair = threadIdx.x / 16, r = threadIdx.x % 16;
+    const int64_t row = cta_row0 + pair * 16 + r;
+    if (row >= rows) return;
+    float gate_sum = 0.0f, up_sum = 0.0f;
+    for (int sl = 0; sl < slices; ++sl) {
+      gate_sum += partial[2 * pair * slices + sl][r];
+      up_sum += partial[(2 * pair + 1) * slices + sl][r];
+    }
+    y[row] = gate_round<T>(gate_sum, up_sum);
+    return;
   }
-  {
-    const unsigned arrived = grid_arrive(counter);
-    MatvecPhase<T, 4, kNested, kPair, false, false> phase;
-    phase.begin(down, blockIdx.x);
-    grid_wait(counter, arrived);  // act complete
-    phase.finish(down, sm);
-  }
+  if (threadIdx.x >= tiles_per_cta * 16) return;
+  const int my_tile = threadIdx.x / 16, r = threadIdx.x % 16;
+  const int64_t row = cta_row0 + my_tile * 16 + r;
+  if (row >= rows) return;
+  float sum = 0.0f;
+  for (int sl = 0; sl < slices; ++sl) sum += partial[my_tile * slices + sl][r];
+  const int64_t at = args.col0[s] + row;
+  y[at] = store_value(sum, residual, at);
 }
 
 int64_t pow2_at_least(int64_t n) {
@@ -433,46 +299,27 @@ struct Call {
   bool gated;
 };
 
-// Call c over CTAs of `shape`. Gated: the layout of the gate weight alone, half a CTA's tiles of rows per
-// block.
-template <typename T>
-Product<T> product_of(const Call<T>& c, Shape shape) {
-  WeightGroup layout_group = c.group;
-  if (c.gated) layout_group.count = 1;
-  const int64_t rows_per_block =
-      static_cast<int64_t>(c.gated ? shape.tiles_per_cta / 2 : shape.tiles_per_cta) * 16;
-  return Product<T>{c.x,
-                    c.K,
-                    GroupLayout(layout_group, rows_per_block),
-                    c.group.w[c.gated ? 1 : 0],
-                    shape.tiles_per_cta,
-                    shape.slices,
-                    c.residual,
-                    c.norm_weight,
-                    c.eps,
-                    c.y};
-}
-
-size_t shared_bytes(int64_t K, size_t element_size) {
-  return kFixedSharedBytes + static_cast<size_t>(K) * element_size;
-}
-
-// The most dynamic shared memory `kernel` can ask for (x at its limit), set once per device.
-template <auto kernel>
-cudaError_t allow_shared_memory() {
-  return lq::cuda::set_attribute_once_per_device<kernel, cudaFuncAttributeMaxDynamicSharedMemorySize>(
-      static_cast<int>(kFixedSharedBytes + kMatvecMaxXBytes));
-}
-
 template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
 cudaError_t launch(const Call<T>& c, Shape shape) {
-  const Product<T> p = product_of(c, shape);
-  if (p.args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
+  // Gated: the layout of the gate weight alone, half a CTA's tiles of rows per block.
+  WeightGroup layout_group = c.group;
+  if constexpr (kGate) layout_group.count = 1;
+  const int64_t rows_per_block =
+      static_cast<int64_t>(kGate ? shape.tiles_per_cta / 2 : shape.tiles_per_cta) * 16;
+  const GroupLayout args(layout_group, rows_per_block);
+  if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
   constexpr auto kernel = matvec_mma_kernel<T, kUnroll, kNested, kPair, kNorm, kGate>;
-  if (const cudaError_t e = allow_shared_memory<kernel>(); e != cudaSuccess) return e;
-  return lq::cuda::launch_chained(kernel, dim3(static_cast<unsigned>(p.args.blocks())),
-                                  dim3(shape.tiles_per_cta * shape.slices * 32), shared_bytes(c.K, sizeof(T)),
-                                  c.stream, p, table16(p.args.g.w[0].type), dynamic_map_table());
+  const size_t smem = kTableBytes + static_cast<size_t>(c.K) * sizeof(T);
+  // The most dynamic shared memory the kernel can ask for: the table and x at their limit.
+  if (const cudaError_t e =
+          lq::cuda::set_attribute_once_per_device<kernel, cudaFuncAttributeMaxDynamicSharedMemorySize>(
+              static_cast<int>(kTableBytes + kMatvecMaxXBytes));
+      e != cudaSuccess)
+    return e;
+  return lq::cuda::launch_chained(kernel, dim3(static_cast<unsigned>(args.blocks())),
+                                  dim3(shape.tiles_per_cta * shape.slices * 32), smem, c.stream, c.x, c.K,
+                                  args, c.group.w[kGate ? 1 : 0], shape.slices, table16(args.g.w[0].type),
+                                  dynamic_map_table(), c.residual, c.norm_weight, c.eps, c.y);
 }
 
 template <typename T, bool kNested, bool kPair, bool kNorm, bool kGate>
@@ -526,55 +373,6 @@ cudaError_t run(const void* x, int64_t K, const WeightGroup& group, const void* 
                              static_cast<const T*>(norm_weight), eps, static_cast<T*>(y), stream, gated});
 }
 
-// The block tail's three products as their own launches would run them, in one grid of the largest CTA
-// count and size: each product keeps its own shape (and so its sums), CTAs past a product's count wait out
-// that product at the barriers.
-template <typename T, bool kNested, bool kPair>
-cudaError_t launch_tail(const BlockTail& b, cudaStream_t stream) {
-  const T* const attn = static_cast<const T*>(b.attn);
-  T* const h1 = static_cast<T*>(b.h1);
-  T* const act = static_cast<T*>(b.act);
-  const int64_t inter = b.gate_up.rows[0];
-  const Call<T> calls[3] = {
-      {attn, b.attn_width, b.o, static_cast<const T*>(b.h), nullptr, 0.0f, h1, stream, false},
-      {h1, b.hidden, b.gate_up, nullptr, static_cast<const T*>(b.norm_weight), b.eps, act, stream, true},
-      {act, inter, b.down, h1, nullptr, 0.0f, static_cast<T*>(b.y), stream, false}};
-  Product<T> products[3] = {product_of(calls[0], pick_shape(b.o, b.attn_width, 1)),
-                            product_of(calls[1], pick_shape(b.gate_up, b.hidden, 2)),
-                            product_of(calls[2], pick_shape(b.down, inter, 1))};
-  int64_t blocks = 0, threads = 0, K = 0;
-  for (const Product<T>& p : products) {
-    blocks = std::max(blocks, p.args.blocks());
-    threads = std::max<int64_t>(threads, p.tiles_per_cta * p.slices * 32);
-    K = std::max(K, p.K);
-  }
-  constexpr auto kernel = block_tail_kernel<T, kNested, kPair>;
-  if (const cudaError_t e = allow_shared_memory<kernel>(); e != cudaSuccess) return e;
-  const size_t smem = shared_bytes(K, sizeof(T));
-  int per_sm = 0;
-  if (const cudaError_t e =
-          cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, static_cast<int>(threads), smem);
-      e != cudaSuccess)
-    return e;
-  if (blocks > static_cast<int64_t>(per_sm) * multiprocessors()) return cudaErrorCooperativeLaunchTooLarge;
-  return lq::cuda::launch_chained(
-      kernel, dim3(static_cast<unsigned>(blocks)), dim3(static_cast<unsigned>(threads)), smem, stream,
-      products[0], products[1], products[2], b.counter, table16(b.o.w[0].type), dynamic_map_table());
-}
-
-// One code type and absmax form across the three products (the kernel builds one table), each product's
-// shape as its own launch takes it, and the widths chained: o [hidden x attn_width], gate/up two of
-// [inter x hidden], down [hidden x inter].
-bool tail_fits(const BlockTail& b, ElemType x_type) {
-  const WeightGroup* groups[3] = {&b.o, &b.gate_up, &b.down};
-  for (const WeightGroup* g : groups)
-    for (int i = 0; i < g->count; ++i)
-      if (g->w[i].type != b.o.w[0].type || g->w[i].nested() != b.o.w[0].nested()) return false;
-  return b.o.count == 1 && b.down.count == 1 && b.o.rows[0] == b.hidden && b.down.rows[0] == b.hidden &&
-         takes(x_type, b.attn_width) && gate_pair_fits(b.hidden, x_type, b.gate_up) &&
-         takes(x_type, b.gate_up.rows[0]);
-}
-
 }  // namespace
 
 bool matvec_tensor_cores_take(ElemType x_type, int64_t K) {
@@ -608,33 +406,6 @@ cudaError_t matvec_4bit_normed_swiglu_cuda(const void* h, ElemType x_type, int64
   BNB4_DISPATCH_ELEM(x_type, {
     if constexpr (!std::is_same_v<T, float>)
       return run<T>(h, K, group, nullptr, norm_weight, eps, y, stream, true);
-  });
-  return cudaErrorInvalidValue;
-}
-
-bool block_tail_supported(const BlockTail& tail, ElemType x_type) {
-  return tail_fits(tail, x_type) && has_tensor_core_mma();
-}
-
-cudaError_t block_tail_4bit_cuda(const BlockTail& tail, ElemType x_type, cudaStream_t stream) {
-  if (!tail.counter || !tail.norm_weight || !tail_fits(tail, x_type)) return cudaErrorInvalidValue;
-  const int64_t inter = tail.gate_up.rows[0];
-  if (const cudaError_t e = check_group_args(tail.attn, 1, tail.attn_width, tail.o); e != cudaSuccess)
-    return e;
-  if (const cudaError_t e = check_group_args(tail.h1, 1, tail.hidden, tail.gate_up); e != cudaSuccess)
-    return e;
-  if (const cudaError_t e = check_group_args(tail.act, 1, inter, tail.down); e != cudaSuccess) return e;
-  if (!aligned16(tail.norm_weight)) return cudaErrorMisalignedAddress;  // rms_norm_into's loads
-  if (!has_tensor_core_mma()) return cudaErrorNotSupported;
-  const bool nested = tail.o.w[0].nested();
-  const bool pair = pairs_share_blocks(tail.o, tail.attn_width) &&
-                    pairs_share_blocks(tail.gate_up, tail.hidden) && pairs_share_blocks(tail.down, inter);
-  BNB4_DISPATCH_ELEM(x_type, {
-    if constexpr (!std::is_same_v<T, float>) {
-      if (nested)
-        return pair ? launch_tail<T, true, true>(tail, stream) : launch_tail<T, true, false>(tail, stream);
-      return pair ? launch_tail<T, false, true>(tail, stream) : launch_tail<T, false, false>(tail, stream);
-    }
   });
   return cudaErrorInvalidValue;
 }

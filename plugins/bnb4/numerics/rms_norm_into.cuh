@@ -9,11 +9,10 @@ namespace bnb4 {
 // xs[0, K) = RMSNorm(x) with weight w, rounded as the engine's norm kernel rounds it:
 // dtype(w * dtype(x * rsqrt(mean(x^2) + eps))), the mean from per-thread float32 sums of squares, reduced by
 // shuffles within each warp and then by the first warp. x, w and xs 16-byte aligned, K a multiple of
-// 16 / sizeof(T). x is read through L2 (not the read-only path): it may have been written by the same
-// kernel's other CTAs (the block tail). Runs right after the wait for the kernel that wrote x, so its latency
-// is the layer's: a thread loads its first kHeld 16-byte units of x and w at once and keeps them for the
-// output (one round trip where K <= kHeld x 16 / sizeof(T) x the CTA; a loop reads the rest). Any CTA size
-// that is a multiple of 32 up to 1024; ends with a barrier (xs is ready for every thread).
+// 16 / sizeof(T). Runs right after the wait for the kernel that wrote x, so its latency is the layer's: a
+// thread loads its first kHeld 16-byte units of x and w at once and keeps them for the output (one round
+// trip where K <= kHeld x 16 / sizeof(T) x the CTA; a loop reads the rest). Any CTA size that is a multiple
+// of 32 up to 1024; ends with a barrier (xs is ready for every thread).
 template <typename T>
 __device__ void rms_norm_into(const T* __restrict__ x, const T* __restrict__ w, float eps, int64_t K,
                               T* __restrict__ xs) {
@@ -28,7 +27,7 @@ __device__ void rms_norm_into(const T* __restrict__ x, const T* __restrict__ w, 
 #pragma unroll
   for (int i = 0; i < kHeld; ++i) {
     const int64_t u = threadIdx.x + i * stride;
-    xv[i] = u < units ? __ldcg(xu + u) : make_uint4(0, 0, 0, 0);
+    xv[i] = u < units ? xu[u] : make_uint4(0, 0, 0, 0);
     wv[i] = u < units ? __ldg(wu + u) : make_uint4(0, 0, 0, 0);
   }
   float sum = 0.0f, v[kElems];
@@ -39,7 +38,7 @@ __device__ void rms_norm_into(const T* __restrict__ x, const T* __restrict__ w, 
     for (int e = 0; e < kElems; ++e) sum = fmaf(v[e], v[e], sum);
   }
   for (int64_t u = threadIdx.x + kHeld * stride; u < units; u += stride) {
-    unit_to_float<T>(__ldcg(xu + u), v);
+    unit_to_float<T>(xu[u], v);
 #pragma unroll
     for (int e = 0; e < kElems; ++e) sum = fmaf(v[e], v[e], sum);
   }
@@ -68,7 +67,7 @@ __device__ void rms_norm_into(const T* __restrict__ x, const T* __restrict__ w, 
     if (u < units) out[u] = normalize(xv[i], wv[i]);
   }
   for (int64_t u = threadIdx.x + kHeld * stride; u < units; u += stride)
-    out[u] = normalize(__ldcg(xu + u), __ldg(wu + u));
+    out[u] = normalize(xu[u], __ldg(wu + u));
   __syncthreads();
 }
 

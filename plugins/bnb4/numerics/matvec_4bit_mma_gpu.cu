@@ -46,24 +46,15 @@ struct RowLoad {
   uint32_t code[2];
 };
 
-// Nested: a row's absmax2 where one value serves all of this warp's steps of the row (`once`, known from
-// indices alone), else each step loads its own. The value is only read when a step is consumed, so that no
-// load waits for it: a choice of load by the loaded value would hold every later load of the warp until
-// the first one returned (a memory latency per launch, as the SASS of the first version showed).
-struct RowAbsmax2 {
-  bool once;
-  float value;
-};
-
 // Chunk `chunk` of `row` (zeros unless code_ok and the chunk lies within K) and the scales of chunks
 // scale_chunk and scale_chunk + 1 (zero unless scale_ok and within K). Codes stream past L1 (read once);
 // scales go through it (a 32-byte sector holds the next steps' scales). kPair: the two chunks (scale_chunk
 // is even) lie in one scale block — blocksize >= 64 and K a multiple of 64 — and one scale serves both.
-// Nested: absmax2 is loaded here unless the row's serves every step (once).
+// Nested: the scale codes, and absmax2 unless paired (paired, each row's blocks lie in one group of
+// kNestedBlocksize and the row's absmax2 is loaded once, row_absmax2()).
 template <bool kNested, bool kPair>
 __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bool code_ok, bool scale_ok,
-                                            int64_t K, int64_t chunk, int64_t scale_chunk, int shift,
-                                            bool absmax2_once) {
+                                            int64_t K, int64_t chunk, int64_t scale_chunk, int shift) {
   RowLoad r;
   const int64_t chunks = K / 32;
   const bool ok = code_ok && chunk < chunks;
@@ -75,7 +66,7 @@ __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bo
     const int64_t b = (row * K + (scale_chunk + h) * 32) >> shift;
     if constexpr (kNested) {
       r.code[h] = s_ok ? __ldg(w.nested_codes + b) : 0u;
-      r.scale[h] = s_ok && !absmax2_once ? __ldg(w.absmax2 + b / kNestedBlocksize) : 0.0f;
+      r.scale[h] = s_ok && !kPair ? __ldg(w.absmax2 + b / kNestedBlocksize) : 0.0f;
     } else {
       r.code[h] = 0;
       r.scale[h] = s_ok ? __ldg(w.absmax + b) : 0.0f;
@@ -84,13 +75,23 @@ __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bo
   return r;
 }
 
-// The scale of a loaded chunk: the float32 absmax, or its nested form decoded through the dynamic map.
+// Nested and paired: the absmax2 of `row` (each row's blocks lie in one group of kNestedBlocksize), 0 where
+// not ok. Loaded up front and read only when a step is consumed, so that no load waits for it.
+template <bool kNested, bool kPair>
+__device__ __forceinline__ float row_absmax2(const Packed4bit& w, int64_t row, bool ok, int64_t K,
+                                             int shift) {
+  if constexpr (!kNested || !kPair) return 0.0f;
+  return ok ? __ldg(w.absmax2 + ((row * K) >> shift) / kNestedBlocksize) : 0.0f;
+}
+
+// The scale of a loaded chunk: the float32 absmax, or its nested form decoded through the dynamic map with
+// the chunk's absmax2 (paired: the row's).
 template <bool kNested, bool kPair>
 __device__ __forceinline__ float chunk_scale(const RowLoad& r, int h, bool ok, const float* map, float offset,
-                                             const RowAbsmax2& absmax2) {
+                                             float row_absmax2) {
   const int i = kPair ? 0 : h;
   if constexpr (kNested)
-    return ok ? nested_absmax(map[r.code[i]], absmax2.once ? absmax2.value : r.scale[i], offset) : 0.0f;
+    return ok ? nested_absmax(map[r.code[i]], kPair ? row_absmax2 : r.scale[i], offset) : 0.0f;
   return r.scale[i];
 }
 
@@ -111,6 +112,15 @@ struct Shape {
   int tiles_per_cta, slices, unroll;
 };
 
+// How a CTA's warps split its tiles and K, worked out on the host: a division by a runtime slice count costs
+// each warp a few dozen instructions, and with 16 warps an SM on 4 schedulers every instruction before a
+// warp's first load delays that load by ~4 cycles.
+struct Split {
+  int tiles_per_cta;
+  int slice_shift;  // slices = 1 << slice_shift
+  int64_t per;      // steps of kStep weights per warp
+};
+
 // SwiGLU's gate of one row from its gate and up sums, rounded as the engine's gate kernel rounds it: each
 // sum to T (the product's output), then dtype(dtype(silu(g)) * u).
 template <typename T>
@@ -123,7 +133,7 @@ __device__ __forceinline__ T gate_round(float gate_sum, float up_sum) {
 // weight of the same shape; even tiles of a CTA read gate, odd ones up, over the same rows; y gets the gate.
 template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
-    matvec_mma_kernel(const T* __restrict__ x, int64_t K, GroupLayout args, Packed4bit up, int slices,
+    matvec_mma_kernel(const T* __restrict__ x, int64_t K, GroupLayout args, Packed4bit up, Split split,
                       const __grid_constant__ Table16 values, Table256 dynamic_map,
                       const T* __restrict__ residual, const T* __restrict__ norm_weight, float eps,
                       T* __restrict__ y) {
@@ -135,41 +145,34 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int g = lane / 4, t = lane % 4;
-  const int tile = warp / slices, slice = warp % slices;
+  const int slices = 1 << split.slice_shift;
+  const int tile = warp >> split.slice_shift, slice = warp & (slices - 1);
   const int s = args.weight_of(blockIdx.x);
   const Packed4bit w =
       kGate && tile % 2 ? up : args.g.w[s];  // a copy: a reference to either parameter would sit on the stack
   const int64_t rows = args.g.rows[s];
-  const int tiles_per_cta = blockDim.x / 32 / slices;
+  const int tiles_per_cta = split.tiles_per_cta;
   const int row_tiles = kGate ? tiles_per_cta / 2 : tiles_per_cta;  // tiles of distinct rows
   const int64_t cta_row0 = (blockIdx.x - args.first_block(s)) * row_tiles * 16;
   const int64_t row0 = cta_row0 + (kGate ? tile / 2 : tile) * 16, ra = row0 + g, rb = row0 + g + 8;
   const bool ra_ok = ra < rows, rb_ok = rb < rows;
   const int shift = __ffs(w.blocksize) - 1;
   // This warp's steps of 128 weights: [first, last).
-  const int64_t steps = (K + kStep - 1) / kStep, per = (steps + slices - 1) / slices;
+  const int64_t steps = (K + kStep - 1) / kStep, per = split.per;
   const int64_t first = slice * per, last = first + per < steps ? first + per : steps;
 
   // Lane t scales chunks 2t and 2t + 1 of its rows (columns 2t, 2t + 1 of the product); lanes 2, 3 none.
-  // Nested and paired: a row's absmax2 is loaded once where this warp's blocks of the row lie in one group
-  // of kNestedBlocksize (every row of the Llama shapes), not once a step: a nested step then loads what a
-  // plain one does (codes and one scale each). Unpaired variants, short of registers, load it each step.
-  auto row_absmax2 = [&](int64_t row, bool ok) -> RowAbsmax2 {
-    if (!kNested || !kPair || !ok || t >= 2 || first >= last) return {false, 0.0f};
-    const int64_t b0 = (row * K + first * kStep) >> shift;
-    const int64_t b1 = (row * K + (last * kStep < K ? last * kStep : K) - 1) >> shift;
-    if (b0 / kNestedBlocksize != b1 / kNestedBlocksize) return {false, 0.0f};
-    return {true, __ldg(w.absmax2 + b0 / kNestedBlocksize)};
-  };
-  const RowAbsmax2 absmax2_a = row_absmax2(ra, ra_ok), absmax2_b = row_absmax2(rb, rb_ok);
+  // Nested and paired, each row's absmax2 is loaded once here, so that a step loads what a plain one does:
+  // its codes and one scale (code).
+  const bool scales = t < 2 && first < last;
+  const float absmax2_a = row_absmax2<kNested, kPair>(w, ra, ra_ok && scales, K, shift),
+              absmax2_b = row_absmax2<kNested, kPair>(w, rb, rb_ok && scales, K, shift);
   RowLoad la[kUnroll], lb[kUnroll];
   auto load = [&](int u, int64_t st) {
     const bool in = st < last;
     const int64_t chunk = st * 4 + t, scale_chunk = st * 4 + 2 * t;
-    la[u] = load_row<kNested, kPair>(w, ra, ra_ok && in, ra_ok && in && t < 2, K, chunk, scale_chunk, shift,
-                                     absmax2_a.once);
-    lb[u] = load_row<kNested, kPair>(w, rb, rb_ok && in, rb_ok && in && t < 2, K, chunk, scale_chunk, shift,
-                                     absmax2_b.once);
+    la[u] = load_row<kNested, kPair>(w, ra, ra_ok && in, ra_ok && in && t < 2, K, chunk, scale_chunk, shift);
+    lb[u] = load_row<kNested, kPair>(w, rb, rb_ok && in, rb_ok && in && t < 2, K, chunk, scale_chunk, shift);
   };
 
   lq::cuda::let_next_kernel_start();
@@ -299,6 +302,13 @@ struct Call {
   bool gated;
 };
 
+Split split_of(Shape shape, int64_t K) {
+  const int64_t steps = (K + kStep - 1) / kStep;
+  int shift = 0;
+  while ((1 << shift) < shape.slices) ++shift;  // slices is a power of two (pick_shape)
+  return {shape.tiles_per_cta, shift, (steps + shape.slices - 1) / shape.slices};
+}
+
 template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
 cudaError_t launch(const Call<T>& c, Shape shape) {
   // Gated: the layout of the gate weight alone, half a CTA's tiles of rows per block.
@@ -316,10 +326,10 @@ cudaError_t launch(const Call<T>& c, Shape shape) {
               static_cast<int>(kTableBytes + kMatvecMaxXBytes));
       e != cudaSuccess)
     return e;
-  return lq::cuda::launch_chained(kernel, dim3(static_cast<unsigned>(args.blocks())),
-                                  dim3(shape.tiles_per_cta * shape.slices * 32), smem, c.stream, c.x, c.K,
-                                  args, c.group.w[kGate ? 1 : 0], shape.slices, table16(args.g.w[0].type),
-                                  dynamic_map_table(), c.residual, c.norm_weight, c.eps, c.y);
+  return lq::cuda::launch_chained(
+      kernel, dim3(static_cast<unsigned>(args.blocks())), dim3(shape.tiles_per_cta * shape.slices * 32), smem,
+      c.stream, c.x, c.K, args, c.group.w[kGate ? 1 : 0], split_of(shape, c.K), table16(args.g.w[0].type),
+      dynamic_map_table(), c.residual, c.norm_weight, c.eps, c.y);
 }
 
 template <typename T, bool kNested, bool kPair, bool kNorm, bool kGate>
@@ -330,11 +340,16 @@ cudaError_t launch_unrolled(const Call<T>& c) {
   return launch<T, 1, kNested, kPair, kNorm, kGate>(c, shape);
 }
 
-// Whether a lane's chunk pair always shares one scale block (load_row's kPair).
+// Whether a lane's chunk pair always shares one scale block (load_row's kPair) and, nested, each row's blocks
+// lie in one group of kNestedBlocksize (K a whole number of blocks that divides the group), so that one
+// absmax2 serves the row.
 bool pairs_share_blocks(const WeightGroup& group, int64_t K) {
   if (K % 64 != 0) return false;
-  for (int i = 0; i < group.count; ++i)
-    if (group.w[i].blocksize < 64) return false;
+  for (int i = 0; i < group.count; ++i) {
+    const int64_t bs = group.w[i].blocksize;
+    if (bs < 64) return false;
+    if (group.w[i].nested() && (K % bs != 0 || kNestedBlocksize % (K / bs) != 0)) return false;
+  }
   return true;
 }
 

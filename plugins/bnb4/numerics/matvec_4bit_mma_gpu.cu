@@ -46,24 +46,25 @@ struct RowLoad {
   uint32_t code[2];
 };
 
-// Chunk `chunk` of `row` (zeros unless code_ok and the chunk lies within K) and the scales of chunks
-// scale_chunk and scale_chunk + 1 (zero unless scale_ok and within K). Codes stream past L1 (read once);
+// Chunk `chunk` of the row whose first weight is at row_base (zeros unless code_ok and the chunk lies within
+// the row's `chunks`) and the scales of chunks scale_chunk and scale_chunk + 1 (zero unless scale_ok and
+// within the row). Codes stream past L1 (read once);
 // scales go through it (a 32-byte sector holds the next steps' scales). kPair: the two chunks (scale_chunk
 // is even) lie in one scale block — blocksize >= 64 and K a multiple of 64 — and one scale serves both.
 // Nested: the scale codes, and absmax2 unless paired (paired, each row's blocks lie in one group of
 // kNestedBlocksize and the row's absmax2 is loaded once, row_absmax2()).
 template <bool kNested, bool kPair>
-__device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bool code_ok, bool scale_ok,
-                                            int64_t K, int64_t chunk, int64_t scale_chunk, int shift) {
+__device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row_base, bool code_ok,
+                                            bool scale_ok, int chunks, int chunk, int scale_chunk,
+                                            int shift) {
   RowLoad r;
-  const int64_t chunks = K / 32;
   const bool ok = code_ok && chunk < chunks;
-  r.q = ok ? __ldcs(reinterpret_cast<const uint4*>(w.packed + (row * K + chunk * 32) / 2))
+  r.q = ok ? __ldcs(reinterpret_cast<const uint4*>(w.packed + ((row_base + chunk * 32) >> 1)))
            : make_uint4(0, 0, 0, 0);
 #pragma unroll
   for (int h = 0; h < (kPair ? 1 : 2); ++h) {
     const bool s_ok = scale_ok && scale_chunk + h < chunks;
-    const int64_t b = (row * K + (scale_chunk + h) * 32) >> shift;
+    const int64_t b = (row_base + (scale_chunk + h) * 32) >> shift;
     if constexpr (kNested) {
       r.code[h] = s_ok ? __ldg(w.nested_codes + b) : 0u;
       r.scale[h] = s_ok && !kPair ? __ldg(w.absmax2 + b / kNestedBlocksize) : 0.0f;
@@ -75,13 +76,13 @@ __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row, bo
   return r;
 }
 
-// Nested and paired: the absmax2 of `row` (each row's blocks lie in one group of kNestedBlocksize), 0 where
-// not ok. Loaded up front and read only when a step is consumed, so that no load waits for it.
+// Nested and paired: the absmax2 of the row whose first weight is at row_base (each row's blocks lie in one
+// group of kNestedBlocksize), 0 where not ok. Loaded up front and read only when a step is consumed, so that
+// no load waits for it.
 template <bool kNested, bool kPair>
-__device__ __forceinline__ float row_absmax2(const Packed4bit& w, int64_t row, bool ok, int64_t K,
-                                             int shift) {
+__device__ __forceinline__ float row_absmax2(const Packed4bit& w, int64_t row_base, bool ok, int shift) {
   if constexpr (!kNested || !kPair) return 0.0f;
-  return ok ? __ldg(w.absmax2 + ((row * K) >> shift) / kNestedBlocksize) : 0.0f;
+  return ok ? __ldg(w.absmax2 + (row_base >> shift) / kNestedBlocksize) : 0.0f;
 }
 
 // The scale of a loaded chunk: the float32 absmax, or its nested form decoded through the dynamic map with
@@ -118,7 +119,7 @@ struct Shape {
 struct Split {
   int tiles_per_cta;
   int slice_shift;  // slices = 1 << slice_shift
-  int64_t per;      // steps of kStep weights per warp
+  int per;          // steps of kStep weights per warp
 };
 
 // SwiGLU's gate of one row from its gate and up sums, rounded as the engine's gate kernel rounds it: each
@@ -157,22 +158,26 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   const int64_t row0 = cta_row0 + (kGate ? tile / 2 : tile) * 16, ra = row0 + g, rb = row0 + g + 8;
   const bool ra_ok = ra < rows, rb_ok = rb < rows;
   const int shift = __ffs(w.blocksize) - 1;
-  // This warp's steps of 128 weights: [first, last).
-  const int64_t steps = (K + kStep - 1) / kStep, per = split.per;
-  const int64_t first = slice * per, last = first + per < steps ? first + per : steps;
+  // This warp's steps of 128 weights: [first, last). Step and chunk indices fit in 32 bits (x is staged
+  // whole: K * sizeof(T) <= kMatvecMaxXBytes); only the rows' offsets need 64.
+  const int chunks = static_cast<int>(K / 32), steps = static_cast<int>((K + kStep - 1) / kStep);
+  const int per = split.per, first = slice * per, last = first + per < steps ? first + per : steps;
+  const int64_t base_a = ra * K, base_b = rb * K;
 
   // Lane t scales chunks 2t and 2t + 1 of its rows (columns 2t, 2t + 1 of the product); lanes 2, 3 none.
   // Nested and paired, each row's absmax2 is loaded once here, so that a step loads what a plain one does:
   // its codes and one scale (code).
   const bool scales = t < 2 && first < last;
-  const float absmax2_a = row_absmax2<kNested, kPair>(w, ra, ra_ok && scales, K, shift),
-              absmax2_b = row_absmax2<kNested, kPair>(w, rb, rb_ok && scales, K, shift);
+  const float absmax2_a = row_absmax2<kNested, kPair>(w, base_a, ra_ok && scales, shift),
+              absmax2_b = row_absmax2<kNested, kPair>(w, base_b, rb_ok && scales, shift);
   RowLoad la[kUnroll], lb[kUnroll];
-  auto load = [&](int u, int64_t st) {
+  auto load = [&](int u, int st) {
     const bool in = st < last;
-    const int64_t chunk = st * 4 + t, scale_chunk = st * 4 + 2 * t;
-    la[u] = load_row<kNested, kPair>(w, ra, ra_ok && in, ra_ok && in && t < 2, K, chunk, scale_chunk, shift);
-    lb[u] = load_row<kNested, kPair>(w, rb, rb_ok && in, rb_ok && in && t < 2, K, chunk, scale_chunk, shift);
+    const int chunk = st * 4 + t, scale_chunk = st * 4 + 2 * t;
+    la[u] = load_row<kNested, kPair>(w, base_a, ra_ok && in, ra_ok && in && t < 2, chunks, chunk, scale_chunk,
+                                     shift);
+    lb[u] = load_row<kNested, kPair>(w, base_b, rb_ok && in, rb_ok && in && t < 2, chunks, chunk, scale_chunk,
+                                     shift);
   };
 
   lq::cuda::let_next_kernel_start();
@@ -202,13 +207,13 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   const bool b_lane = g == t;
   const uint32_t lane_offset = static_cast<uint32_t>(lane) * 4;
   float acc[4] = {};
-  for (int64_t st0 = first; st0 < last; st0 += kUnroll) {
+  for (int st0 = first; st0 < last; st0 += kUnroll) {
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
-      const int64_t st = st0 + u;
+      const int st = st0 + u;
       if (st >= last) break;  // uniform across the warp
       uint4 xb[4] = {};
-      if (b_lane && st * 4 + t < K / 32) {
+      if (b_lane && st * 4 + t < chunks) {
         const uint4* xc = reinterpret_cast<const uint4*>(xs + st * kStep + t * 32);
 #pragma unroll
         for (int i = 0; i < 4; ++i) xb[i] = xc[i];
@@ -306,7 +311,7 @@ Split split_of(Shape shape, int64_t K) {
   const int64_t steps = (K + kStep - 1) / kStep;
   int shift = 0;
   while ((1 << shift) < shape.slices) ++shift;  // slices is a power of two (pick_shape)
-  return {shape.tiles_per_cta, shift, (steps + shape.slices - 1) / shape.slices};
+  return {shape.tiles_per_cta, shift, static_cast<int>((steps + shape.slices - 1) / shape.slices)};
 }
 
 template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>

@@ -9,7 +9,8 @@
 #
 # Run from the repo root on the GPU machine after building llama-quant into $LQ_BUILD_DIR (default
 # build-gpu) with ../shared/device/README.md's recipe; needs models/SmolLM2-135M-Instruct.Q4_1.gguf
-# (scripts/fetch-models.sh; over one call's carry limit, so stage it in pieces). Outputs under $OUT.
+# (scripts/fetch-models.sh; over one call's carry limit, so stage it with
+# scripts/gpu/stage_in_pieces.sh). Outputs under $OUT.
 set -euo pipefail
 : "${OUT:?set OUT to the output folder}"
 cli=${LQ_BUILD_DIR:-build-gpu}/framework/llama-quant

@@ -315,8 +315,8 @@ void BM_DequantizeGroup(benchmark::State& state) {
     if (one_launch) return bnb4::dequantize_4bit_group_cuda(group, out, bnb4::ElemType::kF16, stream);
     cudaError_t e = cudaSuccess;
     int64_t row = 0;
-    for (int w = 0; w < group.count && e == cudaSuccess; row += group.rows[w++])
-      e = bnb4::dequantize_4bit_cuda(group.w[w], out + row * K, bnb4::ElemType::kF16, stream);
+    for (int part = 0; part < group.count && e == cudaSuccess; row += group.rows[part++])
+      e = bnb4::dequantize_4bit_cuda(group.w[part], out + row * K, bnb4::ElemType::kF16, stream);
     return e;
   });
   state.SetBytesProcessed(state.iterations() * (w.weight_bytes + w.total_rows * K * 2));

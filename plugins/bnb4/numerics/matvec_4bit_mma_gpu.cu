@@ -111,6 +111,7 @@ __device__ __forceinline__ uint32_t table_entry(const unsigned char* table, uint
 
 struct Shape {
   int tiles_per_cta, slices, unroll;
+  int per;  // steps of kStep weights per warp
 };
 
 // How a CTA's warps split its tiles and K, worked out on the host: a division by a runtime slice count costs
@@ -289,8 +290,8 @@ Shape pick_shape(const WeightGroup& group, int64_t K, int64_t min_tiles) {
   for (; tiles > min_tiles; tiles /= 2)
     if (GroupLayout(group, tiles * 16).blocks() * 10 >= sms * 7) break;
   const int64_t slices = std::min<int64_t>(kMaxWarps / tiles, pow2_at_least(steps));
-  const int64_t per = (steps + slices - 1) / slices;
-  return {static_cast<int>(tiles), static_cast<int>(slices), per >= 4 ? 4 : per >= 2 ? 2 : 1};
+  const int per = static_cast<int>((steps + slices - 1) / slices), unroll = per >= 4 ? 4 : per >= 2 ? 2 : 1;
+  return {static_cast<int>(tiles), static_cast<int>(slices), unroll, per};
 }
 
 // One launch's arguments; `gated`: the group is [gate, up] and y gets SwiGLU's gate of each row.
@@ -307,11 +308,10 @@ struct Call {
   bool gated;
 };
 
-Split split_of(Shape shape, int64_t K) {
-  const int64_t steps = (K + kStep - 1) / kStep;
+Split split_of(Shape shape) {
   int shift = 0;
   while ((1 << shift) < shape.slices) ++shift;  // slices is a power of two (pick_shape)
-  return {shape.tiles_per_cta, shift, static_cast<int>((steps + shape.slices - 1) / shape.slices)};
+  return {shape.tiles_per_cta, shift, shape.per};
 }
 
 template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
@@ -331,10 +331,10 @@ cudaError_t launch(const Call<T>& c, Shape shape) {
               static_cast<int>(kTableBytes + kMatvecMaxXBytes));
       e != cudaSuccess)
     return e;
-  return lq::cuda::launch_chained(
-      kernel, dim3(static_cast<unsigned>(args.blocks())), dim3(shape.tiles_per_cta * shape.slices * 32), smem,
-      c.stream, c.x, c.K, args, c.group.w[kGate ? 1 : 0], split_of(shape, c.K), table16(args.g.w[0].type),
-      dynamic_map_table(), c.residual, c.norm_weight, c.eps, c.y);
+  return lq::cuda::launch_chained(kernel, dim3(static_cast<unsigned>(args.blocks())),
+                                  dim3(shape.tiles_per_cta * shape.slices * 32), smem, c.stream, c.x, c.K,
+                                  args, c.group.w[kGate ? 1 : 0], split_of(shape), table16(args.g.w[0].type),
+                                  dynamic_map_table(), c.residual, c.norm_weight, c.eps, c.y);
 }
 
 template <typename T, bool kNested, bool kPair, bool kNorm, bool kGate>

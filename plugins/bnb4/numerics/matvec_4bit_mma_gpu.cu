@@ -170,32 +170,42 @@ __device__ __forceinline__ int64_t first_scale_word(int64_t first_block) {
   return kNested ? first_block >> 2 : first_block;
 }
 
-// Issues this lane's copies of the warp's share: lane l copies row l / 2, every other unit and scale word;
-// the scales and the first `half` steps in one commit group, the rest in a second.
+// Issues the warp's copies of its share, each instruction along rows: a row's units (scale words) in
+// consecutive lanes, as many rows as 32 lanes hold, so that an instruction reads whole lines of global memory
+// and writes shared memory without bank conflicts. The scales and the first `half` steps form one commit
+// group, the rest a second.
 template <bool kNested>
 __device__ __forceinline__ void stage_share(const Packed4bit& w, Staged st, int64_t row0, int64_t rows,
                                             int64_t K, int first, int last, int half, int per, int pitch,
                                             int shift, int lane) {
-  const int r = lane >> 1, j0 = lane & 1;
-  const int64_t row = row0 + r;
-  const bool ok = row < rows && first < last;
   const int chunks = static_cast<int>(K / 32);
-  const int units = ok ? min(last * 4, chunks) - first * 4 : 0, split = min(units, half * 4);
-  const unsigned char* src = w.packed + ((row * K) >> 1) + first * 64;
-  unsigned char* dst = st.codes + r * per * 64;
-  const int swizzle = unit_swizzle(r, per);
-  if (ok) {
+  const int units = first < last ? min(last * 4, chunks) - first * 4 : 0, split = min(units, half * 4);
+  const int rows_here = static_cast<int>(min(int64_t{16}, rows - row0));
+  const uint32_t* scale_src = kNested ? reinterpret_cast<const uint32_t*>(w.nested_codes)
+                                      : reinterpret_cast<const uint32_t*>(w.absmax);
+  const int word_shift = min(5, 31 - __clz(pitch));  // lanes a row: the largest power of two <= pitch
+  for (int r = lane >> word_shift; r < rows_here && units > 0; r += 32 >> word_shift) {
+    const int64_t row = row0 + r;
     const int64_t b0 = (row * K + first * kStep) >> shift,
                   b1 = ((row * K + min(static_cast<int64_t>(last) * kStep, K) - 1) >> shift) + 1;
     const int64_t word0 = first_scale_word<kNested>(b0),
                   words = first_scale_word<kNested>(b1 + (kNested ? 3 : 0)) - word0;
-    const uint32_t* scale_src = kNested ? reinterpret_cast<const uint32_t*>(w.nested_codes)
-                                        : reinterpret_cast<const uint32_t*>(w.absmax);
-    for (int i = j0; i < words; i += 2) copy_async4(st.scales + r * pitch + i, scale_src + word0 + i);
+    for (int i = lane & ((1 << word_shift) - 1); i < words; i += 1 << word_shift)
+      copy_async4(st.scales + r * pitch + i, scale_src + word0 + i);
   }
-  for (int j = j0; j < split; j += 2) copy_async16(dst + ((j ^ swizzle) << 4), src + j * 16);
+  const int unit_shift = min(5, 31 - __clz(per * 4));  // lanes a row: the largest power of two <= its units
+  auto copy_units = [&](int from, int to) {
+    for (int r = lane >> unit_shift; r < rows_here; r += 32 >> unit_shift) {
+      const unsigned char* src = w.packed + (((row0 + r) * K) >> 1) + first * 64;
+      unsigned char* dst = st.codes + r * per * 64;
+      const int swizzle = unit_swizzle(r, per);
+      for (int j = from + (lane & ((1 << unit_shift) - 1)); j < to; j += 1 << unit_shift)
+        copy_async16(dst + ((j ^ swizzle) << 4), src + j * 16);
+    }
+  };
+  copy_units(0, split);
   commit_copies();
-  for (int j = split + j0; j < units; j += 2) copy_async16(dst + ((j ^ swizzle) << 4), src + j * 16);
+  copy_units(split, units);
   commit_copies();
 }
 

@@ -424,18 +424,6 @@ TEST(Bnb4Cuda, MatvecMatchesTheReferenceOnLayerShapes) {
     }
 }
 
-// K = 16,384 in float16 / bfloat16: x fits the tensor-core kernel, but a CTA's staged codes and scales beside
-// x and the code table (~242 KB) do not fit an H100's 227 KB of shared memory, so each warp loads its steps
-// into registers as it goes (every smaller shape above is staged there). Both absmax forms.
-TEST(Bnb4Cuda, MatvecBeyondTheStagingLimitMatchesTheReference) {
-  SKIP_WITHOUT_GPU();
-  for (bool dq : {false, true}) {
-    const TestWeight w(40, 16384, 64, QuantType::kNF4, dq);
-    for (ElemType type : {ElemType::kF16, ElemType::kBF16})
-      check_fused_matmul(w, type, 1, 40, 16384, Entry::kMatvecTensorCores);
-  }
-}
-
 // The batch kernel at 8, 16 and 32 rows on layer shapes, each of its launch shapes on an H100 (132 SMs):
 // one row tile a CTA with K over several rounds of steps (2048 x 8192), two (3072 rows: 96 CTAs) and four
 // (16,384 rows), both absmax forms.

@@ -121,29 +121,7 @@ struct Split {
   int tiles_per_cta;
   int slice_shift;  // slices = 1 << slice_shift
   int per;          // steps of kStep weights per warp
-  int scale_pitch;  // staged: 32-bit words of a row's staged scales (== 2 mod 4: 8 rows x 2 lanes, no
-                    // conflict)
 };
-
-// Staged: an asynchronous copy global -> shared of 16 (codes, past L1) or 4 bytes (scales), and waiting for
-// all but the newest `kPending` of this thread's commit groups.
-__device__ __forceinline__ void copy_async16(void* dst, const void* src) {
-  asm volatile(
-      "cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(static_cast<uint32_t>(__cvta_generic_to_shared(dst))),
-      "l"(src)
-      : "memory");
-}
-__device__ __forceinline__ void copy_async4(void* dst, const void* src) {
-  asm volatile(
-      "cp.async.ca.shared.global [%0], [%1], 4;" ::"r"(static_cast<uint32_t>(__cvta_generic_to_shared(dst))),
-      "l"(src)
-      : "memory");
-}
-__device__ __forceinline__ void commit_copies() { asm volatile("cp.async.commit_group;" ::: "memory"); }
-template <int kPending>
-__device__ __forceinline__ void wait_copies() {
-  asm volatile("cp.async.wait_group %0;" ::"n"(kPending) : "memory");
-}
 
 // SwiGLU's gate of one row from its gate and up sums, rounded as the engine's gate kernel rounds it: each
 // sum to T (the product's output), then dtype(dtype(silu(g)) * u).
@@ -153,101 +131,15 @@ __device__ __forceinline__ T gate_round(float gate_sum, float up_sum) {
   return from_float<T>(to_float(from_float<T>(g / (1.0f + expf(-g)))) * u);
 }
 
-// One warp's staged share (kStaged): its 16 rows' codes for its steps, row r's local 16-byte unit c at
-// r * per * 64 + ((c ^ swizzle(r)) << 4) bytes (with an even count of units a row, rows r and r + 1 would
-// share banks: the swizzle moves odd rows' units by half a 128-byte line), then its rows' scale words, row r
-// at r * scale_pitch: float32 absmax, or the nested codes' 32-bit words from the one holding the first block.
-struct Staged {
-  unsigned char* codes;
-  uint32_t* scales;
-};
-
-__device__ __forceinline__ int unit_swizzle(int row, int per) { return per % 2 ? 0 : (row & 1) << 2; }
-
-// The first scale word of a row's staged scales, as an index into the absmax (or nested code word) array.
-template <bool kNested>
-__device__ __forceinline__ int64_t first_scale_word(int64_t first_block) {
-  return kNested ? first_block >> 2 : first_block;
-}
-
-// Issues the warp's copies of its share, each instruction along rows: a row's units (scale words) in
-// consecutive lanes, as many rows as 32 lanes hold, so that an instruction reads whole lines of global memory
-// and writes shared memory without bank conflicts. The scales and the first `half` steps form one commit
-// group, the rest a second.
-template <bool kNested>
-__device__ __forceinline__ void stage_share(const Packed4bit& w, Staged st, int64_t row0, int64_t rows,
-                                            int64_t K, int first, int last, int half, int per, int pitch,
-                                            int shift, int lane) {
-  const int chunks = static_cast<int>(K / 32);
-  const int units = first < last ? min(last * 4, chunks) - first * 4 : 0, split = min(units, half * 4);
-  const int rows_here = static_cast<int>(min(int64_t{16}, rows - row0));
-  const uint32_t* scale_src = kNested ? reinterpret_cast<const uint32_t*>(w.nested_codes)
-                                      : reinterpret_cast<const uint32_t*>(w.absmax);
-  const int word_shift = min(5, 31 - __clz(pitch));  // lanes a row: the largest power of two <= pitch
-  for (int r = lane >> word_shift; r < rows_here && units > 0; r += 32 >> word_shift) {
-    const int64_t row = row0 + r;
-    const int64_t b0 = (row * K + first * kStep) >> shift,
-                  b1 = ((row * K + min(static_cast<int64_t>(last) * kStep, K) - 1) >> shift) + 1;
-    const int64_t word0 = first_scale_word<kNested>(b0),
-                  words = first_scale_word<kNested>(b1 + (kNested ? 3 : 0)) - word0;
-    for (int i = lane & ((1 << word_shift) - 1); i < words; i += 1 << word_shift)
-      copy_async4(st.scales + r * pitch + i, scale_src + word0 + i);
-  }
-  const int unit_shift = min(5, 31 - __clz(per * 4));  // lanes a row: the largest power of two <= its units
-  auto copy_units = [&](int from, int to) {
-    for (int r = lane >> unit_shift; r < rows_here; r += 32 >> unit_shift) {
-      const unsigned char* src = w.packed + (((row0 + r) * K) >> 1) + first * 64;
-      unsigned char* dst = st.codes + r * per * 64;
-      const int swizzle = unit_swizzle(r, per);
-      for (int j = from + (lane & ((1 << unit_shift) - 1)); j < to; j += 1 << unit_shift)
-        copy_async16(dst + ((j ^ swizzle) << 4), src + j * 16);
-    }
-  };
-  copy_units(0, split);
-  commit_copies();
-  copy_units(split, units);
-  commit_copies();
-}
-
-// A staged row's step `st` for lane t: its chunk (local unit (st - first) * 4 + t) and the scales of chunks
-// st * 4 + 2t (+ 1), as load_row gives them; `scale_base`: the row's first staged block, less what its staged
-// words start at (nested: the byte of the first staged word).
-template <bool kNested, bool kPair>
-__device__ __forceinline__ RowLoad staged_row(const Staged& st, int r, int per, int first, int step, int t,
-                                              int64_t row_base, int64_t scale_base, bool scale_ok, int chunks,
-                                              int shift, int pitch) {
-  RowLoad l;
-  const int c = (step - first) * 4 + t;
-  l.q = *reinterpret_cast<const uint4*>(st.codes + r * per * 64 + ((c ^ unit_swizzle(r, per)) << 4));
-  const uint32_t* words = st.scales + r * pitch;
-#pragma unroll
-  for (int h = 0; h < (kPair ? 1 : 2); ++h) {
-    const int scale_chunk = step * 4 + 2 * t + h;
-    const bool ok = scale_ok && scale_chunk < chunks;
-    const int at = static_cast<int>(((row_base + scale_chunk * 32) >> shift) - scale_base);
-    if constexpr (kNested) {
-      l.code[h] = ok ? reinterpret_cast<const unsigned char*>(words)[at] : 0u;
-      l.scale[h] = 0.0f;
-    } else {
-      l.code[h] = 0;
-      l.scale[h] = ok ? __uint_as_float(words[at]) : 0.0f;
-    }
-  }
-  return l;
-}
-
 // kGate: args lays out the gate weight alone (half a CTA's tiles of rows per block) and `up` is the up
 // weight of the same shape; even tiles of a CTA read gate, odd ones up, over the same rows; y gets the gate.
-// kStaged: each warp copies its whole share of codes and scales into shared memory before the wait (two
-// commit groups: the first half of its steps, then the rest), and steps read them from there; otherwise the
-// first kUnroll steps are loaded into registers before the wait and each later one as its registers free.
-template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate, bool kStaged>
+template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     matvec_mma_kernel(const T* __restrict__ x, int64_t K, GroupLayout args, Packed4bit up, Split split,
                       const __grid_constant__ Table16 values, Table256 dynamic_map,
                       const T* __restrict__ residual, const T* __restrict__ norm_weight, float eps,
                       T* __restrict__ y) {
-  extern __shared__ uint4 smem[];  // the table, then x, then (staged) the warps' shares
+  extern __shared__ uint4 smem[];  // the table, then x
   __shared__ float map[kNested ? 256 : 1];
   __shared__ float partial[kMaxWarps][16];
   unsigned char* const table = reinterpret_cast<unsigned char*>(smem);
@@ -272,17 +164,6 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   const int chunks = static_cast<int>(K / 32), steps = static_cast<int>((K + kStep - 1) / kStep);
   const int per = split.per, first = slice * per, last = first + per < steps ? first + per : steps;
   const int64_t base_a = ra * K, base_b = rb * K;
-  const int half = (per + 1) / 2, pitch = split.scale_pitch;
-  Staged share{};
-  int64_t scale_base_a = 0, scale_base_b = 0;  // staged: the first staged block (nested: its word's first)
-  if constexpr (kStaged) {
-    unsigned char* const shares = reinterpret_cast<unsigned char*>(xs + K);
-    const int warps = blockDim.x / 32;
-    share.codes = shares + warp * per * 1024;
-    share.scales = reinterpret_cast<uint32_t*>(shares + warps * per * 1024) + warp * 16 * pitch;
-    scale_base_a = first_scale_word<kNested>((base_a + first * kStep) >> shift) * (kNested ? 4 : 1);
-    scale_base_b = first_scale_word<kNested>((base_b + first * kStep) >> shift) * (kNested ? 4 : 1);
-  }
 
   // Lane t scales chunks 2t and 2t + 1 of its rows (columns 2t, 2t + 1 of the product); lanes 2, 3 none.
   // Nested and paired, each row's absmax2 is loaded once here, so that a step loads what a plain one does:
@@ -293,14 +174,6 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   RowLoad la[kUnroll], lb[kUnroll];
   auto load = [&](int u, int st) {
     const bool in = st < last;
-    if constexpr (kStaged) {
-      if (!in) return;  // past the warp's share
-      la[u] = staged_row<kNested, kPair>(share, g, per, first, st, t, base_a, scale_base_a, ra_ok && t < 2,
-                                         chunks, shift, pitch);
-      lb[u] = staged_row<kNested, kPair>(share, g + 8, per, first, st, t, base_b, scale_base_b,
-                                         rb_ok && t < 2, chunks, shift, pitch);
-      return;
-    }
     const int chunk = st * 4 + t, scale_chunk = st * 4 + 2 * t;
     la[u] = load_row<kNested, kPair>(w, base_a, ra_ok && in, ra_ok && in && t < 2, chunks, chunk, scale_chunk,
                                      shift);
@@ -309,15 +182,11 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   };
 
   lq::cuda::let_next_kernel_start();
-  if constexpr (kStaged) {
-    stage_share<kNested>(w, share, row0, rows, K, first, last, half, per, pitch, shift, lane);
-  } else {
 #pragma unroll
-    for (int u = 0; u < kUnroll; ++u) load(u, first + u);
-    if (threadIdx.x == 0 && per > kUnroll) {
-      prefetch_rows_l2(args.g.w[s], cta_row0, row_tiles * 16, K);
-      if constexpr (kGate) prefetch_rows_l2(up, cta_row0, row_tiles * 16, K);
-    }
+  for (int u = 0; u < kUnroll; ++u) load(u, first + u);
+  if (threadIdx.x == 0 && per > kUnroll) {
+    prefetch_rows_l2(args.g.w[s], cta_row0, row_tiles * 16, K);
+    if constexpr (kGate) prefetch_rows_l2(up, cta_row0, row_tiles * 16, K);
   }
   prefetch_share_l2(args.g.next, blockIdx.x, gridDim.x, blockDim.x > 32 ? 32 : 0);
   for (int e = threadIdx.x; e < 256 * 8; e += blockDim.x) {  // 8 x 16 bytes = a row's 32 lane words
@@ -333,15 +202,6 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     for (int64_t i = threadIdx.x; i < K * static_cast<int64_t>(sizeof(T)) / 16; i += blockDim.x)
       reinterpret_cast<uint4*>(xs)[i] = __ldg(reinterpret_cast<const uint4*>(x) + i);
     __syncthreads();
-  }
-  if constexpr (kStaged) {  // this warp's first steps, copied by its own lanes
-    if (kUnroll > half)
-      wait_copies<0>();
-    else
-      wait_copies<1>();
-    __syncwarp();
-#pragma unroll
-    for (int u = 0; u < kUnroll; ++u) load(u, first + u);
   }
 
   // B: lane (g, t) holds column g at k-slots of chunk t, so only lanes with g == t carry x (of chunk t).
@@ -377,14 +237,9 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
         acc[2 + h] = fmaf(d[2 + h], chunk_scale<kNested, kPair>(lb[u], h, rb_ok, map, w.offset, absmax2_b),
                           acc[2 + h]);
       }
-      if (kStaged && half >= kUnroll && st + kUnroll == first + half) {  // the second commit group
-        wait_copies<0>();
-        __syncwarp();
-      }
       if (st + kUnroll < last) load(u, st + kUnroll);
     }
   }
-  if constexpr (kStaged) wait_copies<0>();  // no copy may land once the CTA has gone
 
   // Lanes t = 0, 1 hold the row's four chunk sums of each step; then the slices in order.
   float top = acc[0] + acc[1], bottom = acc[2] + acc[3];
@@ -453,42 +308,14 @@ struct Call {
   bool gated;
 };
 
-Split split_of(Shape shape, int scale_pitch) {
+Split split_of(Shape shape) {
   int shift = 0;
   while ((1 << shift) < shape.slices) ++shift;  // slices is a power of two (pick_shape)
-  return {shape.tiles_per_cta, shift, shape.per, scale_pitch};
+  return {shape.tiles_per_cta, shift, shape.per};
 }
 
-// Staged: the 32-bit words of a row's staged scales (a warp's steps span at most this many, plus one where
-// they start inside a block; nested codes are bytes, counted from their first word), == 2 mod 4.
-int scale_pitch(const WeightGroup& group, const Shape& shape) {
-  int words = 0;
-  for (int i = 0; i < group.count; ++i) {
-    const int64_t bs = group.w[i].blocksize, blocks = (int64_t{shape.per} * kStep + bs - 1) / bs + 1;
-    words = std::max<int>(words, static_cast<int>(group.w[i].nested() ? (blocks + 3) / 4 + 1 : blocks));
-  }
-  return words + (6 - words % 4) % 4;
-}
-
-size_t staged_smem(int64_t K, size_t elem_bytes, const Shape& shape, int pitch) {
-  const size_t warps = static_cast<size_t>(shape.tiles_per_cta) * shape.slices;
-  return kTableBytes + static_cast<size_t>(K) * elem_bytes + warps * (shape.per * 1024 + 16 * pitch * 4);
-}
-
-// The most dynamic shared memory `kernel` may ask for on the current device (its static share aside).
-template <auto kKernel>
-int dynamic_smem_limit() {
-  int device = 0, optin = 0;
-  cudaFuncAttributes attrs{};
-  if (cudaGetDevice(&device) != cudaSuccess ||
-      cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) != cudaSuccess ||
-      cudaFuncGetAttributes(&attrs, kKernel) != cudaSuccess)
-    return 0;
-  return optin - static_cast<int>(attrs.sharedSizeBytes);
-}
-
-template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate, bool kStaged>
-cudaError_t launch(const Call<T>& c, Shape shape, int pitch, size_t smem) {
+template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
+cudaError_t launch(const Call<T>& c, Shape shape) {
   // Gated: the layout of the gate weight alone, half a CTA's tiles of rows per block.
   WeightGroup layout_group = c.group;
   if constexpr (kGate) layout_group.count = 1;
@@ -496,50 +323,26 @@ cudaError_t launch(const Call<T>& c, Shape shape, int pitch, size_t smem) {
       static_cast<int64_t>(kGate ? shape.tiles_per_cta / 2 : shape.tiles_per_cta) * 16;
   const GroupLayout args(layout_group, rows_per_block);
   if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
-  constexpr auto kernel = matvec_mma_kernel<T, kUnroll, kNested, kPair, kNorm, kGate, kStaged>;
-  // The most dynamic shared memory the kernel can ask for: staged, the device's; else the table and x at
-  // their limit.
+  constexpr auto kernel = matvec_mma_kernel<T, kUnroll, kNested, kPair, kNorm, kGate>;
+  const size_t smem = kTableBytes + static_cast<size_t>(c.K) * sizeof(T);
+  // The most dynamic shared memory the kernel can ask for: the table and x at their limit.
   if (const cudaError_t e =
           lq::cuda::set_attribute_once_per_device<kernel, cudaFuncAttributeMaxDynamicSharedMemorySize>(
-              kStaged ? dynamic_smem_limit<kernel>() : static_cast<int>(kTableBytes + kMatvecMaxXBytes));
+              static_cast<int>(kTableBytes + kMatvecMaxXBytes));
       e != cudaSuccess)
     return e;
-  return lq::cuda::launch_chained(
-      kernel, dim3(static_cast<unsigned>(args.blocks())), dim3(shape.tiles_per_cta * shape.slices * 32), smem,
-      c.stream, c.x, c.K, args, c.group.w[kGate ? 1 : 0], split_of(shape, pitch), table16(args.g.w[0].type),
-      dynamic_map_table(), c.residual, c.norm_weight, c.eps, c.y);
-}
-
-// Whether every weight's nested codes can be staged in 32-bit words: aligned, and a whole number of them (the
-// last word staged lies within the array).
-bool nested_codes_in_words(const WeightGroup& group) {
-  for (int i = 0; i < group.count; ++i) {
-    const Packed4bit& w = group.w[i];
-    const int64_t blocks = (w.n + w.blocksize - 1) / w.blocksize;
-    if (reinterpret_cast<uintptr_t>(w.nested_codes) % 4 != 0 || blocks % 4 != 0) return false;
-  }
-  return true;
+  return lq::cuda::launch_chained(kernel, dim3(static_cast<unsigned>(args.blocks())),
+                                  dim3(shape.tiles_per_cta * shape.slices * 32), smem, c.stream, c.x, c.K,
+                                  args, c.group.w[kGate ? 1 : 0], split_of(shape), table16(args.g.w[0].type),
+                                  dynamic_map_table(), c.residual, c.norm_weight, c.eps, c.y);
 }
 
 template <typename T, bool kNested, bool kPair, bool kNorm, bool kGate>
 cudaError_t launch_unrolled(const Call<T>& c) {
   const Shape shape = pick_shape(c.group, c.K, kGate ? 2 : 1);
-  // Staged where the shares fit beside the table and x (the static share is the same at every unroll);
-  // nested only paired (the row's absmax2 loaded once), its codes in whole words. Steps then read shared
-  // memory, whose latency two steps in flight hide: a smaller unroll reaches the second commit group later.
-  if constexpr (!kNested || kPair) {
-    static const int limit =
-        dynamic_smem_limit<matvec_mma_kernel<T, 1, kNested, kPair, kNorm, kGate, true>>();
-    const int pitch = scale_pitch(c.group, shape);
-    const size_t smem = staged_smem(c.K, sizeof(T), shape, pitch);
-    if (smem <= static_cast<size_t>(limit) && (!kNested || nested_codes_in_words(c.group)))
-      return shape.unroll >= 2 ? launch<T, 2, kNested, kPair, kNorm, kGate, true>(c, shape, pitch, smem)
-                               : launch<T, 1, kNested, kPair, kNorm, kGate, true>(c, shape, pitch, smem);
-  }
-  const size_t smem = kTableBytes + static_cast<size_t>(c.K) * sizeof(T);
-  if (shape.unroll == 4) return launch<T, 4, kNested, kPair, kNorm, kGate, false>(c, shape, 0, smem);
-  if (shape.unroll == 2) return launch<T, 2, kNested, kPair, kNorm, kGate, false>(c, shape, 0, smem);
-  return launch<T, 1, kNested, kPair, kNorm, kGate, false>(c, shape, 0, smem);
+  if (shape.unroll == 4) return launch<T, 4, kNested, kPair, kNorm, kGate>(c, shape);
+  if (shape.unroll == 2) return launch<T, 2, kNested, kPair, kNorm, kGate>(c, shape);
+  return launch<T, 1, kNested, kPair, kNorm, kGate>(c, shape);
 }
 
 // Whether a lane's chunk pair always shares one scale block (load_row's kPair) and, nested, each row's blocks

@@ -290,8 +290,7 @@ Shape pick_shape(const WeightGroup& group, int64_t K, int64_t min_tiles) {
   for (; tiles > min_tiles; tiles /= 2)
     if (GroupLayout(group, tiles * 16).blocks() * 10 >= sms * 7) break;
   const int64_t slices = std::min<int64_t>(kMaxWarps / tiles, pow2_at_least(steps));
-  const int per = static_cast<int>((steps + slices - 1) / slices);
-  const int unroll = per >= 8 ? 8 : per >= 4 ? 4 : per >= 2 ? 2 : 1;
+  const int per = static_cast<int>((steps + slices - 1) / slices), unroll = per >= 4 ? 4 : per >= 2 ? 2 : 1;
   return {static_cast<int>(tiles), static_cast<int>(slices), unroll, per};
 }
 
@@ -341,11 +340,7 @@ cudaError_t launch(const Call<T>& c, Shape shape) {
 template <typename T, bool kNested, bool kPair, bool kNorm, bool kGate>
 cudaError_t launch_unrolled(const Call<T>& c) {
   const Shape shape = pick_shape(c.group, c.K, kGate ? 2 : 1);
-  // Eight steps in flight a warp (all of gate/up's at Llama-3.2-1B's shape, one round trip to memory) fit its
-  // registers only where a chunk pair shares one scale.
-  if constexpr (kPair)
-    if (shape.unroll == 8) return launch<T, 8, kNested, kPair, kNorm, kGate>(c, shape);
-  if (shape.unroll >= 4) return launch<T, 4, kNested, kPair, kNorm, kGate>(c, shape);
+  if (shape.unroll == 4) return launch<T, 4, kNested, kPair, kNorm, kGate>(c, shape);
   if (shape.unroll == 2) return launch<T, 2, kNested, kPair, kNorm, kGate>(c, shape);
   return launch<T, 1, kNested, kPair, kNorm, kGate>(c, shape);
 }

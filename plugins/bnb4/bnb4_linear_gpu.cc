@@ -3,9 +3,7 @@
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
 
-#include <algorithm>
 #include <cstdint>
-#include <numeric>
 #include <optional>
 #include <vector>
 
@@ -62,72 +60,6 @@ WeightGroup group_of(const std::vector<const QuantizedWeight*>& ws,
     group.next.bytes[group.next.count++] = run.bytes;
   }
   return group;
-}
-
-// Rows [r0, r0 + rows) of w (K columns) as a weight of its own, where they start on a block and, nested, on a
-// group of kNestedBlocksize blocks (each piece then decodes as in the whole); nullopt otherwise.
-std::optional<Packed4bit> rows_of(const Packed4bit& w, int64_t K, int64_t r0, int64_t rows) {
-  const int64_t first = r0 * K, block = first / w.blocksize;
-  if (first % w.blocksize != 0 || (w.nested() && block % kNestedBlocksize != 0)) return std::nullopt;
-  Packed4bit v = w;
-  v.packed += first / 2;
-  v.n = rows * K;
-  if (w.nested()) {
-    v.nested_codes += block;
-    v.absmax2 += block / kNestedBlocksize;
-  } else {
-    v.absmax += block;
-  }
-  return v;
-}
-
-// Prefill's dequantized weights in pieces of at most this many bytes, each dequantized into one buffer and
-// multiplied at once: the product reads the piece from L2, and the next piece overwrites it there, so the
-// dequantized weights need not go to HBM and back (a Llama-3.2-1B layer's gate/up are 67 MB in fp16, its down
-// 34 MB: more than an H100's 50 MB of L2).
-constexpr int64_t kPieceBytes = int64_t{16} << 20;
-
-// The rows of w a piece takes: as many as kPieceBytes holds, a multiple of those that keep each piece
-// starting on a block (nested: on a group of blocks); 0 where not even one such multiple fits.
-int64_t piece_rows(const QuantizedWeight& w, int64_t element_size) {
-  const int64_t unit = w.view().blocksize * (w.view().nested() ? kNestedBlocksize : 1);
-  const int64_t align = unit / std::gcd(unit, w.cols), most = kPieceBytes / (w.cols * element_size);
-  return most / align * align;
-}
-
-// y = x2 W^T (+ r) for a group too large for L2 once dequantized, piece by piece (kPieceBytes); nullopt where
-// a weight cannot be cut into pieces that start on its blocks.
-std::optional<at::Tensor> forward_in_pieces(const std::vector<const QuantizedWeight*>& ws,
-                                            const at::Tensor& x2, const at::Tensor& r, ElemType type) {
-  const int64_t M = x2.size(0), K = x2.size(1);
-  int64_t widest = 0;
-  for (const QuantizedWeight* w : ws) {
-    const int64_t rows = piece_rows(*w, x2.element_size());
-    if (rows == 0) return std::nullopt;
-    widest = std::max(widest, std::min(rows, w->rows));
-  }
-  at::Tensor y = at::empty({M, total_rows(ws)}, x2.options());
-  const at::Tensor buffer = at::empty({widest, K}, x2.options());
-  int64_t col = 0;
-  for (const QuantizedWeight* w : ws) {
-    const int64_t step = piece_rows(*w, x2.element_size());
-    for (int64_t r0 = 0; r0 < w->rows; r0 += step) {
-      const int64_t rows = std::min(step, w->rows - r0);
-      WeightGroup piece;
-      piece.w[0] = *rows_of(w->view(), K, r0, rows);
-      piece.rows[0] = rows;
-      piece.count = 1;
-      check(dequantize_4bit_group_cuda(piece, buffer.data_ptr(), type, stream()), "dequantize");
-      at::Tensor out = y.narrow(1, col + r0, rows);
-      const at::Tensor wt = buffer.narrow(0, 0, rows).t();
-      if (r.defined())
-        at::addmm_out(out, r.narrow(1, col + r0, rows), x2, wt);
-      else
-        at::mm_out(out, x2, wt);
-    }
-    col += w->rows;
-  }
-  return y;
 }
 
 // The group's kernel view and one row of h, where the M = 1 kernels may normalize h themselves: one row of
@@ -210,10 +142,7 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
   if (!fused_matmul_supported(M, K) && ws.size() <= static_cast<size_t>(kMaxGroup) &&
       dequantizes_into_one(ws, x.element_size())) {
     // Large batches (prefill): the weights dequantized side by side into one [total, K] matrix in one
-    // launch, then one cuBLAS product, the residual as addmm's input (one kernel, the sum rounded once);
-    // in pieces where the matrix would not fit L2.
-    if (total * K * x.element_size() > kPieceBytes)
-      if (std::optional<at::Tensor> y = forward_in_pieces(ws, x2, r, type)) return y->view(out_sizes);
+    // launch, then one cuBLAS product, the residual as addmm's input (one kernel, the sum rounded once).
     at::Tensor w = at::empty({total, K}, x.options());
     check(dequantize_4bit_group_cuda(group_of(ws, {}), w.data_ptr(), type, stream()), "dequantize");
     return (r.defined() ? at::addmm(r, x2, w.t()) : at::matmul(x2, w.t())).view(out_sizes);

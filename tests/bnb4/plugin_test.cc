@@ -228,34 +228,6 @@ TEST(Bnb4Plugin, CudaGroupsEqualTheirParts) {
   }
 }
 
-// On CUDA, prefill's product of a weight larger than a piece once dequantized (4,608 x 2,048 in fp16 / bf16:
-// 18.9 MB, pieces of 4,096 and 512 rows) equals the one-row kernel's products row by row, within fp16 / bf16
-// rounding (cuBLAS sums the dequantized pieces in its own order), for both absmax forms, with and without a
-// residual: a misplaced or missing piece is off by the size of the outputs themselves.
-TEST(Bnb4Plugin, CudaPrefillInPiecesEqualsTheOneRowProducts) {
-  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this libtorch";
-  auto l = load_backend();
-  for (bool dq : {false, true})
-    for (at::ScalarType dtype : {at::kHalf, at::kBFloat16}) {
-      SCOPED_TRACE(std::string(at::toString(dtype)) + (dq ? " double quant" : ""));
-      ASSERT_EQ(configure_errors(*l->backend, {{"double_quant", dq}}), "");
-      at::manual_seed(9);
-      const QuantizeContext ctx = cuda_context(dtype);
-      const auto opts = at::TensorOptions().dtype(dtype).device(ctx.device);
-      auto layer =
-          l->backend->quantize("model.layers.0.mlp.up_proj", at::randn({4608, 2048}, opts) * 0.05, ctx);
-      const at::Tensor x = at::randn({40, 1, 2048}, opts), residual = at::randn({40, 1, 4608}, opts);
-      std::vector<at::Tensor> rows;
-      for (int64_t i = 0; i < 40; ++i) rows.push_back(layer->forward(x[i].unsqueeze(0)));
-      const at::Tensor want = at::cat(rows, 0).to(at::kFloat), want_add = residual.to(at::kFloat) + want;
-      const double rel = dtype == at::kHalf ? 2e-3 : 2e-2;
-      EXPECT_LT((layer->forward(x).to(at::kFloat) - want).abs().max().item<double>(),
-                rel * want.abs().max().item<double>());
-      EXPECT_LT((layer->forward_add(x, residual).to(at::kFloat) - want_add).abs().max().item<double>(),
-                rel * want_add.abs().max().item<double>());
-    }
-}
-
 // On CUDA a group takes the block's RMSNorm into its matrix-vector kernel for one row (decode): within
 // fp16/bf16 rounding of the norm's formula followed by the group's own product, every absmax form; it
 // declines (undefined) for several rows, another dtype, and a norm weight of the wrong size.

@@ -6,6 +6,8 @@
 //   regU:    U uint4 in flight a thread, in registers, each reissued as it is consumed
 //   tmaST:   the CTA's bytes in ST bulk copies into shared memory (cp.async.bulk, one mbarrier each)
 //   cpasync: 16 bytes a thread per cp.async into shared memory, one commit group
+//   chain18: reg18 that also waits for its input as a product does (reads 4 KB the launch before wrote,
+//            reduces over the CTA, writes the next launch's input)
 // A CTA reads n x 8 KB (512 threads x 16 bytes x n); 48 launches a graph over a 512 MB pool (no launch finds
 // its bytes in L2); medians of 25 replays. On the GPU machine:
 //   nvcc -arch=sm_90 -O3 -std=c++17 -o build-gpu/stream_probe scripts/gpu/stream_probe.cu &&
@@ -51,6 +53,38 @@ __global__ void __launch_bounds__(512, 1) reg_kernel(const uint4* w, int n, uint
     }
   }
   if (acc == 0x9e3779b9u) out[blockIdx.x] = acc;
+}
+
+// reg<U> that also depends on the kernel before it as a product does: after the wait it reads a 4 KB input
+// the previous launch wrote, mixes it into the sum, reduces the sum over the CTA and writes its share of the
+// next launch's input. The difference to reg<U> is what a product's dependent chain costs a launch.
+template <int U>
+__global__ void __launch_bounds__(512, 1)
+    chain_kernel(const uint4* w, int n, const uint32_t* x_in, uint32_t* x_out) {
+  __shared__ uint32_t xs[1024], partial[16];
+  pdl_launch();
+  const uint4* p = w + static_cast<size_t>(blockIdx.x) * n * 512 + threadIdx.x;
+  uint4 r[U];
+#pragma unroll
+  for (int u = 0; u < U; ++u) r[u] = u < n ? __ldcs(p + u * 512) : make_uint4(0, 0, 0, 0);
+  pdl_wait();
+  xs[threadIdx.x] = x_in[threadIdx.x];
+  xs[threadIdx.x + 512] = x_in[threadIdx.x + 512];
+  __syncthreads();
+  uint32_t acc = 0;
+  for (int i = 0; i < n; i += U) {
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      if (i + u < n) {
+        acc += mix(r[u]) ^ xs[(threadIdx.x + i + u) & 1023];
+        if (i + u + U < n) r[u] = __ldcs(p + (i + u + U) * 512);
+      }
+    }
+  }
+  for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = acc;
+  __syncthreads();
+  if (threadIdx.x < 8) x_out[blockIdx.x * 8 + threadIdx.x] = partial[threadIdx.x] + partial[threadIdx.x + 8];
 }
 
 __device__ __forceinline__ void bar_init(uint64_t* bar, unsigned count) {
@@ -180,6 +214,11 @@ int main() {
   CK(cudaFuncSetAttribute(tma_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, 220 * 1024));
   CK(cudaFuncSetAttribute(lds_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, 220 * 1024));
   const int grid = sms;
+  uint32_t *xa, *xb;  // a chained launch's input and output, swapped every launch
+  CK(cudaMalloc(&xa, 8192 * 4));
+  CK(cudaMalloc(&xb, 8192 * 4));
+  CK(cudaMemset(xa, 0x11, 8192 * 4));
+  CK(cudaMemset(xb, 0x22, 8192 * 4));
   auto W = [&](size_t off) { return reinterpret_cast<const uint4*>(pool + off); };
   for (int n : {0, 2, 3, 5, 9, 18, 26}) {
     if (n == 0) {
@@ -194,6 +233,11 @@ int main() {
                [&](cudaStream_t s, size_t off) { chained(s, reg_kernel<4>, grid, 0, W(off), n, out); });
     time_graph("reg8", n, grid,
                [&](cudaStream_t s, size_t off) { chained(s, reg_kernel<8>, grid, 0, W(off), n, out); });
+    int k = 0;
+    time_graph("chain18", n, grid, [&](cudaStream_t s, size_t off) {
+      const bool odd = k++ % 2;
+      chained(s, chain_kernel<18>, grid, 0, W(off), n, odd ? xb : xa, odd ? xa : xb);
+    });
     time_graph("reg18", n, grid,
                [&](cudaStream_t s, size_t off) { chained(s, reg_kernel<18>, grid, 0, W(off), n, out); });
     const size_t smem = size_t(n) * 8192;

@@ -1,6 +1,7 @@
 // Device helpers shared by the bnb4 kernels: element loads/stores, the exact float operations
-// bitsandbytes' fast-math kernels perform, and code tables passed by value (no device globals, so any
-// device and context works without initialisation).
+// bitsandbytes' fast-math kernels perform, and code tables passed by value (no device globals written at run
+// time, so any device and context works without initialisation; the M = 1 kernel's static copy of the
+// dynamic map comes with its module).
 #pragma once
 
 #include <cuda_bf16.h>

@@ -96,6 +96,13 @@ __device__ __forceinline__ float chunk_scale(const RowLoad& r, int h, bool ok, c
   return r.scale[i];
 }
 
+// The dynamic map in the module image (loaded with the module in every context: nothing to initialise). A
+// nested kernel's CTAs stage it with coalesced loads that stay cached from launch to launch; as a 1 KB kernel
+// parameter each thread's entry was a constant load at its own address, 32 accesses in turn a warp.
+__device__ const float kDynamicMapOnDevice[256] = {
+#include "dynamic_map_values.inc"
+};
+
 constexpr int kMaxWarps = 16;
 constexpr int kStep = 128;              // weights of a row per warp step
 constexpr int kTableBytes = 256 * 256;  // [byte][64 words], lane l uses word l
@@ -136,9 +143,8 @@ __device__ __forceinline__ T gate_round(float gate_sum, float up_sum) {
 template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     matvec_mma_kernel(const T* __restrict__ x, int64_t K, GroupLayout args, Packed4bit up, Split split,
-                      const __grid_constant__ Table16 values, Table256 dynamic_map,
-                      const T* __restrict__ residual, const T* __restrict__ norm_weight, float eps,
-                      T* __restrict__ y) {
+                      const __grid_constant__ Table16 values, const T* __restrict__ residual,
+                      const T* __restrict__ norm_weight, float eps, T* __restrict__ y) {
   extern __shared__ uint4 smem[];  // the table, then x
   __shared__ float map[kNested ? 256 : 1];
   __shared__ float partial[kMaxWarps][16];
@@ -194,7 +200,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     reinterpret_cast<uint4*>(table + (e >> 3) * 256)[e & 7] = make_uint4(p, p, p, p);
   }
   if constexpr (kNested)
-    for (int e = threadIdx.x; e < 256; e += blockDim.x) map[e] = dynamic_map.v[e];
+    for (int e = threadIdx.x; e < 256; e += blockDim.x) map[e] = kDynamicMapOnDevice[e];
   lq::cuda::wait_for_previous_kernel();
   if constexpr (kNorm) {
     rms_norm_into<T>(x, norm_weight, eps, K, xs);  // ends with a barrier
@@ -334,7 +340,7 @@ cudaError_t launch(const Call<T>& c, Shape shape) {
   return lq::cuda::launch_chained(kernel, dim3(static_cast<unsigned>(args.blocks())),
                                   dim3(shape.tiles_per_cta * shape.slices * 32), smem, c.stream, c.x, c.K,
                                   args, c.group.w[kGate ? 1 : 0], split_of(shape), table16(args.g.w[0].type),
-                                  dynamic_map_table(), c.residual, c.norm_weight, c.eps, c.y);
+                                  c.residual, c.norm_weight, c.eps, c.y);
 }
 
 template <typename T, bool kNested, bool kPair, bool kNorm, bool kGate>

@@ -215,22 +215,9 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   }
   if constexpr (kNested)
     for (int e = threadIdx.x; e < 256; e += blockDim.x) map[e] = kDynamicMapOnDevice[e];
-  // Without a norm and with one tile a CTA (o and down at decode), each warp is the only one to read its
-  // slice of x: it stages just that slice after the wait and waits for its own lanes, not for the CTA
-  // (barriers are the kernel's largest stall, BENCHMARKS.md session 16); the table's barrier comes before the
-  // wait.
-  const bool own_x = !kNorm && tiles_per_cta == 1;
-  if (own_x) __syncthreads();
   lq::cuda::wait_for_previous_kernel();
   if constexpr (kNorm) {
     rms_norm_into<T>(x, norm_weight, eps, K, xs);  // ends with a barrier
-  } else if (own_x) {
-    constexpr int kUnitsPerStep = kStep * static_cast<int>(sizeof(T)) / 16;
-    const int end =
-        static_cast<int>(min(static_cast<int64_t>(last) * kStep, K) * static_cast<int64_t>(sizeof(T)) / 16);
-    for (int i = first * kUnitsPerStep + lane; i < end; i += 32)
-      reinterpret_cast<uint4*>(xs)[i] = __ldg(reinterpret_cast<const uint4*>(x) + i);
-    __syncwarp();
   } else {
     for (int64_t i = threadIdx.x; i < K * static_cast<int64_t>(sizeof(T)) / 16; i += blockDim.x)
       reinterpret_cast<uint4*>(xs)[i] = __ldg(reinterpret_cast<const uint4*>(x) + i);

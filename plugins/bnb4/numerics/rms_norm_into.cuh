@@ -8,11 +8,11 @@ namespace bnb4 {
 
 // xs[0, K) = RMSNorm(x) with weight w, rounded as the engine's norm kernel rounds it:
 // dtype(w * dtype(x * rsqrt(mean(x^2) + eps))), the mean from per-thread float32 sums of squares, reduced by
-// shuffles within each warp and then, in every warp alike, across the warps. x, w and xs 16-byte aligned, K a
-// multiple of 16 / sizeof(T). Runs right after the wait for the kernel that wrote x, so its latency is the
-// layer's: a thread loads its first kHeld 16-byte units of x and w at once and keeps them for the output (one
-// round trip where K <= kHeld x 16 / sizeof(T) x the CTA; a loop reads the rest). Any CTA size that is a
-// multiple of 32 up to 1024; ends with a barrier (xs is ready for every thread).
+// shuffles within each warp and then by the first warp. x, w and xs 16-byte aligned, K a multiple of
+// 16 / sizeof(T). Runs right after the wait for the kernel that wrote x, so its latency is the layer's: a
+// thread loads its first kHeld 16-byte units of x and w at once and keeps them for the output (one round
+// trip where K <= kHeld x 16 / sizeof(T) x the CTA; a loop reads the rest). Any CTA size that is a multiple
+// of 32 up to 1024; ends with a barrier (xs is ready for every thread).
 template <typename T>
 __device__ void rms_norm_into(const T* __restrict__ x, const T* __restrict__ w, float eps, int64_t K,
                               T* __restrict__ xs) {
@@ -45,12 +45,13 @@ __device__ void rms_norm_into(const T* __restrict__ x, const T* __restrict__ w, 
   for (int off = 16; off > 0; off /= 2) sum += __shfl_xor_sync(kAll, sum, off);
   if (threadIdx.x % 32 == 0) warp_sums[threadIdx.x / 32] = sum;
   __syncthreads();
-  // Every warp sums the warps' sums itself, in one order, so all get the same total after one barrier
-  // rather than two (the first warp's sum, then a barrier for the others to read it).
-  const int lane = threadIdx.x % 32;
-  sum = lane < static_cast<int>(blockDim.x / 32) ? warp_sums[lane] : 0.0f;
-  for (int off = 16; off > 0; off /= 2) sum += __shfl_xor_sync(kAll, sum, off);
-  const float inv = rsqrtf(sum / static_cast<float>(K) + eps);
+  if (threadIdx.x < 32) {
+    sum = threadIdx.x < blockDim.x / 32 ? warp_sums[threadIdx.x] : 0.0f;
+    for (int off = 16; off > 0; off /= 2) sum += __shfl_xor_sync(kAll, sum, off);
+    if (threadIdx.x == 0) warp_sums[0] = sum;
+  }
+  __syncthreads();
+  const float inv = rsqrtf(warp_sums[0] / static_cast<float>(K) + eps);
   auto normalize = [&](const uint4& xr, const uint4& wr) {
     float xf[kElems], wf[kElems];
     unit_to_float<T>(xr, xf);

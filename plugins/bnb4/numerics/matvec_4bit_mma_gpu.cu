@@ -121,12 +121,11 @@ __device__ __forceinline__ uint32_t lane_address(int lane) {
 
 // Shared-memory table entry for byte `byte_index` (0..3) of `word`: one PRMT puts the byte at bits 8..15
 // between the lane's offset and the table's address, i.e. the address of row `byte`, this lane's word, with
-// no add (the compiler added a base to every lookup: 32 instructions a step).
+// no add (the compiler added a base to every lookup: 32 instructions a step). The generic pointer of a
+// shared address compiles to an LDS of that address.
 __device__ __forceinline__ uint32_t table_entry(uint32_t word, int byte_index, uint32_t lane_addr) {
   const uint32_t at = __byte_perm(word, lane_addr, 0x6504u | (static_cast<uint32_t>(byte_index) << 4));
-  uint32_t v;
-  asm volatile("ld.shared.u32 %0, [%1];" : "=r"(v) : "r"(at));
-  return v;
+  return *static_cast<const uint32_t*>(__cvta_shared_to_generic(at));
 }
 
 struct Shape {

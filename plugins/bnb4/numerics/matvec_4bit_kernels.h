@@ -12,7 +12,7 @@ cudaError_t matvec_4bit_cuda_cores(const void* x, ElemType x_type, int64_t K, co
                                    const void* residual, const void* norm_weight, float eps, void* y,
                                    cudaStream_t stream);
 // Tensor cores (matvec_4bit_mma_gpu.cu): float16 / bfloat16, K elements of x within 48 KB, sm_80 or newer
-// with 132 KB of shared memory a CTA (else cudaErrorNotSupported).
+// (else cudaErrorNotSupported).
 cudaError_t matvec_4bit_tensor_cores(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
                                      const void* residual, const void* norm_weight, float eps, void* y,
                                      cudaStream_t stream);

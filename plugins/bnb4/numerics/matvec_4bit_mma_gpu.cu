@@ -107,25 +107,13 @@ constexpr int kMaxWarps = 16;
 constexpr int kStep = 128;              // weights of a row per warp step
 constexpr int kTableBytes = 256 * 256;  // [byte][64 words], lane l uses word l
 constexpr unsigned kFullMask = 0xffffffffu;
-// The table's shared-memory address, a multiple of 2^16 (table_entry); x lies below it from the start of
-// dynamic shared memory, after the static share (the map, partial sums and the norm's: under 4 KB).
-constexpr uint32_t kTableAt = 1u << 16;
-constexpr int kDynamicSmemBytes = 2 * kTableBytes;  // x and the table, wherever the static share ends
-static_assert(kMatvecMaxXBytes + 4096 <= kTableAt, "x and the static share must fit below the table");
 
-// A lane's half of a table entry's address: its offset (lane * 4) in byte 0 and the table's address bits
-// 16..31 in bytes 1 and 2, where table_entry's PRMT moves them to bytes 2 and 3.
-__device__ __forceinline__ uint32_t lane_address(int lane) {
-  return static_cast<uint32_t>(lane) * 4 | (kTableAt >> 16 & 0xff) << 8 | (kTableAt >> 24) << 16;
-}
-
-// Shared-memory table entry for byte `byte_index` (0..3) of `word`: one PRMT puts the byte at bits 8..15
-// between the lane's offset and the table's address, i.e. the address of row `byte`, this lane's word, with
-// no add (the compiler added a base to every lookup: 32 instructions a step). The generic pointer of a
-// shared address compiles to an LDS of that address.
-__device__ __forceinline__ uint32_t table_entry(uint32_t word, int byte_index, uint32_t lane_addr) {
-  const uint32_t at = __byte_perm(word, lane_addr, 0x6504u | (static_cast<uint32_t>(byte_index) << 4));
-  return *static_cast<const uint32_t*>(__cvta_shared_to_generic(at));
+// Shared-memory table entry for byte `byte_index` (0..3) of `word`: PRMT puts the byte at bits 8..15 beside
+// the lane's offset (lane * 4) at bits 0..7, i.e. row `byte` of the table, this lane's word.
+__device__ __forceinline__ uint32_t table_entry(const unsigned char* table, uint32_t word, int byte_index,
+                                                uint32_t lane_offset) {
+  const uint32_t at = __byte_perm(word, lane_offset, 0x6504u | (static_cast<uint32_t>(byte_index) << 4));
+  return *reinterpret_cast<const uint32_t*>(table + at);
 }
 
 struct Shape {
@@ -157,12 +145,11 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     matvec_mma_kernel(const T* __restrict__ x, int64_t K, GroupLayout args, Packed4bit up, Split split,
                       const __grid_constant__ Table16 values, const T* __restrict__ residual,
                       const T* __restrict__ norm_weight, float eps, T* __restrict__ y) {
-  extern __shared__ uint4 smem[];  // x from its start, the table at shared address kTableAt
+  extern __shared__ uint4 smem[];  // the table, then x
   __shared__ float map[kNested ? 256 : 1];
   __shared__ float partial[kMaxWarps][16];
-  T* const xs = reinterpret_cast<T*>(smem);
-  unsigned char* const table = reinterpret_cast<unsigned char*>(smem) +
-                               (kTableAt - static_cast<uint32_t>(__cvta_generic_to_shared(smem)));
+  unsigned char* const table = reinterpret_cast<unsigned char*>(smem);
+  T* const xs = reinterpret_cast<T*>(table + kTableBytes);
 
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int g = lane / 4, t = lane % 4;
@@ -225,7 +212,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 
   // B: lane (g, t) holds column g at k-slots of chunk t, so only lanes with g == t carry x (of chunk t).
   const bool b_lane = g == t;
-  const uint32_t lane_addr = lane_address(lane);
+  const uint32_t lane_offset = static_cast<uint32_t>(lane) * 4;
   float acc[4] = {};
   for (int st0 = first; st0 < last; st0 += kUnroll) {
 #pragma unroll
@@ -243,8 +230,9 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
       for (int i = 0; i < 8; ++i) {  // mma i: bytes 2i, 2i + 1 of each row's chunk
         const uint32_t wa = word_of(la[u].q, i / 2), wb = word_of(lb[u].q, i / 2);
         const int b0 = (i % 2) * 2;
-        const uint32_t a[4] = {table_entry(wa, b0, lane_addr), table_entry(wb, b0, lane_addr),
-                               table_entry(wa, b0 + 1, lane_addr), table_entry(wb, b0 + 1, lane_addr)};
+        const uint32_t a[4] = {
+            table_entry(table, wa, b0, lane_offset), table_entry(table, wb, b0, lane_offset),
+            table_entry(table, wa, b0 + 1, lane_offset), table_entry(table, wb, b0 + 1, lane_offset)};
         const uint4& xv = xb[i / 2];
         mma<T>(d, a, i % 2 ? xv.z : xv.x, i % 2 ? xv.w : xv.y);
       }
@@ -342,15 +330,17 @@ cudaError_t launch(const Call<T>& c, Shape shape) {
   const GroupLayout args(layout_group, rows_per_block);
   if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
   constexpr auto kernel = matvec_mma_kernel<T, kUnroll, kNested, kPair, kNorm, kGate>;
+  const size_t smem = kTableBytes + static_cast<size_t>(c.K) * sizeof(T);
+  // The most dynamic shared memory the kernel can ask for: the table and x at their limit.
   if (const cudaError_t e =
           lq::cuda::set_attribute_once_per_device<kernel, cudaFuncAttributeMaxDynamicSharedMemorySize>(
-              kDynamicSmemBytes);
+              static_cast<int>(kTableBytes + kMatvecMaxXBytes));
       e != cudaSuccess)
     return e;
   return lq::cuda::launch_chained(kernel, dim3(static_cast<unsigned>(args.blocks())),
-                                  dim3(shape.tiles_per_cta * shape.slices * 32), kDynamicSmemBytes, c.stream,
-                                  c.x, c.K, args, c.group.w[kGate ? 1 : 0], split_of(shape),
-                                  table16(args.g.w[0].type), c.residual, c.norm_weight, c.eps, c.y);
+                                  dim3(shape.tiles_per_cta * shape.slices * 32), smem, c.stream, c.x, c.K,
+                                  args, c.group.w[kGate ? 1 : 0], split_of(shape), table16(args.g.w[0].type),
+                                  c.residual, c.norm_weight, c.eps, c.y);
 }
 
 template <typename T, bool kNested, bool kPair, bool kNorm, bool kGate>
@@ -395,16 +385,6 @@ bool takes(ElemType x_type, int64_t K) {
   return x_type != ElemType::kF32 && K * elem_size(x_type) <= kMatvecMaxXBytes;
 }
 
-// Whether the current device runs this kernel: mma.m16n8k16 (sm_80 or newer) and room for its dynamic shared
-// memory, 128 KB with the table at 2^16 (data-centre sm_80 / sm_90; sm_86 / sm_89 offer 99 KB and take the
-// CUDA-core kernel).
-bool device_runs_kernel() {
-  int device = 0, optin = 0;
-  return has_tensor_core_mma() && cudaGetDevice(&device) == cudaSuccess &&
-         cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) == cudaSuccess &&
-         optin >= kDynamicSmemBytes + 4096;
-}
-
 // A gated launch's shapes: a gate/up pair of equal rows, K and the type as the normed tensor-core kernel
 // takes them.
 bool gate_pair_fits(int64_t K, ElemType x_type, const WeightGroup& group) {
@@ -421,14 +401,16 @@ cudaError_t run(const void* x, int64_t K, const WeightGroup& group, const void* 
 
 }  // namespace
 
-bool matvec_tensor_cores_take(ElemType x_type, int64_t K) { return takes(x_type, K) && device_runs_kernel(); }
+bool matvec_tensor_cores_take(ElemType x_type, int64_t K) {
+  return takes(x_type, K) && has_tensor_core_mma();
+}
 
 cudaError_t matvec_4bit_tensor_cores(const void* x, ElemType x_type, int64_t K, const WeightGroup& group,
                                      const void* residual, const void* norm_weight, float eps, void* y,
                                      cudaStream_t stream) {
   if (!takes(x_type, K)) return cudaErrorInvalidValue;
   if (const cudaError_t e = check_group_args(x, 1, K, group); e != cudaSuccess) return e;
-  if (!device_runs_kernel()) return cudaErrorNotSupported;
+  if (!has_tensor_core_mma()) return cudaErrorNotSupported;
   BNB4_DISPATCH_ELEM(x_type, {
     if constexpr (!std::is_same_v<T, float>)
       return run<T>(x, K, group, residual, norm_weight, eps, y, stream, false);
@@ -437,7 +419,7 @@ cudaError_t matvec_4bit_tensor_cores(const void* x, ElemType x_type, int64_t K, 
 }
 
 bool matvec_normed_swiglu_supported(int64_t K, ElemType x_type, const WeightGroup& group) {
-  return gate_pair_fits(K, x_type, group) && device_runs_kernel();
+  return gate_pair_fits(K, x_type, group) && has_tensor_core_mma();
 }
 
 cudaError_t matvec_4bit_normed_swiglu_cuda(const void* h, ElemType x_type, int64_t K,
@@ -446,7 +428,7 @@ cudaError_t matvec_4bit_normed_swiglu_cuda(const void* h, ElemType x_type, int64
   if (!norm_weight || !gate_pair_fits(K, x_type, group)) return cudaErrorInvalidValue;
   if (const cudaError_t e = check_group_args(h, 1, K, group); e != cudaSuccess) return e;
   if (!aligned16(norm_weight)) return cudaErrorMisalignedAddress;  // rms_norm_into's loads
-  if (!device_runs_kernel()) return cudaErrorNotSupported;
+  if (!has_tensor_core_mma()) return cudaErrorNotSupported;
   BNB4_DISPATCH_ELEM(x_type, {
     if constexpr (!std::is_same_v<T, float>)
       return run<T>(h, K, group, nullptr, norm_weight, eps, y, stream, true);

@@ -188,6 +188,11 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   };
 
   lq::cuda::let_next_kernel_start();
+  // Nested: the map's first entries are requested before the codes, so that staging them does not queue
+  // behind the codes' loads (the barrier below waits for them).
+  float map_entry = 0.0f;
+  if constexpr (kNested)
+    if (threadIdx.x < 256) map_entry = kDynamicMapOnDevice[threadIdx.x];
 #pragma unroll
   for (int u = 0; u < kUnroll; ++u) load(u, first + u);
   if (threadIdx.x == 0 && per > kUnroll) {
@@ -199,8 +204,10 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     const uint32_t p = Pair<T>::pack(values.v[(e >> 3) >> 4], values.v[(e >> 3) & 15]);
     reinterpret_cast<uint4*>(table + (e >> 3) * 256)[e & 7] = make_uint4(p, p, p, p);
   }
-  if constexpr (kNested)
-    for (int e = threadIdx.x; e < 256; e += blockDim.x) map[e] = kDynamicMapOnDevice[e];
+  if constexpr (kNested) {
+    if (threadIdx.x < 256) map[threadIdx.x] = map_entry;
+    for (int e = threadIdx.x + blockDim.x; e < 256; e += blockDim.x) map[e] = kDynamicMapOnDevice[e];
+  }
   lq::cuda::wait_for_previous_kernel();
   if constexpr (kNorm) {
     rms_norm_into<T>(x, norm_weight, eps, K, xs);  // ends with a barrier

@@ -8,8 +8,8 @@
 // kernel reads, in every CTA (so that a kernel's completion still implies its predecessors'). Before the
 // wait it may only read data that no kernel still running can write: weights (loaded, or prefetch_l2), and
 // in the framework's decode kernels what earlier decode steps wrote (a step starts with a plain launch,
-// libtorch's embedding gather, which waits for all earlier work; LlamaModel::run). On older devices, or with the
-// environment variable LQ_CHAINED_LAUNCHES=0 (to measure what chaining gains), launches are plain and the
+// libtorch's embedding gather, which waits for all earlier work; LlamaModel::run). On older devices, or with
+// the environment variable LQ_CHAINED_LAUNCHES=0 (to measure what chaining gains), launches are plain and the
 // two calls do nothing.
 #pragma once
 
@@ -19,6 +19,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <utility>
 
 namespace lq::cuda {
@@ -67,12 +69,39 @@ inline bool chained_launches_enabled() {
   return cudaGetDevice(&device) == cudaSuccess && chained_launches_enabled_on(device);
 }
 
+// The shared-memory carve-out (percent of an SM's shared memory) every chained kernel prefers. One value for
+// all: where two consecutive kernels prefer different splits of L1 and shared memory, the SM drains before it
+// changes the split, and the second kernel's CTAs wait for the first's instead of starting beside them. 44%
+// is sm_90's 100 KB split, the least that holds the largest share a chained kernel asks (bnb4's M = 1 kernel:
+// its 64 KB table and x); more shared memory is less L1 (BENCHMARKS.md, session 17: 44% gains 1.1% at NF4
+// batch-1 decode on the H100; 100% loses 7%, and 3% in fp16).
+inline constexpr int kChainedCarveoutPercent = 44;
+
+// Sets `kernel`'s preferred carve-out to kChainedCarveoutPercent, once per kernel and device (the driver call
+// costs microseconds).
+inline cudaError_t prefer_chained_carveout(const void* kernel) {
+  static std::mutex mutex;
+  static std::set<std::pair<int, const void*>> done;
+  int device = 0;
+  if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (done.count({device, kernel}) != 0) return cudaSuccess;
+  if (const cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
+                                                 kChainedCarveoutPercent);
+      e != cudaSuccess)
+    return e;
+  done.insert({device, kernel});
+  return cudaSuccess;
+}
+
 // Launches `kernel` on `stream`, chained to the kernel before it where chained_launches_enabled(), its CTAs
 // in thread-block clusters of `cluster` along x where cluster > 1 (compute capability 9.0+; gridDim.x a
-// multiple of it).
+// multiple of it), with the carve-out every chained kernel prefers.
 template <typename... Params, typename... Args>
 cudaError_t launch_chained_in_clusters(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem,
                                        cudaStream_t stream, unsigned cluster, Args&&... args) {
+  if (const cudaError_t e = prefer_chained_carveout(reinterpret_cast<const void*>(kernel)); e != cudaSuccess)
+    return e;
   cudaLaunchAttribute attrs[2] = {};
   unsigned count = 0;
   if (cluster > 1) {

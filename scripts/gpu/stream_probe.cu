@@ -34,57 +34,48 @@ __device__ __forceinline__ void pdl_launch() {
 __device__ __forceinline__ void pdl_wait() { asm volatile("griddepcontrol.wait;" ::: "memory"); }
 __device__ __forceinline__ uint32_t mix(uint4 v) { return v.x ^ (v.y * 3u) ^ (v.z * 5u) ^ (v.w * 7u); }
 
-template <int U>
-__global__ void __launch_bounds__(512, 1) reg_kernel(const uint4* w, int n, uint32_t* out) {
-  pdl_launch();
-  const uint4* p = w + static_cast<size_t>(blockIdx.x) * n * 512 + threadIdx.x;
-  uint4 r[U];
-#pragma unroll
-  for (int u = 0; u < U; ++u) r[u] = u < n ? __ldcs(p + u * 512) : make_uint4(0, 0, 0, 0);
-  pdl_wait();
-  uint32_t acc = 0;
-  for (int i = 0; i < n; i += U) {
-#pragma unroll
-    for (int u = 0; u < U; ++u) {
-      if (i + u < n) {
-        acc += mix(r[u]);
-        if (i + u + U < n) r[u] = __ldcs(p + (i + u + U) * 512);
-      }
-    }
-  }
-  if (acc == 0x9e3779b9u) out[blockIdx.x] = acc;
-}
-
-// reg<U> that also depends on the kernel before it as a product does: after the wait it reads a 4 KB input
-// the previous launch wrote, mixes it into the sum, reduces the sum over the CTA and writes its share of the
-// next launch's input. The difference to reg<U> is what a product's dependent chain costs a launch.
-template <int U>
+// Each CTA streams its n x 8 KB of w with U 16-byte loads in flight a thread, all requested before the wait
+// for the kernel before it, and mixes them into a sum that is never zero in practice (written only if it is,
+// so that no load is optimised away). kChained: it also depends on the kernel before it as a product does:
+// after the wait it reads a 4 KB input the previous launch wrote, mixes it into the sum, reduces the sum over
+// the CTA and writes its share of the next launch's input. The difference between the two is what a
+// product's dependent chain costs a launch.
+template <int U, bool kChained>
 __global__ void __launch_bounds__(512, 1)
-    chain_kernel(const uint4* w, int n, const uint32_t* x_in, uint32_t* x_out) {
-  __shared__ uint32_t xs[1024], partial[16];
+    stream_kernel(const uint4* w, int n, const uint32_t* x_in, uint32_t* out) {
+  __shared__ uint32_t xs[kChained ? 1024 : 1], partial[kChained ? 16 : 1];
   pdl_launch();
   const uint4* p = w + static_cast<size_t>(blockIdx.x) * n * 512 + threadIdx.x;
   uint4 r[U];
 #pragma unroll
   for (int u = 0; u < U; ++u) r[u] = u < n ? __ldcs(p + u * 512) : make_uint4(0, 0, 0, 0);
   pdl_wait();
-  xs[threadIdx.x] = x_in[threadIdx.x];
-  xs[threadIdx.x + 512] = x_in[threadIdx.x + 512];
-  __syncthreads();
+  if constexpr (kChained) {
+    xs[threadIdx.x] = x_in[threadIdx.x];
+    xs[threadIdx.x + 512] = x_in[threadIdx.x + 512];
+    __syncthreads();
+  }
   uint32_t acc = 0;
   for (int i = 0; i < n; i += U) {
 #pragma unroll
     for (int u = 0; u < U; ++u) {
       if (i + u < n) {
-        acc += mix(r[u]) ^ xs[(threadIdx.x + i + u) & 1023];
+        if constexpr (kChained)
+          acc += mix(r[u]) ^ xs[(threadIdx.x + i + u) & 1023];
+        else
+          acc += mix(r[u]);
         if (i + u + U < n) r[u] = __ldcs(p + (i + u + U) * 512);
       }
     }
   }
-  for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
-  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = acc;
-  __syncthreads();
-  if (threadIdx.x < 8) x_out[blockIdx.x * 8 + threadIdx.x] = partial[threadIdx.x] + partial[threadIdx.x + 8];
+  if constexpr (kChained) {
+    for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+    if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = acc;
+    __syncthreads();
+    if (threadIdx.x < 8) out[blockIdx.x * 8 + threadIdx.x] = partial[threadIdx.x] + partial[threadIdx.x + 8];
+  } else if (acc == 0x9e3779b9u) {
+    out[blockIdx.x] = acc;
+  }
 }
 
 __device__ __forceinline__ void bar_init(uint64_t* bar, unsigned count) {
@@ -224,22 +215,29 @@ int main() {
     if (n == 0) {
       time_graph(
           "empty", 1, grid,
-          [&](cudaStream_t s, size_t off) { chained(s, reg_kernel<1>, grid, 0, W(off), 0, out); }, false);
+          [&](cudaStream_t s, size_t off) {
+            chained(s, stream_kernel<1, false>, grid, 0, W(off), 0, nullptr, out);
+          },
+          false);
       continue;
     }
-    time_graph("reg2", n, grid,
-               [&](cudaStream_t s, size_t off) { chained(s, reg_kernel<2>, grid, 0, W(off), n, out); });
-    time_graph("reg4", n, grid,
-               [&](cudaStream_t s, size_t off) { chained(s, reg_kernel<4>, grid, 0, W(off), n, out); });
-    time_graph("reg8", n, grid,
-               [&](cudaStream_t s, size_t off) { chained(s, reg_kernel<8>, grid, 0, W(off), n, out); });
+    time_graph("reg2", n, grid, [&](cudaStream_t s, size_t off) {
+      chained(s, stream_kernel<2, false>, grid, 0, W(off), n, nullptr, out);
+    });
+    time_graph("reg4", n, grid, [&](cudaStream_t s, size_t off) {
+      chained(s, stream_kernel<4, false>, grid, 0, W(off), n, nullptr, out);
+    });
+    time_graph("reg8", n, grid, [&](cudaStream_t s, size_t off) {
+      chained(s, stream_kernel<8, false>, grid, 0, W(off), n, nullptr, out);
+    });
     int k = 0;
     time_graph("chain18", n, grid, [&](cudaStream_t s, size_t off) {
       const bool odd = k++ % 2;
-      chained(s, chain_kernel<18>, grid, 0, W(off), n, odd ? xb : xa, odd ? xa : xb);
+      chained(s, stream_kernel<18, true>, grid, 0, W(off), n, odd ? xb : xa, odd ? xa : xb);
     });
-    time_graph("reg18", n, grid,
-               [&](cudaStream_t s, size_t off) { chained(s, reg_kernel<18>, grid, 0, W(off), n, out); });
+    time_graph("reg18", n, grid, [&](cudaStream_t s, size_t off) {
+      chained(s, stream_kernel<18, false>, grid, 0, W(off), n, nullptr, out);
+    });
     const size_t smem = size_t(n) * 8192;
     if (smem <= 220 * 1024) {
       for (int st : {1, 2, 4, 8})
@@ -256,8 +254,9 @@ int main() {
   }
   // One long read (2 MB a CTA, ~277 MB on 132 SMs) with four uint4 a thread in flight, for comparison.
   const int big = 256;
-  time_graph("reg4-big", big, grid,
-             [&](cudaStream_t s, size_t off) { chained(s, reg_kernel<4>, grid, 0, W(off), big, out); });
+  time_graph("reg4-big", big, grid, [&](cudaStream_t s, size_t off) {
+    chained(s, stream_kernel<4, false>, grid, 0, W(off), big, nullptr, out);
+  });
   CK(cudaDeviceSynchronize());
   return 0;
 }

@@ -188,8 +188,8 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   };
 
   lq::cuda::let_next_kernel_start();
-  // Nested: the map's first entries are requested before the codes, so that staging them does not queue
-  // behind the codes' loads (the barrier below waits for them).
+  // Nested: each thread requests its entry of the map (the first blockDim.x of 256) before the codes, so that
+  // the staging, which the barrier before the first step waits for, does not queue behind the codes' loads.
   float map_entry = 0.0f;
   if constexpr (kNested)
     if (threadIdx.x < 256) map_entry = kDynamicMapOnDevice[threadIdx.x];

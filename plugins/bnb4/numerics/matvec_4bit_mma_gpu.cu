@@ -33,6 +33,7 @@
 #include "matmul_4bit_args.cuh"
 #include "matvec_4bit_kernels.h"
 #include "mma_common.cuh"
+#include "phase_stamps.cuh"
 #include "rms_norm_into.cuh"
 
 namespace bnb4 {
@@ -187,6 +188,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
                                      shift);
   };
 
+  LQ_PHASE_BEGIN(kNested * 8 + kNorm * 4 + kGate * 2 + (K > 2048));  // phase 0: the CTA starts
   lq::cuda::let_next_kernel_start();
   // Nested: each thread requests its entry of the map (the first blockDim.x of 256) before the codes, so that
   // the staging, which the barrier before the first step waits for, does not queue behind the codes' loads.
@@ -195,6 +197,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     if (threadIdx.x < 256) map_entry = kDynamicMapOnDevice[threadIdx.x];
 #pragma unroll
   for (int u = 0; u < kUnroll; ++u) load(u, first + u);
+  LQ_PHASE(1);  // its first steps' loads issued
   if (threadIdx.x == 0 && per > kUnroll) {
     prefetch_rows_l2(args.g.w[s], cta_row0, row_tiles * 16, K);
     if constexpr (kGate) prefetch_rows_l2(up, cta_row0, row_tiles * 16, K);
@@ -208,7 +211,9 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     if (threadIdx.x < 256) map[threadIdx.x] = map_entry;
     for (int e = threadIdx.x + blockDim.x; e < 256; e += blockDim.x) map[e] = kDynamicMapOnDevice[e];
   }
+  LQ_PHASE(2);  // table written (by thread 0's share)
   lq::cuda::wait_for_previous_kernel();
+  LQ_PHASE(3);  // the kernel before it has finished
   if constexpr (kNorm) {
     rms_norm_into<T>(x, norm_weight, eps, K, xs);  // ends with a barrier
   } else {
@@ -217,6 +222,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     __syncthreads();
   }
 
+  LQ_PHASE(4);  // x (or the norm of h) staged, the table complete
   // B: lane (g, t) holds column g at k-slots of chunk t, so only lanes with g == t carry x (of chunk t).
   const bool b_lane = g == t;
   const uint32_t lane_offset = static_cast<uint32_t>(lane) * 4;
@@ -254,6 +260,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     }
   }
 
+  LQ_PHASE(5);  // warp 0's steps consumed
   // Lanes t = 0, 1 hold the row's four chunk sums of each step; then the slices in order.
   float top = acc[0] + acc[1], bottom = acc[2] + acc[3];
   top += __shfl_xor_sync(kFullMask, top, 1);
@@ -263,6 +270,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     partial[warp][g + 8] = bottom;
   }
   __syncthreads();
+  LQ_PHASE(6);  // every warp's sums in shared memory
   if constexpr (kGate) {
     if (threadIdx.x >= row_tiles * 16) return;
     const int pair = threadIdx.x / 16, r = threadIdx.x % 16;
@@ -274,6 +282,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
       up_sum += partial[(2 * pair + 1) * slices + sl][r];
     }
     y[row] = gate_round<T>(gate_sum, up_sum);
+    LQ_PHASE(7);  // thread 0's row stored
     return;
   }
   if (threadIdx.x >= tiles_per_cta * 16) return;
@@ -284,6 +293,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   for (int sl = 0; sl < slices; ++sl) sum += partial[my_tile * slices + sl][r];
   const int64_t at = args.col0[s] + row;
   y[at] = store_value(sum, residual, at);
+  LQ_PHASE(7);
 }
 
 int64_t pow2_at_least(int64_t n) {

@@ -282,7 +282,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
       up_sum += partial[(2 * pair + 1) * slices + sl][r];
     }
     y[row] = gate_round<T>(gate_sum, up_sum);
-    LQ_PHASE(7);  // thread 0's row stored
+    LQ_PHASE_END();  // phase 7: thread 0's row stored
     return;
   }
   if (threadIdx.x >= tiles_per_cta * 16) return;
@@ -293,7 +293,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   for (int sl = 0; sl < slices; ++sl) sum += partial[my_tile * slices + sl][r];
   const int64_t at = args.col0[s] + row;
   y[at] = store_value(sum, residual, at);
-  LQ_PHASE(7);
+  LQ_PHASE_END();
 }
 
 int64_t pow2_at_least(int64_t n) {

@@ -2,9 +2,10 @@
 // LQ_PHASE_STAMPS is defined (scripts/gpu/matvec_phases.cu includes the kernel's source that way); otherwise
 // the macros are empty and the kernel is as it was.
 //
-// With it, thread 0 of every CTA takes a row of a device table and writes the global timer (ns) at each phase
-// the kernel names, with the SM it ran on, its launch's tag (the variant) and the launch's ordinal among
-// launches of that tag (tickets per tag: two launches of one variant never run at once in a chain).
+// With it, thread 0 of every CTA keeps the global timer (ns) at each phase the kernel names in shared memory
+// (a store: the stamps barely move what they measure), and at the end takes a row of a device table for
+// them, with the SM it ran on, its launch's tag (the variant) and the launch's ordinal among launches of
+// that tag (tickets per tag: two launches of one variant never run at once in a chain).
 #pragma once
 
 #ifdef LQ_PHASE_STAMPS
@@ -29,29 +30,32 @@ __device__ __forceinline__ uint64_t now() {
   return t;
 }
 
-// The row of this CTA (thread 0 only), or kRows when the table is full.
-__device__ __forceinline__ uint32_t begin(uint32_t tag) {
-  const uint64_t t0 = now();
+// Thread 0, after the last phase: the CTA's stamps into the next free row (dropped once the table is full).
+__device__ __forceinline__ void record(uint32_t tag, const uint64_t* t) {
   const uint32_t r = atomicAdd(&rows_taken, 1u);
-  if (r >= kRows) return kRows;
+  if (r >= kRows) return;
   uint32_t sm;
   asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
   rows[r].tag = tag;
   rows[r].launch = atomicAdd(&tickets[tag % kTags], 1u) / gridDim.x;
   rows[r].cta = blockIdx.x;
   rows[r].sm = sm;
-  rows[r].t[0] = t0;
-  return r;
+  for (int p = 0; p < kPhases; ++p) rows[r].t[p] = t[p];
 }
 
 }  // namespace bnb4::phase_stamps
 
-#define LQ_PHASE_BEGIN(tag) \
-  const uint32_t lq_phase_row = threadIdx.x == 0 ? bnb4::phase_stamps::begin(tag) : bnb4::phase_stamps::kRows
-#define LQ_PHASE(p)                             \
-  if (lq_phase_row < bnb4::phase_stamps::kRows) \
-  bnb4::phase_stamps::rows[lq_phase_row].t[p] = bnb4::phase_stamps::now()
+#define LQ_PHASE(p) \
+  if (threadIdx.x == 0) lq_phase_t[p] = bnb4::phase_stamps::now()
+#define LQ_PHASE_BEGIN(tag)                                    \
+  __shared__ uint64_t lq_phase_t[bnb4::phase_stamps::kPhases]; \
+  const uint32_t lq_phase_tag = (tag);                         \
+  LQ_PHASE(0)
+#define LQ_PHASE_END()                       \
+  LQ_PHASE(bnb4::phase_stamps::kPhases - 1); \
+  if (threadIdx.x == 0) bnb4::phase_stamps::record(lq_phase_tag, lq_phase_t)
 #else
 #define LQ_PHASE_BEGIN(tag)
 #define LQ_PHASE(p)
+#define LQ_PHASE_END()
 #endif

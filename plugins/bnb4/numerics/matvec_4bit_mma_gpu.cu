@@ -188,7 +188,9 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
                                      shift);
   };
 
-  LQ_PHASE_BEGIN(kNested * 8 + kNorm * 4 + kGate * 2 + (K > 2048));  // phase 0: the CTA starts
+  // Phase 0: the CTA starts. The tag tells a decode layer's four launches apart: the variant, and K > 2048
+  // for down (o has the same variant).
+  LQ_PHASE_BEGIN(kNested * 8 + kNorm * 4 + kGate * 2 + (K > 2048));
   lq::cuda::let_next_kernel_start();
   // Nested: each thread requests its entry of the map (the first blockDim.x of 256) before the codes, so that
   // the staging, which the barrier before the first step waits for, does not queue behind the codes' loads.

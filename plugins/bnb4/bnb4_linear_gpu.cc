@@ -92,6 +92,39 @@ std::optional<NormedCall> normed_call(const std::vector<const QuantizedWeight*>&
   return c;
 }
 
+// Prefill on Hopper's warpgroup tensor cores (matmul_4bit_wgmma_cuda), the weights decoded in registers:
+// y [M, total] (+ residual) where the device and shapes allow it and the kernel beats dequantize + cuBLAS,
+// else an undefined tensor. A nested
+// absmax is decoded first into a float32 array per weight (a small launch each; the arrays live until
+// the stream has used them, as the caching allocator orders their reuse on this stream).
+at::Tensor forward_wgmma(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& x2, ElemType type,
+                         int64_t M, int64_t K, int64_t total, const at::Tensor& residual) {
+  WeightGroup group = group_of(ws, {});
+  if (!matmul_4bit_wgmma_device() || !matmul_4bit_wgmma_supported(M, K, group, type) ||
+      !matmul_4bit_wgmma_preferred(M, group) ||
+      (residual.defined() && residual.scalar_type() != x2.scalar_type()))
+    return {};
+  std::vector<at::Tensor> decoded;
+  for (int i = 0; i < group.count; ++i) {
+    Packed4bit& w = group.w[i];
+    if (!w.nested()) continue;
+    const int64_t blocks = num_blocks(w.n, w.blocksize);
+    decoded.push_back(at::empty({blocks}, x2.options().dtype(at::kFloat)));
+    check(decode_absmax_cuda(w.nested_codes, w.absmax2, w.offset, blocks, decoded.back().data_ptr<float>(),
+                             stream()),
+          "absmax decode");
+    w.absmax = decoded.back().data_ptr<float>();
+    w.nested_codes = nullptr;
+    w.absmax2 = nullptr;
+  }
+  at::Tensor y = at::empty({M, total}, x2.options());
+  const at::Tensor r = residual.defined() ? aligned(residual) : at::Tensor();
+  check(matmul_4bit_wgmma_cuda(x2.data_ptr(), type, M, K, group, r.defined() ? r.data_ptr() : nullptr,
+                               y.data_ptr(), stream()),
+        "prefill matmul");
+  return y;
+}
+
 }  // namespace
 
 QuantizedWeight quantize_weight_cuda(const at::Tensor& weight, const Config& config) {
@@ -139,6 +172,8 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
     return y.view(out_sizes);
   }
   const at::Tensor r = residual.defined() ? residual.reshape({M, total}) : at::Tensor();
+  if (!fused_matmul_supported(M, K) && type != ElemType::kF32 && ws.size() <= static_cast<size_t>(kMaxGroup))
+    if (at::Tensor y = forward_wgmma(ws, x2, type, M, K, total, r); y.defined()) return y.view(out_sizes);
   if (!fused_matmul_supported(M, K) && ws.size() <= static_cast<size_t>(kMaxGroup) &&
       dequantizes_into_one(ws, x.element_size())) {
     // Large batches (prefill): the weights dequantized side by side into one [total, K] matrix in one

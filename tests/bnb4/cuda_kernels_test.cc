@@ -578,6 +578,135 @@ TEST(Bnb4Cuda, GroupDequantizeIsEachWeightBitForBit) {
     }
 }
 
+TEST(Bnb4Cuda, NestedAbsmaxDecodeIsBitExact) {
+  SKIP_WITHOUT_GPU();
+  for (int64_t blocks : {int64_t{1}, int64_t{255}, int64_t{256 * 9 + 17}}) {
+    const auto x = random_input(ElemType::kF32, blocks * 64, 64);
+    const HostQuantized h = quantize_host(x, ElemType::kF32, blocks * 64, 64, QuantType::kNF4, true);
+    DeviceQuantized d(h);
+    DeviceBuffer out(static_cast<size_t>(blocks * 4));
+    CUDA_OK(decode_absmax_cuda(d.codes.get<uint8_t>(), d.absmax2.get<float>(), h.offset, blocks,
+                               out.get<float>(), nullptr));
+    CUDA_OK(cudaDeviceSynchronize());
+    std::vector<float> want(static_cast<size_t>(blocks));
+    decode_absmax_cpu(h.codes.data(), h.absmax2.data(), h.offset, blocks, want.data());
+    EXPECT_EQ(out.contents<float>(), want) << blocks << " blocks";
+  }
+}
+
+bool have_wgmma() {
+  int device = 0, major = 0, minor = 0;
+  return have_gpu() && cudaGetDevice(&device) == cudaSuccess &&
+         cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
+         cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) == cudaSuccess &&
+         major == 9 && minor == 0;
+}
+
+// The prefill kernel on Hopper's warpgroup tensor cores against the reference: a group of weights whose
+// rows leave tiles partly empty (136, 8) beside full ones, K of one, three (an odd count of stages) and 16
+// stages, token counts of one, a partial tile and several tiles, both codes, blocksizes 64 to 256, a
+// nested absmax decoded first, with and without a residual; and one weight tall enough (66 row tiles) that
+// the kernel takes its 128-token tiles (200 tokens) and its 256-token tiles (257) on an H100's 132 SMs. Each
+// weight value is rounded once to the activation type, as dequantize_4bit_cuda makes it. Skips on a GPU other
+// than compute capability 9.0.
+TEST(Bnb4Cuda, WgmmaPrefillMatchesTheReference) {
+  if (!have_wgmma()) GTEST_SKIP() << "no compute capability 9.0 device";
+  struct Case {
+    std::vector<int64_t> rows;
+    int64_t k;
+    std::vector<int64_t> ms;
+  };
+  const Case cases[] = {{{136, 64, 8}, 64, {1, 70}},
+                        {{136, 64, 8}, 192, {33, 200}},
+                        {{64, 128}, 1024, {129}},
+                        {{8448}, 128, {200, 257}}};
+  int variant = 0;
+  for (const Case& c : cases)
+    for (ElemType type : {ElemType::kF16, ElemType::kBF16})
+      for (int64_t m : c.ms) {
+        const QuantType qt = kQuantTypes[variant % 2];
+        const bool dq = variant % 3 == 1, with_residual = variant % 2 == 0;
+        ++variant;
+        SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(qt) + (dq ? " dq" : "") +
+                     " M " + std::to_string(m) + " K " + std::to_string(c.k) +
+                     (with_residual ? " residual" : ""));
+        std::vector<std::unique_ptr<TestWeight>> ws;
+        std::vector<std::unique_ptr<DeviceBuffer>> decoded;
+        WeightGroup group;
+        int64_t width = 0;
+        for (size_t i = 0; i < c.rows.size(); ++i) {
+          const int bs = 64 << (i % 3);
+          ws.push_back(std::make_unique<TestWeight>(c.rows[i], c.k, bs, qt, dq));
+          Packed4bit v = ws.back()->device_view;
+          if (dq) {
+            const int64_t blocks = num_blocks(v.n, bs);
+            decoded.push_back(std::make_unique<DeviceBuffer>(static_cast<size_t>(blocks * 4), 0));
+            CUDA_OK(decode_absmax_cuda(v.nested_codes, v.absmax2, v.offset, blocks,
+                                       decoded.back()->get<float>(), nullptr));
+            v.absmax = decoded.back()->get<float>();
+            v.nested_codes = nullptr;
+            v.absmax2 = nullptr;
+          }
+          group.w[group.count] = v;
+          group.rows[group.count++] = c.rows[i];
+          width += c.rows[i];
+        }
+        ASSERT_TRUE(matmul_4bit_wgmma_supported(m, c.k, group, type));
+        const TestInput x(type, m * c.k, 1.0f), residual(type, m * width, 4.0f);
+        DeviceBuffer dx(x.raw.data(), x.raw.size()), dr(residual.raw.data(), residual.raw.size());
+        DeviceBuffer dy(static_cast<size_t>(m * width * elem_size(type)));
+        CUDA_OK(matmul_4bit_wgmma_cuda(dx.get(), type, m, c.k, group, with_residual ? dr.get() : nullptr,
+                                       dy.get(), nullptr));
+        CUDA_OK(cudaDeviceSynchronize());
+        std::vector<double> ref(static_cast<size_t>(m * width)), abs_sum(ref.size());
+        int64_t col0 = 0;
+        for (size_t i = 0; i < c.rows.size(); ++i) {
+          reference(*ws[i], x, m, c.rows[i], c.k, col0, width, with_residual ? &residual : nullptr, ref,
+                    abs_sum);
+          col0 += c.rows[i];
+        }
+        expect_close(dy.contents<uint8_t>(), type, 1, c.k, ref, abs_sum);
+      }
+}
+
+TEST(Bnb4Cuda, WgmmaPrefillRejectsWhatItDoesNotTake) {
+  SKIP_WITHOUT_GPU();
+  DeviceBuffer buf(4096);
+  Packed4bit w;
+  w.packed = buf.get<uint8_t>();
+  w.absmax = buf.get<float>();
+  w.n = 64 * 128;
+  const WeightGroup one = group_of_one(w, 64);
+  EXPECT_TRUE(matmul_4bit_wgmma_supported(100, 128, one, ElemType::kF16));
+  EXPECT_FALSE(matmul_4bit_wgmma_supported(100, 128, one, ElemType::kF32));
+  WeightGroup odd_k = one;
+  odd_k.w[0].n = 64 * 96;
+  EXPECT_FALSE(matmul_4bit_wgmma_supported(100, 96, odd_k, ElemType::kF16));  // K not a multiple of 64
+  WeightGroup small_blocks = one;
+  small_blocks.w[0].blocksize = 32;
+  EXPECT_FALSE(matmul_4bit_wgmma_supported(100, 128, small_blocks, ElemType::kF16));
+  WeightGroup odd_rows = one;
+  odd_rows.rows[0] = 63;
+  odd_rows.w[0].n = 63 * 128;
+  EXPECT_FALSE(matmul_4bit_wgmma_supported(100, 128, odd_rows, ElemType::kF16));
+  WeightGroup nested = one;
+  nested.w[0].absmax = nullptr;
+  nested.w[0].nested_codes = buf.get<uint8_t>();
+  nested.w[0].absmax2 = buf.get<float>();
+  EXPECT_TRUE(matmul_4bit_wgmma_supported(100, 128, nested, ElemType::kF16));
+  EXPECT_EQ(matmul_4bit_wgmma_cuda(buf.get(), ElemType::kF16, 100, 128, nested, nullptr, buf.get(), nullptr),
+            cudaErrorInvalidValue);  // decode_absmax_cuda first
+  EXPECT_EQ(matmul_4bit_wgmma_cuda(buf.get(), ElemType::kF16, 100, 96, odd_k, nullptr, buf.get(), nullptr),
+            cudaErrorInvalidValue);
+  if (have_wgmma())
+    EXPECT_EQ(matmul_4bit_wgmma_cuda(buf.get<uint8_t>() + 2, ElemType::kF16, 1, 128, one, nullptr, buf.get(),
+                                     nullptr),
+              cudaErrorMisalignedAddress);
+  else
+    EXPECT_EQ(matmul_4bit_wgmma_cuda(buf.get(), ElemType::kF16, 1, 128, one, nullptr, buf.get(), nullptr),
+              cudaErrorNotSupported);
+}
+
 // WeightGroup::next only asks L2 for another weight's memory: the tensor-core kernel's outputs (plain,
 // normed, gated) are the same bits with it as without, for runs of any size, more runs than CTAs' shares
 // can split evenly, and a run shorter than the CTAs.

@@ -2,10 +2,11 @@
 // kernel at M = 1, 4, 16; at M = 1 also with double-quantized absmax, and replayed from a CUDA graph,
 // without launch overhead), grouped q/k/v and gate/up launches, the CUDA-core tiled kernel at M = 1 for
 // comparison, dequantize (a weight, or a group in one launch), and fp16 cuBLAS (cublasGemmEx) at the same
-// shapes, plus a device-to-device copy as the bandwidth ceiling; and one decode layer's four 4-bit products
-// chained as a step runs them. Timed with CUDA events after warm-up; inputs rotate over > 64 MB of distinct
-// buffers so that HBM, not L2, is measured; weights are real quantized random data (never zeros).
-// bytes_per_second counts the bytes each kernel must move.
+// shapes, plus a device-to-device copy as the bandwidth ceiling; one decode layer's four 4-bit products
+// chained as a step runs them; and prefill's product at 512 tokens, dequantize + cuBLAS against wgmma. Timed
+// with CUDA events after warm-up; inputs rotate over > 64 MB of distinct buffers so that HBM, not L2, is
+// measured; weights are real quantized random data (never zeros). bytes_per_second counts the bytes each
+// kernel must move.
 #include <benchmark/benchmark.h>
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
@@ -358,6 +359,62 @@ void BM_CublasFp16(benchmark::State& state) {
   cudaFree(y);
 }
 
+// Prefill's 4-bit product at M = 512 tokens (float16) on the Llama-3.2-1B layer shapes, three ways: the
+// weight dequantized into a float16 matrix and multiplied by cuBLAS (what prefill did before the wgmma
+// kernel), the wgmma kernel on float32 absmax, and the wgmma kernel on a double-quantized absmax decoded
+// first (decode_absmax_cuda, as prefill runs it). BM_CublasFp16 at M = 512 is the float16 model's product.
+// Args: N, K, mode (0 dequantize + cuBLAS, 1 wgmma, 2 decode nested absmax + wgmma).
+void BM_Prefill4bit(benchmark::State& state) {
+  if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
+  const int64_t N = state.range(0), K = state.range(1), M = 512;
+  const int mode = static_cast<int>(state.range(2));
+  QuantizedCopies w(N, K, 64, mode == 2);
+  const auto xh = random_half(M * K, 2, 1.0f);
+  void* x = device_alloc(M * K * 2);
+  void* y = device_alloc(M * N * 2);
+  void* dequantized = device_alloc(N * K * 2);
+  void* absmax = device_alloc(N * K / 64 * 4);
+  cudaMemcpy(x, xh.data(), M * K * 2, cudaMemcpyHostToDevice);
+  cublasHandle_t handle;
+  cublasCreate(&handle);
+  const float alpha = 1.0f, beta = 0.0f;
+  lq::cuda::time_launches(state, kLaunchesPerIteration, false, [&](int i, cudaStream_t stream) {
+    bnb4::Packed4bit v = w.view(i % w.copies, 64);
+    if (mode == 0) {
+      if (const cudaError_t e = bnb4::dequantize_4bit_cuda(v, dequantized, bnb4::ElemType::kF16, stream);
+          e != cudaSuccess)
+        return e;
+      cublasSetStream(handle, stream);
+      return cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(N), static_cast<int>(M),
+                          static_cast<int>(K), &alpha, dequantized, CUDA_R_16F, static_cast<int>(K), x,
+                          CUDA_R_16F, static_cast<int>(K), &beta, y, CUDA_R_16F, static_cast<int>(N),
+                          CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT) == CUBLAS_STATUS_SUCCESS
+                 ? cudaSuccess
+                 : cudaErrorUnknown;
+    }
+    if (mode == 2) {
+      const int64_t blocks = N * K / 64;
+      if (const cudaError_t e = bnb4::decode_absmax_cuda(v.nested_codes, v.absmax2, v.offset, blocks,
+                                                         static_cast<float*>(absmax), stream);
+          e != cudaSuccess)
+        return e;
+      v.absmax = static_cast<const float*>(absmax);
+      v.nested_codes = nullptr;
+      v.absmax2 = nullptr;
+    }
+    bnb4::WeightGroup one;
+    one.w[0] = v;
+    one.rows[0] = N;
+    one.count = 1;
+    return bnb4::matmul_4bit_wgmma_cuda(x, bnb4::ElemType::kF16, M, K, one, nullptr, y, stream);
+  });
+  state.SetBytesProcessed(state.iterations() * (w.weight_bytes + (M * K + M * N) * 2));
+  state.counters["TFLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2e-12 * M * N * K,
+                                                 benchmark::Counter::kIsRate);
+  cublasDestroy(handle);
+  for (void* p : {x, y, dequantized, absmax}) cudaFree(p);
+}
+
 // The ceiling: device-to-device copy of 256 MB (read + write counted).
 void BM_Copy(benchmark::State& state) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
@@ -406,7 +463,17 @@ BENCHMARK(BM_DecodeLayer4bit)
 BENCHMARK(BM_Matmul4bitBatch)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 2, 8}); });
 BENCHMARK(BM_Matmul4bitCudaCores)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_Matmul4bitTiled)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
-BENCHMARK(BM_CublasFp16)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1, 4, 16, 32}); });
+BENCHMARK(BM_CublasFp16)->Apply([](benchmark::internal::Benchmark* b) {
+  Shapes(b, {1, 4, 16, 32});
+  for (auto nk :
+       std::vector<std::pair<int64_t, int64_t>>{{3072, 2048}, {2048, 2048}, {16384, 2048}, {2048, 8192}})
+    b->Args({nk.first, nk.second, 512});
+});
+BENCHMARK(BM_Prefill4bit)
+    ->ArgsProduct({{3072, 2048, 16384}, {2048}, {0, 1, 2}})
+    ->ArgsProduct({{2048}, {8192}, {0, 1, 2}})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Dequantize)->Apply([](benchmark::internal::Benchmark* b) { Shapes(b, {1}); });
 BENCHMARK(BM_DequantizeGroup)
     ->ArgsProduct({{0, 1}, {0, 1}})

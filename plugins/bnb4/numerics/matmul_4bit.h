@@ -94,6 +94,21 @@ cudaError_t matvec_4bit_normed_swiglu_cuda(const void* h, ElemType x_type, int64
 cudaError_t matmul_4bit_batch_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,
                                    const WeightGroup& group, const void* residual, void* y,
                                    cudaStream_t stream);
+// Hopper's warpgroup tensor cores (wgmma; compute capability 9.0, else cudaErrorNotSupported), float16 /
+// bfloat16, any M (meant for prefill, beyond kFusedMaxBatch): y [M, sum of rows] = x W^T (+ residual) with
+// each weight value decoded as dequantize_4bit_cuda makes it, in registers, float32 accumulation; in place
+// of dequantizing into a matrix for cuBLAS. Takes the shapes matmul_4bit_wgmma_supported() says (K a
+// multiple of 64, blocksizes multiples of 64, rows multiples of 8) with float32 absmax: a nested one is
+// decoded first (decode_absmax_cuda), else cudaErrorInvalidValue.
+bool matmul_4bit_wgmma_supported(int64_t M, int64_t K, const WeightGroup& group, ElemType x_type);
+bool matmul_4bit_wgmma_device();  // whether the current device has wgmma (compute capability 9.0)
+// Whether the wgmma kernel beats dequantize + cuBLAS here (H100, measured per shape in BENCHMARKS.md):
+// where its 256-token tiles give every SM a CTA (at 512 tokens, gate/up's 16,384 rows but not q/k/v's
+// 3,072). Narrower tiles decode each weight for fewer tokens and lose to cuBLAS.
+bool matmul_4bit_wgmma_preferred(int64_t M, const WeightGroup& group);
+cudaError_t matmul_4bit_wgmma_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,
+                                   const WeightGroup& group, const void* residual, void* y,
+                                   cudaStream_t stream);
 // CUDA cores, any activation type, M = 1..16, one weight.
 cudaError_t matmul_4bit_tiled_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
                                    int64_t N, void* y, cudaStream_t stream);

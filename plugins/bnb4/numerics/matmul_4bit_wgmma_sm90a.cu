@@ -1,0 +1,286 @@
+// Prefill's 4-bit product on the H100's warpgroup tensor cores: y [M, rows] = x W^T (+ residual) with W
+// decoded stage by stage into the wgmma's A registers, instead of dequantized into a float16 matrix that
+// cuBLAS then reads back (four times the codes' bytes written to memory and read again).
+//
+// The weights are A (M of the wgmma: 64 rows a warpgroup) and the tokens B (N: kTokens a CTA), so that
+// y^T's tile sits in the accumulators. A CTA of two warpgroups takes 128 weight rows of one weight of the
+// group by kTokens tokens, over K in stages of 64: per stage, every thread copies its share of x's tile
+// (kTokens rows of 128 bytes, swizzled as wgmma reads them), of the codes (128 rows x 32 bytes) and of the
+// rows' absmax into shared memory with cp.async, kStages - 2 stages ahead. A thread decodes its A fragment
+// (rows g and g + 8 of its warp's 16, k pairs 2t and 2t + 8 of each k16 step: bytes t, t + 4, t + 8, t + 12
+// of each 16-byte chunk of a row, in bitsandbytes' order) as dequantize_4bit_cuda does, code value times
+// absmax in float32 rounded to T, then issues four wgmma; the decode of the next stage overlaps them.
+// The epilogue goes through shared memory so that each thread stores 16 contiguous bytes.
+#include <algorithm>
+
+#include "matmul_4bit_args.cuh"
+#include "mma_common.cuh"
+#include "wgmma.cuh"
+
+namespace bnb4 {
+namespace {
+
+constexpr int kRows = 128;   // weight rows a CTA: two warpgroups of 64
+constexpr int kStageK = 64;  // one 128-byte row of x's tile per token
+constexpr int kThreads = 256;
+constexpr int kStages = 5;  // in flight: kStages - 2 (a stage's buffer is refilled two stages after its use)
+constexpr int kCodeBytes = kRows * kStageK / 2;
+
+template <int kTokens>
+struct Smem {
+  static constexpr int kXBytes = kTokens * kStageK * 2;
+  static constexpr int kOutStride = kRows + 4;  // floats a token row of the output tile: no bank conflicts
+  static constexpr int kPipeline = kStages * (kXBytes + kCodeBytes + kRows * 4);
+  static constexpr int kBytes = std::max(kPipeline, kTokens* kOutStride * 4) + 1024;  // + alignment
+};
+
+__device__ __forceinline__ void cp_async16(uint32_t dst, const void* src) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(src) : "memory");
+}
+__device__ __forceinline__ void cp_async4(uint32_t dst, const void* src) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4;\n" ::"r"(dst), "l"(src) : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+template <int kPending>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending) : "memory");
+}
+
+template <typename T, int kTokens>
+__global__ void __launch_bounds__(kThreads, 1)
+    matmul_4bit_wgmma_kernel(const T* __restrict__ x, int M, int K, GroupLayout layout, Table16 values,
+                             const T* residual, T* __restrict__ y) {
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  using S = Smem<kTokens>;
+  extern __shared__ uint8_t smem_raw[];
+  __shared__ float lut[16];
+  // wgmma's swizzle is a function of the address: x's tiles start on 1024 bytes.
+  const uint32_t raw = static_cast<uint32_t>(__cvta_generic_to_shared(smem_raw));
+  const uint32_t pad = (1024 - raw % 1024) % 1024;
+  uint8_t* const base = smem_raw + pad;
+  const uint32_t xs = raw + pad;                       // [kStages][kTokens][64] T, swizzled
+  uint8_t* const codes = base + kStages * S::kXBytes;  // [kStages][kRows][32] bytes
+  float* const scales = reinterpret_cast<float*>(codes + kStages * kCodeBytes);  // [kStages][kRows]
+  if (threadIdx.x == 0)  // constant indices: the table stays in parameter space, not a local copy
+#pragma unroll
+    for (int i = 0; i < 16; ++i) lut[i] = values.v[i];
+
+  const int tid = threadIdx.x;
+  const int weight = layout.weight_of(blockIdx.x);
+  // The weight's pointers in registers once: indexed by `weight`, they would be reloaded each stage.
+  const uint8_t* const packed = layout.g.w[weight].packed;
+  const float* const absmax = layout.g.w[weight].absmax;
+  const int shift = __ffs(layout.g.w[weight].blocksize) - 1;
+  const int64_t rows = layout.g.rows[weight];
+  const int64_t row0 = (blockIdx.x - layout.first_block(weight)) * kRows;
+  const int m0 = blockIdx.y * kTokens;
+  const int stages = K / kStageK;
+
+  // What this thread copies each stage: unit tid % 8 of x's token rows tid / 8 + 32 j (32 K elements apart
+  // in a full token tile, one pointer for all; a partial tile repeats the last token), a row's code chunk
+  // and a row's absmax (rows past the weight's end repeat the last one). Repeats are computed, never stored.
+  const int unit = tid % 8, token_row = tid / 8;
+  const bool full_tile = m0 + kTokens <= M;
+  const T* const x_src = x + static_cast<int64_t>(full_tile ? m0 + token_row : 0) * K + unit * 8;
+  const uint32_t x_dst = xs + token_row * 128 + ((unit ^ (token_row % 8)) << 4);
+  const int code_row = tid / 2;
+  const auto clamp_row = [&](int64_t r) { return row0 + r < rows ? row0 + r : rows - 1; };
+  const uint8_t* const code_src = packed + clamp_row(code_row) * K / 2 + (tid % 2) * 16;
+  const uint32_t code_dst =
+      static_cast<uint32_t>(__cvta_generic_to_shared(codes)) + code_row * 32 + (tid % 2) * 16;
+  const int64_t scale_elem = clamp_row(tid % kRows) * K;
+  const uint32_t scale_dst = static_cast<uint32_t>(__cvta_generic_to_shared(scales)) + tid % kRows * 4;
+  auto load_stage = [&](int stage) {
+    const int buf = stage % kStages, k0 = stage * kStageK;
+#pragma unroll
+    for (int j = 0; j < kTokens / 32; ++j) {
+      const int last = M - 1 - m0, r = token_row + 32 * j;
+      const T* src = full_tile ? x_src + j * 32 * static_cast<int64_t>(K)
+                               : x + static_cast<int64_t>(m0 + (r < last ? r : last)) * K + unit * 8;
+      cp_async16(x_dst + buf * S::kXBytes + j * 32 * 128, src + k0);
+    }
+    cp_async16(code_dst + buf * kCodeBytes, code_src + k0 / 2);
+    if (tid < kRows) cp_async4(scale_dst + buf * kRows * 4, absmax + ((scale_elem + k0) >> shift));
+  };
+
+  // The A fragment's rows and pair position.
+  const int lane = tid % 32, g = lane / 4, t = lane % 4;
+  const int ra = (tid / 128) * 64 + (tid % 128) / 32 * 16 + g, rb = ra + 8;
+  float acc[kTokens / 2];
+#pragma unroll
+  for (int i = 0; i < kTokens / 2; ++i) acc[i] = 0.0f;
+  uint32_t a[2][4][4];  // [stage parity][k16 step][register]: the registers of a stage in flight stay put
+
+  // Stage `stage`'s A fragments into registers a[parity], from its codes and absmax in shared memory.
+  auto decode = [&](int stage, auto parity) {
+    constexpr int p = decltype(parity)::value;
+    const int buf = stage % kStages;
+    const float sa = scales[buf * kRows + ra], sb = scales[buf * kRows + rb];
+#pragma unroll
+    for (int c = 0; c < 2; ++c) {
+      const uint4 qa = *reinterpret_cast<const uint4*>(codes + buf * kCodeBytes + ra * 32 + c * 16);
+      const uint4 qb = *reinterpret_cast<const uint4*>(codes + buf * kCodeBytes + rb * 32 + c * 16);
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        const uint32_t ba = word_of(qa, j) >> (8 * t), bb = word_of(qb, j) >> (8 * t);
+        const int step = c * 2 + j / 2, reg = (j % 2) * 2;
+        a[p][step][reg] = Pair<T>::pack(dmul_ftz(lut[(ba >> 4) & 15], sa), dmul_ftz(lut[ba & 15], sa));
+        a[p][step][reg + 1] = Pair<T>::pack(dmul_ftz(lut[(bb >> 4) & 15], sb), dmul_ftz(lut[bb & 15], sb));
+      }
+    }
+  };
+  // Waits for stage `stage`'s copies (everyone's), then starts those of stage + kAhead into the buffer of
+  // stage - 2 (whose wgmma both warpgroups have waited for before reaching the barrier).
+  constexpr int kAhead = kStages - 2;
+  auto arrive = [&](int stage) {
+    cp_async_wait<kAhead - 1>();
+    wgmma::fence_shared_for_async();
+    __syncthreads();
+    if (stage + kAhead < stages) load_stage(stage + kAhead);
+    cp_async_commit();
+  };
+  // Stage `stage`'s four wgmma on a[parity]; while they run, the next stage's fragments are decoded into
+  // the other registers, then the wgmma are waited for (the next stage may only then reuse a[parity]).
+  auto multiply = [&](int stage, auto parity) {
+    constexpr int p = decltype(parity)::value;
+    const uint32_t tile = xs + stage % kStages * S::kXBytes;
+    wgmma::fence();
+#pragma unroll
+    for (int step = 0; step < 4; ++step)
+      wgmma::mma<T, kTokens>(acc, a[p][step], wgmma::k_major_sw128(tile + step * 32));
+    wgmma::commit();
+    if (stage + 1 < stages) {
+      arrive(stage + 1);
+      decode(stage + 1, std::integral_constant<int, 1 - p>{});
+    }
+    wgmma::wait<0>();
+  };
+
+#pragma unroll
+  for (int s = 0; s < kAhead; ++s) {
+    if (s < stages) load_stage(s);
+    cp_async_commit();
+  }
+  arrive(0);
+  decode(0, std::integral_constant<int, 0>{});
+  for (int stage = 0; stage < stages; stage += 2) {
+    multiply(stage, std::integral_constant<int, 0>{});
+    if (stage + 1 < stages) multiply(stage + 1, std::integral_constant<int, 1>{});
+  }
+  cp_async_wait<0>();
+  __syncthreads();  // every warpgroup is done with the pipeline's shared memory
+
+  // Accumulator i of a thread: weight row ra or rb ((i / 2) % 2), token 8 (i / 4) + 2 t + i % 2.
+  float* const out = reinterpret_cast<float*>(base);  // [kTokens][kOutStride]
+#pragma unroll
+  for (int i = 0; i < kTokens / 2; ++i)
+    out[(8 * (i / 4) + 2 * t + i % 2) * S::kOutStride + ((i / 2) % 2 ? rb : ra)] = acc[i];
+  __syncthreads();
+  const int64_t total = layout.total_rows, col0 = layout.col0[weight];
+  for (int unit = tid; unit < kTokens * kRows / 8; unit += kThreads) {
+    const int token = unit / (kRows / 8), r = unit % (kRows / 8) * 8;
+    if (m0 + token >= M || row0 + r >= rows) continue;  // rows is a multiple of 8
+    const float4 lo = *reinterpret_cast<const float4*>(out + token * S::kOutStride + r);
+    const float4 hi = *reinterpret_cast<const float4*>(out + token * S::kOutStride + r + 4);
+    float v[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
+    const int64_t o = static_cast<int64_t>(m0 + token) * total + col0 + row0 + r;
+    if (residual) {
+      const uint4 rr = *reinterpret_cast<const uint4*>(residual + o);
+      float rv[8];
+      unit_to_float<T>(rr, rv);
+#pragma unroll
+      for (int e = 0; e < 8; ++e) v[e] += rv[e];
+    }
+    uint4 packed;
+    packed.x = Pair<T>::pack(v[0], v[1]);
+    packed.y = Pair<T>::pack(v[2], v[3]);
+    packed.z = Pair<T>::pack(v[4], v[5]);
+    packed.w = Pair<T>::pack(v[6], v[7]);
+    *reinterpret_cast<uint4*>(y + o) = packed;
+  }
+#else
+  (void)x, (void)M, (void)K, (void)layout, (void)values, (void)residual, (void)y;
+  __trap();  // the host side launches this kernel on compute capability 9.0 only
+#endif
+}
+
+template <typename T, int kTokens>
+cudaError_t launch(const T* x, int M, int K, const WeightGroup& group, const T* residual, T* y,
+                   cudaStream_t stream) {
+  constexpr auto kernel = matmul_4bit_wgmma_kernel<T, kTokens>;
+  constexpr int smem = Smem<kTokens>::kBytes;
+  if (const cudaError_t e =
+          lq::cuda::set_attribute_once_per_device<kernel, cudaFuncAttributeMaxDynamicSharedMemorySize>(smem);
+      e != cudaSuccess)
+    return e;
+  const GroupLayout layout(group, kRows);
+  Table16 values;
+  for (int i = 0; i < 16; ++i) values.v[i] = code_values(group.w[0].type)[i];
+  const dim3 grid(static_cast<unsigned>(layout.blocks()), static_cast<unsigned>((M + kTokens - 1) / kTokens));
+  kernel<<<grid, kThreads, smem, stream>>>(x, M, K, layout, values, residual, y);
+  return cudaGetLastError();
+}
+
+// The widest token tile (256, 128 or 64) that still gives every SM a CTA: wider tiles decode each weight
+// value for more tokens, so fewer decode instructions stand beside each wgmma.
+int tokens_per_cta(int64_t M, const WeightGroup& group) {
+  const int64_t row_tiles = GroupLayout(group, kRows).blocks(), sms = multiprocessors();
+  for (int tokens : {256, 128})
+    if (row_tiles * ((M + tokens - 1) / tokens) >= sms) return tokens;
+  return 64;
+}
+
+}  // namespace
+
+bool matmul_4bit_wgmma_preferred(int64_t M, const WeightGroup& group) {
+  return tokens_per_cta(M, group) == 256;
+}
+
+bool matmul_4bit_wgmma_device() {
+  int device = 0, major = 0, minor = 0;
+  return cudaGetDevice(&device) == cudaSuccess &&
+         cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
+         cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) == cudaSuccess &&
+         major == 9 && minor == 0;
+}
+
+bool matmul_4bit_wgmma_supported(int64_t M, int64_t K, const WeightGroup& group, ElemType x_type) {
+  if (x_type == ElemType::kF32 || M < 1 || M > (1 << 30) || K < kStageK || K % kStageK != 0 || K > (1 << 30))
+    return false;
+  if (group.count < 1 || group.count > kMaxGroup) return false;
+  for (int i = 0; i < group.count; ++i) {
+    const Packed4bit& w = group.w[i];
+    if (w.blocksize % kStageK != 0 || group.rows[i] % 8 != 0 || w.n != group.rows[i] * K ||
+        w.type != group.w[0].type)
+      return false;
+  }
+  return true;
+}
+
+cudaError_t matmul_4bit_wgmma_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,
+                                   const WeightGroup& group, const void* residual, void* y,
+                                   cudaStream_t stream) {
+  if (!matmul_4bit_wgmma_supported(M, K, group, x_type)) return cudaErrorInvalidValue;
+  for (int i = 0; i < group.count; ++i)
+    if (group.w[i].nested() || !group.w[i].absmax) return cudaErrorInvalidValue;
+  if (!matmul_4bit_wgmma_device()) return cudaErrorNotSupported;
+  if (!aligned16(x) || !aligned16(y) || (residual && !aligned16(residual))) return cudaErrorMisalignedAddress;
+  for (int i = 0; i < group.count; ++i)
+    if (!aligned16(group.w[i].packed) || reinterpret_cast<uintptr_t>(group.w[i].absmax) % 4 != 0)
+      return cudaErrorMisalignedAddress;
+  const int tokens = tokens_per_cta(M, group);
+  const int m = static_cast<int>(M), k = static_cast<int>(K);
+  BNB4_DISPATCH_ELEM(x_type, {
+    if constexpr (!std::is_same_v<T, float>) {
+      const T* xt = static_cast<const T*>(x);
+      const T* rt = static_cast<const T*>(residual);
+      T* yt = static_cast<T*>(y);
+      return tokens == 256   ? launch<T, 256>(xt, m, k, group, rt, yt, stream)
+             : tokens == 128 ? launch<T, 128>(xt, m, k, group, rt, yt, stream)
+                             : launch<T, 64>(xt, m, k, group, rt, yt, stream);
+    }
+  });
+  return cudaErrorInvalidValue;
+}
+
+}  // namespace bnb4

@@ -34,6 +34,11 @@ if(LQ_WITH_CUDA)
     set(CMAKE_CUDA_ARCHITECTURES 90)
   endif()
   enable_language(CUDA)
+  # bnb4's prefill kernel is built for sm_90a (wgmma), which nvcc has from CUDA 12.0.
+  if(CMAKE_CUDA_COMPILER_VERSION VERSION_LESS 12.0)
+    message(FATAL_ERROR "llama-quant: the CUDA kernels need nvcc 12.0 or newer (sm_90a); found "
+                        "${CMAKE_CUDA_COMPILER_VERSION}. Configure with -DLQ_WITH_CUDA=OFF to build without them.")
+  endif()
   find_package(CUDAToolkit REQUIRED)
   set(CMAKE_CUDA_STANDARD 17)
   set(CMAKE_CUDA_STANDARD_REQUIRED ON)

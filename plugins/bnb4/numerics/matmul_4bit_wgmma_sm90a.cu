@@ -88,19 +88,30 @@ __global__ void __launch_bounds__(kThreads, 1)
   const uint8_t* const code_src = packed + clamp_row(code_row) * K / 2 + (tid % 2) * 16;
   const uint32_t code_dst =
       static_cast<uint32_t>(__cvta_generic_to_shared(codes)) + code_row * 32 + (tid % 2) * 16;
+  // A row's absmax of stage k0: block (e + k0) >> shift of its first element e, split so that the per-stage
+  // part is 32-bit (e's remainder within its block plus k0).
   const int64_t scale_elem = clamp_row(tid % kRows) * K;
+  const float* const scale_src = absmax + (scale_elem >> shift);
+  const int scale_rem = static_cast<int>(scale_elem & ((int64_t{1} << shift) - 1));
   const uint32_t scale_dst = static_cast<uint32_t>(__cvta_generic_to_shared(scales)) + tid % kRows * 4;
+  const int64_t x_row_stride = 32 * static_cast<int64_t>(K);  // elements between a thread's token rows
   auto load_stage = [&](int stage) {
     const int buf = stage % kStages, k0 = stage * kStageK;
+    const uint32_t x_buf = x_dst + buf * S::kXBytes;
+    if (full_tile) {
 #pragma unroll
-    for (int j = 0; j < kTokens / 32; ++j) {
-      const int last = M - 1 - m0, r = token_row + 32 * j;
-      const T* src = full_tile ? x_src + j * 32 * static_cast<int64_t>(K)
-                               : x + static_cast<int64_t>(m0 + (r < last ? r : last)) * K + unit * 8;
-      cp_async16(x_dst + buf * S::kXBytes + j * 32 * 128, src + k0);
+      for (int j = 0; j < kTokens / 32; ++j) cp_async16(x_buf + j * 32 * 128, x_src + k0 + j * x_row_stride);
+    } else {
+      const int last = M - 1 - m0;
+#pragma unroll
+      for (int j = 0; j < kTokens / 32; ++j) {
+        const int r = token_row + 32 * j;
+        cp_async16(x_buf + j * 32 * 128,
+                   x + static_cast<int64_t>(m0 + (r < last ? r : last)) * K + unit * 8 + k0);
+      }
     }
     cp_async16(code_dst + buf * kCodeBytes, code_src + k0 / 2);
-    if (tid < kRows) cp_async4(scale_dst + buf * kRows * 4, absmax + ((scale_elem + k0) >> shift));
+    if (tid < kRows) cp_async4(scale_dst + buf * kRows * 4, scale_src + ((scale_rem + k0) >> shift));
   };
 
   // The A fragment's rows and pair position.
@@ -111,6 +122,11 @@ __global__ void __launch_bounds__(kThreads, 1)
   for (int i = 0; i < kTokens / 2; ++i) acc[i] = 0.0f;
   uint32_t a[2][4][4];  // [stage parity][k16 step][register]: the registers of a stage in flight stay put
 
+  // The code value whose index, times 4, is in bits 2..5 of `v` (a nibble shifted to a byte offset in one
+  // instruction instead of a mask and a scale).
+  const auto entry = [&](uint32_t v) {
+    return *reinterpret_cast<const float*>(reinterpret_cast<const char*>(lut) + (v & 0x3c));
+  };
   // Stage `stage`'s A fragments into registers a[parity], from its codes and absmax in shared memory.
   auto decode = [&](int stage, auto parity) {
     constexpr int p = decltype(parity)::value;
@@ -124,8 +140,8 @@ __global__ void __launch_bounds__(kThreads, 1)
       for (int j = 0; j < 4; ++j) {
         const uint32_t ba = word_of(qa, j) >> (8 * t), bb = word_of(qb, j) >> (8 * t);
         const int step = c * 2 + j / 2, reg = (j % 2) * 2;
-        a[p][step][reg] = Pair<T>::pack(dmul_ftz(lut[(ba >> 4) & 15], sa), dmul_ftz(lut[ba & 15], sa));
-        a[p][step][reg + 1] = Pair<T>::pack(dmul_ftz(lut[(bb >> 4) & 15], sb), dmul_ftz(lut[bb & 15], sb));
+        a[p][step][reg] = Pair<T>::pack(dmul_ftz(entry(ba >> 2), sa), dmul_ftz(entry(ba << 2), sa));
+        a[p][step][reg + 1] = Pair<T>::pack(dmul_ftz(entry(bb >> 2), sb), dmul_ftz(entry(bb << 2), sb));
       }
     }
   };

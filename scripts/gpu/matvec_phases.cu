@@ -7,7 +7,8 @@
 //
 // Prints, per product (medians over the 16 layers of one replay after warm-up), the launch's span from its
 // first CTA's start to its last CTA's end, how far its first CTA starts before the previous launch's last CTA
-// ends, and each phase's median across CTAs and layers:
+// ends, and each phase's median across CTAs and layers; then the spread of its CTAs' starts and ends
+// measured from the previous launch's end. Phases:
 //   0 -> 1  the first steps' loads issued        3 -> 4  x (or the norm of h) staged
 //   1 -> 2  the code table written               4 -> 5  warp 0's steps consumed
 //   2 -> 3  the wait for the kernel before it    5 -> 6  every warp's sums in shared memory
@@ -186,6 +187,27 @@ int main(int argc, char** argv) {
     std::printf("%-24s %6zu %8.2f %9.2f ", names[p], ctas, median(span), median(overlap));
     for (auto& v : phase) std::printf(" %5.2f", median(v));
     std::printf("\n");
+  }
+  // When CTAs start and end, from the end of the launch before (negative: before it ended), pooled over the
+  // 16 layers: whether a product's span comes from late starts (SMs still held) or from slow CTAs.
+  std::printf("\n%-24s %s\n", "product", "CTA start / end after the previous launch's end (us): p10 p50 p90 max");
+  for (int p = 0; p < 4; ++p) {
+    std::vector<double> start, end;
+    for (size_t i = p; i < order.size(); i += 4) {
+      if (i == 0) continue;
+      const double prev_end = static_cast<double>(order[i - 1]->last_end);
+      for (const auto* r : order[i]->ctas) {
+        start.push_back((static_cast<double>(r->t[0]) - prev_end) * 1e-3);
+        end.push_back((static_cast<double>(r->t[7]) - prev_end) * 1e-3);
+      }
+    }
+    auto pct = [](std::vector<double> v, double q) {
+      std::sort(v.begin(), v.end());
+      return v.empty() ? 0.0 : v[static_cast<size_t>(q * (v.size() - 1))];
+    };
+    std::printf("%-24s start %6.2f %6.2f %6.2f %6.2f   end %6.2f %6.2f %6.2f %6.2f\n", names[p], pct(start, 0.1),
+                pct(start, 0.5), pct(start, 0.9), pct(start, 1.0), pct(end, 0.1), pct(end, 0.5), pct(end, 0.9),
+                pct(end, 1.0));
   }
   return 0;
 }

@@ -669,16 +669,19 @@ TEST(Bnb4Cuda, WgmmaPrefillMatchesTheReference) {
       }
 }
 
+// The shape checks and refusals come before any device work, so this runs without a GPU too (host memory
+// stands in for the weights: nothing is read).
 TEST(Bnb4Cuda, WgmmaPrefillRejectsWhatItDoesNotTake) {
-  SKIP_WITHOUT_GPU();
-  DeviceBuffer buf(4096);
+  alignas(16) static uint8_t host[4096];
+  float* const host_floats = reinterpret_cast<float*>(host);
   Packed4bit w;
-  w.packed = buf.get<uint8_t>();
-  w.absmax = buf.get<float>();
+  w.packed = host;
+  w.absmax = host_floats;
   w.n = 64 * 128;
   const WeightGroup one = group_of_one(w, 64);
   EXPECT_TRUE(matmul_4bit_wgmma_supported(100, 128, one, ElemType::kF16));
   EXPECT_FALSE(matmul_4bit_wgmma_supported(100, 128, one, ElemType::kF32));
+  EXPECT_FALSE(matmul_4bit_wgmma_supported(int64_t{65536} * 64, 128, one, ElemType::kF16));  // grid's y
   WeightGroup odd_k = one;
   odd_k.w[0].n = 64 * 96;
   EXPECT_FALSE(matmul_4bit_wgmma_supported(100, 96, odd_k, ElemType::kF16));  // K not a multiple of 64
@@ -691,19 +694,27 @@ TEST(Bnb4Cuda, WgmmaPrefillRejectsWhatItDoesNotTake) {
   EXPECT_FALSE(matmul_4bit_wgmma_supported(100, 128, odd_rows, ElemType::kF16));
   WeightGroup nested = one;
   nested.w[0].absmax = nullptr;
-  nested.w[0].nested_codes = buf.get<uint8_t>();
-  nested.w[0].absmax2 = buf.get<float>();
+  nested.w[0].nested_codes = host;
+  nested.w[0].absmax2 = host_floats;
   EXPECT_TRUE(matmul_4bit_wgmma_supported(100, 128, nested, ElemType::kF16));
-  EXPECT_EQ(matmul_4bit_wgmma_cuda(buf.get(), ElemType::kF16, 100, 128, nested, nullptr, buf.get(), nullptr),
+  EXPECT_EQ(matmul_4bit_wgmma_cuda(host, ElemType::kF16, 100, 128, nested, nullptr, host, nullptr),
             cudaErrorInvalidValue);  // decode_absmax_cuda first
-  EXPECT_EQ(matmul_4bit_wgmma_cuda(buf.get(), ElemType::kF16, 100, 96, odd_k, nullptr, buf.get(), nullptr),
+  EXPECT_EQ(matmul_4bit_wgmma_cuda(host, ElemType::kF16, 100, 96, odd_k, nullptr, host, nullptr),
             cudaErrorInvalidValue);
+  // Prefill takes the kernel where 256-token tiles give every SM a CTA: gate/up's 16,384 rows at 512 tokens
+  // (256 CTAs), not one tile of 128 rows.
+  WeightGroup gate_up = one, tile = one;
+  gate_up.rows[0] = 16384;
+  gate_up.w[0].n = 16384 * 128;
+  tile.rows[0] = 128;
+  tile.w[0].n = 128 * 128;
+  EXPECT_TRUE(matmul_4bit_wgmma_preferred(512, gate_up));
+  EXPECT_FALSE(matmul_4bit_wgmma_preferred(512, tile));
   if (have_wgmma())
-    EXPECT_EQ(matmul_4bit_wgmma_cuda(buf.get<uint8_t>() + 2, ElemType::kF16, 1, 128, one, nullptr, buf.get(),
-                                     nullptr),
+    EXPECT_EQ(matmul_4bit_wgmma_cuda(host + 2, ElemType::kF16, 1, 128, one, nullptr, host, nullptr),
               cudaErrorMisalignedAddress);
   else
-    EXPECT_EQ(matmul_4bit_wgmma_cuda(buf.get(), ElemType::kF16, 1, 128, one, nullptr, buf.get(), nullptr),
+    EXPECT_EQ(matmul_4bit_wgmma_cuda(host, ElemType::kF16, 1, 128, one, nullptr, host, nullptr),
               cudaErrorNotSupported);
 }
 

@@ -261,7 +261,9 @@ bool matmul_4bit_wgmma_device() {
 }
 
 bool matmul_4bit_wgmma_supported(int64_t M, int64_t K, const WeightGroup& group, ElemType x_type) {
-  if (x_type == ElemType::kF32 || M < 1 || M > (1 << 30) || K < kStageK || K % kStageK != 0 || K > (1 << 30))
+  constexpr int64_t kMostTokens = 65535 * 64;  // a grid's y extent over the narrowest token tiles
+  if (x_type == ElemType::kF32 || M < 1 || M > kMostTokens || K < kStageK || K % kStageK != 0 ||
+      K > (1 << 30))
     return false;
   if (group.count < 1 || group.count > kMaxGroup) return false;
   for (int i = 0; i < group.count; ++i) {

@@ -94,9 +94,8 @@ std::optional<NormedCall> normed_call(const std::vector<const QuantizedWeight*>&
 
 // Prefill on Hopper's warpgroup tensor cores (matmul_4bit_wgmma_cuda), the weights decoded in registers:
 // y [M, total] (+ residual) where the device and shapes allow it and the kernel beats dequantize + cuBLAS,
-// else an undefined tensor. A nested
-// absmax is decoded first into a float32 array per weight (a small launch each; the arrays live until
-// the stream has used them, as the caching allocator orders their reuse on this stream).
+// else an undefined tensor. A nested absmax is decoded first into a float32 array per weight (a small
+// launch each; the caching allocator orders the arrays' reuse after this stream's use of them).
 at::Tensor forward_wgmma(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& x2, ElemType type,
                          int64_t M, int64_t K, int64_t total, const at::Tensor& residual) {
   WeightGroup group = group_of(ws, {});

@@ -24,7 +24,12 @@ struct Table16 {
 struct Table256 {
   float v[256];
 };
-Table16 table16(QuantType t);
+// The code values of `t`, to pass to a kernel.
+inline Table16 table16(QuantType t) {
+  Table16 out;
+  for (int i = 0; i < 16; ++i) out.v[i] = code_values(t)[i];
+  return out;
+}
 Table256 dynamic_map_table();
 
 // rcp.approx.ftz / mul.ftz: what --use_fast_math makes of bitsandbytes' 1.0f / absmax and x * inv.

@@ -230,10 +230,8 @@ cudaError_t launch(const T* x, int M, int K, const WeightGroup& group, const T* 
       e != cudaSuccess)
     return e;
   const GroupLayout layout(group, kRows);
-  Table16 values;
-  for (int i = 0; i < 16; ++i) values.v[i] = code_values(group.w[0].type)[i];
   const dim3 grid(static_cast<unsigned>(layout.blocks()), static_cast<unsigned>((M + kTokens - 1) / kTokens));
-  kernel<<<grid, kThreads, smem, stream>>>(x, M, K, layout, values, residual, y);
+  kernel<<<grid, kThreads, smem, stream>>>(x, M, K, layout, table16(group.w[0].type), residual, y);
   return cudaGetLastError();
 }
 

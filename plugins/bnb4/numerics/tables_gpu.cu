@@ -1,13 +1,7 @@
-// Host-side copies of the code tables, passed to kernels by value.
+// The host-side copy of the dynamic map, passed to kernels by value (table16 is inline: device_common.cuh).
 #include "device_common.cuh"
 
 namespace bnb4 {
-
-Table16 table16(QuantType t) {
-  Table16 out;
-  for (int i = 0; i < 16; ++i) out.v[i] = code_values(t)[i];
-  return out;
-}
 
 Table256 dynamic_map_table() {
   Table256 out;

@@ -594,14 +594,6 @@ TEST(Bnb4Cuda, NestedAbsmaxDecodeIsBitExact) {
   }
 }
 
-bool have_wgmma() {
-  int device = 0, major = 0, minor = 0;
-  return have_gpu() && cudaGetDevice(&device) == cudaSuccess &&
-         cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
-         cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) == cudaSuccess &&
-         major == 9 && minor == 0;
-}
-
 // The prefill kernel on Hopper's warpgroup tensor cores against the reference: a group of weights whose
 // rows leave tiles partly empty (136, 8) beside full ones, K of one, three (an odd count of stages) and 16
 // stages, token counts of one, a partial tile and several tiles, both codes, blocksizes 64 to 256, a
@@ -610,7 +602,7 @@ bool have_wgmma() {
 // weight value is rounded once to the activation type, as dequantize_4bit_cuda makes it. Skips on a GPU other
 // than compute capability 9.0.
 TEST(Bnb4Cuda, WgmmaPrefillMatchesTheReference) {
-  if (!have_wgmma()) GTEST_SKIP() << "no compute capability 9.0 device";
+  if (!have_gpu() || !matmul_4bit_wgmma_device()) GTEST_SKIP() << "no compute capability 9.0 device";
   struct Case {
     std::vector<int64_t> rows;
     int64_t k;
@@ -710,7 +702,7 @@ TEST(Bnb4Cuda, WgmmaPrefillRejectsWhatItDoesNotTake) {
   tile.w[0].n = 128 * 128;
   EXPECT_TRUE(matmul_4bit_wgmma_preferred(512, gate_up));
   EXPECT_FALSE(matmul_4bit_wgmma_preferred(512, tile));
-  if (have_wgmma())
+  if (have_gpu() && matmul_4bit_wgmma_device())
     EXPECT_EQ(matmul_4bit_wgmma_cuda(host + 2, ElemType::kF16, 1, 128, one, nullptr, host, nullptr),
               cudaErrorMisalignedAddress);
   else

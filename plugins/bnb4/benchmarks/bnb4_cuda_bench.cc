@@ -327,6 +327,20 @@ void BM_DequantizeGroup(benchmark::State& state) {
 void BM_Dequantize(benchmark::State& state) { run_dequantize(state, false); }
 void BM_DequantizeNested(benchmark::State& state) { run_dequantize(state, true); }
 
+// y[M, N] = x[M, K] W[N, K]^T in float16 by cuBLAS on `stream` (row-major y is column-major y^T =
+// W^T(op T) x^T); cudaErrorUnknown where cuBLAS refuses, so that the benchmark skips with an error.
+cudaError_t cublas_fp16(cublasHandle_t handle, cudaStream_t stream, int64_t M, int64_t N, int64_t K,
+                        const void* x, const void* w, void* y) {
+  const float alpha = 1.0f, beta = 0.0f;
+  cublasSetStream(handle, stream);
+  return cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(N), static_cast<int>(M),
+                      static_cast<int>(K), &alpha, w, CUDA_R_16F, static_cast<int>(K), x, CUDA_R_16F,
+                      static_cast<int>(K), &beta, y, CUDA_R_16F, static_cast<int>(N), CUBLAS_COMPUTE_32F,
+                      CUBLAS_GEMM_DEFAULT) == CUBLAS_STATUS_SUCCESS
+             ? cudaSuccess
+             : cudaErrorUnknown;
+}
+
 void BM_CublasFp16(benchmark::State& state) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const int64_t N = state.range(0), K = state.range(1), M = state.range(2);
@@ -343,14 +357,8 @@ void BM_CublasFp16(benchmark::State& state) {
   cudaMemcpy(x, xh.data(), M * K * 2, cudaMemcpyHostToDevice);
   cublasHandle_t handle;
   cublasCreate(&handle);
-  const float alpha = 1.0f, beta = 0.0f;
-  // Row-major y[M, N] = x[M, K] W[N, K]^T is column-major y^T = W^T(op T) x^T.
   lq::cuda::time_launches(state, kLaunchesPerIteration, false, [&](int i, cudaStream_t stream) {
-    cublasSetStream(handle, stream);
-    cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(N), static_cast<int>(M),
-                 static_cast<int>(K), &alpha, ws[i % copies], CUDA_R_16F, static_cast<int>(K), x, CUDA_R_16F,
-                 static_cast<int>(K), &beta, y, CUDA_R_16F, static_cast<int>(N), CUBLAS_COMPUTE_32F,
-                 CUBLAS_GEMM_DEFAULT);
+    return cublas_fp16(handle, stream, M, N, K, x, ws[i % copies], y);
   });
   state.SetBytesProcessed(state.iterations() * (wbytes + (M * K + M * N) * 2));
   cublasDestroy(handle);
@@ -377,20 +385,13 @@ void BM_Prefill4bit(benchmark::State& state) {
   cudaMemcpy(x, xh.data(), M * K * 2, cudaMemcpyHostToDevice);
   cublasHandle_t handle;
   cublasCreate(&handle);
-  const float alpha = 1.0f, beta = 0.0f;
   lq::cuda::time_launches(state, kLaunchesPerIteration, false, [&](int i, cudaStream_t stream) {
     bnb4::Packed4bit v = w.view(i % w.copies, 64);
     if (mode == 0) {
       if (const cudaError_t e = bnb4::dequantize_4bit_cuda(v, dequantized, bnb4::ElemType::kF16, stream);
           e != cudaSuccess)
         return e;
-      cublasSetStream(handle, stream);
-      return cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(N), static_cast<int>(M),
-                          static_cast<int>(K), &alpha, dequantized, CUDA_R_16F, static_cast<int>(K), x,
-                          CUDA_R_16F, static_cast<int>(K), &beta, y, CUDA_R_16F, static_cast<int>(N),
-                          CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT) == CUBLAS_STATUS_SUCCESS
-                 ? cudaSuccess
-                 : cudaErrorUnknown;
+      return cublas_fp16(handle, stream, M, N, K, x, dequantized, y);
     }
     if (mode == 2) {
       const int64_t blocks = N * K / 64;

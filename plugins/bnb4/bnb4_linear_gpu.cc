@@ -100,7 +100,7 @@ at::Tensor forward_wgmma(const std::vector<const QuantizedWeight*>& ws, const at
                          int64_t M, int64_t K, int64_t total, const at::Tensor& residual) {
   WeightGroup group = group_of(ws, {});
   if (!matmul_4bit_wgmma_device() || !matmul_4bit_wgmma_supported(M, K, group, type) ||
-      !matmul_4bit_wgmma_preferred(M, group) ||
+      !matmul_4bit_wgmma_preferred(M, K, group) ||
       (residual.defined() && residual.scalar_type() != x2.scalar_type()))
     return {};
   std::vector<at::Tensor> decoded;
@@ -118,8 +118,14 @@ at::Tensor forward_wgmma(const std::vector<const QuantizedWeight*>& ws, const at
   }
   at::Tensor y = at::empty({M, total}, x2.options());
   const at::Tensor r = residual.defined() ? aligned(residual) : at::Tensor();
+  const int splits = matmul_4bit_wgmma_splits(M, K, group);
+  const at::Tensor workspace = splits > 1
+                                   ? at::empty({matmul_4bit_wgmma_workspace_bytes(M, K, group, splits) / 4},
+                                               x2.options().dtype(at::kFloat))
+                                   : at::Tensor();
   check(matmul_4bit_wgmma_cuda(x2.data_ptr(), type, M, K, group, r.defined() ? r.data_ptr() : nullptr,
-                               y.data_ptr(), stream()),
+                               y.data_ptr(), stream(), splits,
+                               workspace.defined() ? workspace.data_ptr<float>() : nullptr),
         "prefill matmul");
   return y;
 }

@@ -618,10 +618,11 @@ TEST(Bnb4Cuda, WgmmaPrefillMatchesTheReference) {
       for (int64_t m : c.ms) {
         const QuantType qt = kQuantTypes[variant % 2];
         const bool dq = variant % 3 == 1, with_residual = variant % 2 == 0;
+        const int splits = 1 + variant % 3;  // K of 1024 in 3 slices: 6, 6 and 4 stages
         ++variant;
         SCOPED_TRACE(std::string(elem_type_name(type)) + " " + quant_type_name(qt) + (dq ? " dq" : "") +
                      " M " + std::to_string(m) + " K " + std::to_string(c.k) +
-                     (with_residual ? " residual" : ""));
+                     (with_residual ? " residual" : "") + " splits " + std::to_string(splits));
         std::vector<std::unique_ptr<TestWeight>> ws;
         std::vector<std::unique_ptr<DeviceBuffer>> decoded;
         WeightGroup group;
@@ -647,8 +648,11 @@ TEST(Bnb4Cuda, WgmmaPrefillMatchesTheReference) {
         const TestInput x(type, m * c.k, 1.0f), residual(type, m * width, 4.0f);
         DeviceBuffer dx(x.raw.data(), x.raw.size()), dr(residual.raw.data(), residual.raw.size());
         DeviceBuffer dy(static_cast<size_t>(m * width * elem_size(type)));
+        const int64_t workspace_bytes = matmul_4bit_wgmma_workspace_bytes(m, c.k, group, splits);
+        EXPECT_EQ(workspace_bytes > 0, splits > 1 && c.k > 64);  // K = 64: one stage, one slice
+        DeviceBuffer workspace(static_cast<size_t>(std::max<int64_t>(workspace_bytes, 16)));
         CUDA_OK(matmul_4bit_wgmma_cuda(dx.get(), type, m, c.k, group, with_residual ? dr.get() : nullptr,
-                                       dy.get(), nullptr));
+                                       dy.get(), nullptr, splits, workspace.get<float>()));
         CUDA_OK(cudaDeviceSynchronize());
         std::vector<double> ref(static_cast<size_t>(m * width)), abs_sum(ref.size());
         int64_t col0 = 0;
@@ -693,15 +697,40 @@ TEST(Bnb4Cuda, WgmmaPrefillRejectsWhatItDoesNotTake) {
             cudaErrorInvalidValue);  // decode_absmax_cuda first
   EXPECT_EQ(matmul_4bit_wgmma_cuda(host, ElemType::kF16, 100, 96, odd_k, nullptr, host, nullptr),
             cudaErrorInvalidValue);
-  // Prefill takes the kernel where 256-token tiles give every SM a CTA: gate/up's 16,384 rows at 512 tokens
-  // (256 CTAs), not one tile of 128 rows.
-  WeightGroup gate_up = one, tile = one;
-  gate_up.rows[0] = 16384;
-  gate_up.w[0].n = 16384 * 128;
-  tile.rows[0] = 128;
-  tile.w[0].n = 128 * 128;
-  EXPECT_TRUE(matmul_4bit_wgmma_preferred(512, gate_up));
-  EXPECT_FALSE(matmul_4bit_wgmma_preferred(512, tile));
+  EXPECT_EQ(matmul_4bit_wgmma_cuda(host, ElemType::kF16, 100, 128, one, nullptr, host, nullptr, 0, nullptr),
+            cudaErrorInvalidValue);  // no slice
+  EXPECT_EQ(matmul_4bit_wgmma_cuda(host, ElemType::kF16, 100, 128, one, nullptr, host, nullptr, 2, nullptr),
+            cudaErrorInvalidValue);  // slices without a workspace
+  // Prefill takes the kernel where 256-token tiles give (at least 90% of) the SMs a CTA at 512 tokens (132
+  // SMs without a GPU, as on the H100): gate/up's 16,384 rows (256 CTAs); down's 2,048 rows over K = 8,192
+  // in 4 slices (128 CTAs); not q/k/v's 3,072 rows over 2,048 (2 slices: 96 CTAs), nor one tile of 128 rows.
+  const auto shaped = [&](int64_t rows, int64_t k) {
+    WeightGroup g = one;
+    g.rows[0] = rows;
+    g.w[0].n = rows * k;
+    return g;
+  };
+  const WeightGroup gate_up = shaped(16384, 2048), down = shaped(2048, 8192), qkv = shaped(3072, 2048),
+                    tile = shaped(128, 128);
+  int device = 0, sms = 132;  // the kernels' count without a GPU
+  if (have_gpu() && (cudaGetDevice(&device) != cudaSuccess ||
+                     cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess))
+    sms = 0;
+  if (sms == 132) {
+    EXPECT_TRUE(matmul_4bit_wgmma_preferred(512, 2048, gate_up));
+    EXPECT_EQ(matmul_4bit_wgmma_splits(512, 2048, gate_up), 1);
+    EXPECT_TRUE(matmul_4bit_wgmma_preferred(512, 8192, down));
+    EXPECT_EQ(matmul_4bit_wgmma_splits(512, 8192, down), 4);
+    EXPECT_EQ(matmul_4bit_wgmma_workspace_bytes(512, 8192, down, 4), 4 * 512 * 2048 * 4);
+    EXPECT_FALSE(matmul_4bit_wgmma_preferred(512, 2048, qkv));
+    EXPECT_EQ(matmul_4bit_wgmma_splits(512, 2048, qkv), 2);
+    EXPECT_FALSE(matmul_4bit_wgmma_preferred(512, 128, tile));
+  }
+  // ceil(stages / splits) stages a slice, and no empty slice: K = 192's 3 stages in 4 slices are 3 of 1;
+  // K = 256's 4 stages in 3 slices are 2 of 2.
+  EXPECT_EQ(matmul_4bit_wgmma_workspace_bytes(8, 192, shaped(64, 192), 4), 3 * 8 * 64 * 4);
+  EXPECT_EQ(matmul_4bit_wgmma_workspace_bytes(8, 256, shaped(64, 256), 3), 2 * 8 * 64 * 4);
+  EXPECT_EQ(matmul_4bit_wgmma_workspace_bytes(8, 256, shaped(64, 256), 1), 0);
   if (have_gpu() && matmul_4bit_wgmma_device())
     EXPECT_EQ(matmul_4bit_wgmma_cuda(host + 2, ElemType::kF16, 1, 128, one, nullptr, host, nullptr),
               cudaErrorMisalignedAddress);

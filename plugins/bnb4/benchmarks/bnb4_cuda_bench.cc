@@ -370,7 +370,8 @@ void BM_CublasFp16(benchmark::State& state) {
 // Prefill's 4-bit product at M = 512 tokens (float16) on the Llama-3.2-1B layer shapes, three ways: the
 // weight dequantized into a float16 matrix and multiplied by cuBLAS (what prefill did before the wgmma
 // kernel), the wgmma kernel on float32 absmax, and the wgmma kernel on a double-quantized absmax decoded
-// first (decode_absmax_cuda, as prefill runs it). BM_CublasFp16 at M = 512 is the float16 model's product.
+// first (decode_absmax_cuda, as prefill runs it); the wgmma kernel splits K as prefill does (counter
+// "splits"). BM_CublasFp16 at M = 512 is the float16 model's product.
 // Args: N, K, mode (0 dequantize + cuBLAS, 1 wgmma, 2 decode nested absmax + wgmma).
 void BM_Prefill4bit(benchmark::State& state) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
@@ -382,6 +383,14 @@ void BM_Prefill4bit(benchmark::State& state) {
   void* y = device_alloc(M * N * 2);
   void* dequantized = device_alloc(N * K * 2);
   void* absmax = device_alloc(N * K / 64 * 4);
+  bnb4::WeightGroup shape;  // prefill's slices of K for this shape, and their workspace
+  shape.w[0] = w.view(0, 64);
+  shape.rows[0] = N;
+  shape.count = 1;
+  const int splits = bnb4::matmul_4bit_wgmma_splits(M, K, shape);
+  void* workspace = device_alloc(static_cast<size_t>(
+      std::max<int64_t>(16, bnb4::matmul_4bit_wgmma_workspace_bytes(M, K, shape, splits))));
+  state.counters["splits"] = splits;
   cudaMemcpy(x, xh.data(), M * K * 2, cudaMemcpyHostToDevice);
   cublasHandle_t handle;
   cublasCreate(&handle);
@@ -407,13 +416,14 @@ void BM_Prefill4bit(benchmark::State& state) {
     one.w[0] = v;
     one.rows[0] = N;
     one.count = 1;
-    return bnb4::matmul_4bit_wgmma_cuda(x, bnb4::ElemType::kF16, M, K, one, nullptr, y, stream);
+    return bnb4::matmul_4bit_wgmma_cuda(x, bnb4::ElemType::kF16, M, K, one, nullptr, y, stream, splits,
+                                        static_cast<float*>(workspace));
   });
   state.SetBytesProcessed(state.iterations() * (w.weight_bytes + (M * K + M * N) * 2));
   state.counters["TFLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2e-12 * M * N * K,
                                                  benchmark::Counter::kIsRate);
   cublasDestroy(handle);
-  for (void* p : {x, y, dequantized, absmax}) cudaFree(p);
+  for (void* p : {x, y, dequantized, absmax, workspace}) cudaFree(p);
 }
 
 // The ceiling: device-to-device copy of 256 MB (read + write counted).

@@ -102,13 +102,21 @@ cudaError_t matmul_4bit_batch_cuda(const void* x, ElemType x_type, int64_t M, in
 // decoded first (decode_absmax_cuda), else cudaErrorInvalidValue.
 bool matmul_4bit_wgmma_supported(int64_t M, int64_t K, const WeightGroup& group, ElemType x_type);
 bool matmul_4bit_wgmma_device();  // whether the current device has wgmma (compute capability 9.0)
+// `splits` > 1 splits K into that many slices (fewer where K has fewer stages of 64 to share), each CTA's
+// float32 sums stored in `workspace` (matmul_4bit_wgmma_workspace_bytes) and added by a second launch;
+// the result is the same up to float32 summation order.
+// How many slices prefill splits K into: where the 256-token tiles leave SMs idle, as many as still fit
+// the SMs (at most 8, each at least 16 stages of 64); else 1.
+int matmul_4bit_wgmma_splits(int64_t M, int64_t K, const WeightGroup& group);
+int64_t matmul_4bit_wgmma_workspace_bytes(int64_t M, int64_t K, const WeightGroup& group, int splits);
 // Whether the wgmma kernel beats dequantize + cuBLAS here (H100, measured per shape in BENCHMARKS.md):
-// where its 256-token tiles give every SM a CTA (at 512 tokens, gate/up's 16,384 rows but not q/k/v's
-// 3,072). Narrower tiles decode each weight for fewer tokens and lose to cuBLAS.
-bool matmul_4bit_wgmma_preferred(int64_t M, const WeightGroup& group);
+// where its 256-token tiles, split over K if need be, give at least 90% of the SMs a CTA (at 512 tokens,
+// gate/up's 16,384 rows; down's 2,048 rows over 8,192 in 4 slices; not q/k/v or o, whose K of 2,048 is too
+// short to split that far). Narrower tiles decode each weight for fewer tokens and lose to cuBLAS.
+bool matmul_4bit_wgmma_preferred(int64_t M, int64_t K, const WeightGroup& group);
 cudaError_t matmul_4bit_wgmma_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,
                                    const WeightGroup& group, const void* residual, void* y,
-                                   cudaStream_t stream);
+                                   cudaStream_t stream, int splits = 1, float* workspace = nullptr);
 // CUDA cores, any activation type, M = 1..16, one weight.
 cudaError_t matmul_4bit_tiled_cuda(const void* x, ElemType x_type, int64_t M, int64_t K, const Packed4bit& w,
                                    int64_t N, void* y, cudaStream_t stream);

@@ -11,6 +11,10 @@
 // of each 16-byte chunk of a row, in bitsandbytes' order) as dequantize_4bit_cuda does, code value times
 // absmax in float32 rounded to T, then issues four wgmma; the decode of the next stage overlaps them.
 // The epilogue goes through shared memory so that each thread stores 16 contiguous bytes.
+//
+// Where the token tiles are too few to give every SM a CTA (down's 2,048 rows at 512 tokens), K is split
+// into slices (the grid's z): each CTA stores its float32 sums in a workspace, and a second launch adds the
+// slices in order (plus the residual) and rounds once.
 #include <algorithm>
 
 #include "matmul_4bit_args.cuh"
@@ -46,10 +50,36 @@ __device__ __forceinline__ void cp_async_wait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending) : "memory");
 }
 
+// y[o, o + 8) = the float32 sums v (+ residual), each rounded once to T, in one 16-byte store.
+template <typename T>
+__device__ __forceinline__ void store_sums(float (&v)[8], const T* residual, T* y, int64_t o) {
+  if (residual) {
+    float rv[8];
+    unit_to_float<T>(*reinterpret_cast<const uint4*>(residual + o), rv);
+#pragma unroll
+    for (int e = 0; e < 8; ++e) v[e] += rv[e];
+  }
+  uint4 packed;
+  packed.x = Pair<T>::pack(v[0], v[1]);
+  packed.y = Pair<T>::pack(v[2], v[3]);
+  packed.z = Pair<T>::pack(v[4], v[5]);
+  packed.w = Pair<T>::pack(v[6], v[7]);
+  *reinterpret_cast<uint4*>(y + o) = packed;
+}
+
+// A CTA's slice of K, in stages: gridDim.z slices of `per` stages, the last one shorter.
+struct Slice {
+  int first, count;
+};
+__device__ __forceinline__ Slice slice_of(int K) {
+  const int stages = K / kStageK, per = (stages + gridDim.z - 1) / gridDim.z, first = blockIdx.z * per;
+  return {first, min(per, stages - first)};
+}
+
 template <typename T, int kTokens>
 __global__ void __launch_bounds__(kThreads, 1)
     matmul_4bit_wgmma_kernel(const T* __restrict__ x, int M, int K, GroupLayout layout, Table16 values,
-                             const T* residual, T* __restrict__ y) {
+                             const T* residual, T* __restrict__ y, float* __restrict__ partial) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
   using S = Smem<kTokens>;
   extern __shared__ uint8_t smem_raw[];
@@ -74,7 +104,8 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int64_t rows = layout.g.rows[weight];
   const int64_t row0 = (blockIdx.x - layout.first_block(weight)) * kRows;
   const int m0 = blockIdx.y * kTokens;
-  const int stages = K / kStageK;
+  const Slice slice = slice_of(K);
+  const int stages = slice.count, k_first = slice.first * kStageK;  // stages below count from the slice's
 
   // What this thread copies each stage: unit tid % 8 of x's token rows tid / 8 + 32 j (32 K elements apart
   // in a full token tile, one pointer for all; a partial tile repeats the last token), a row's code chunk
@@ -96,7 +127,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   const uint32_t scale_dst = static_cast<uint32_t>(__cvta_generic_to_shared(scales)) + tid % kRows * 4;
   const int64_t x_row_stride = 32 * static_cast<int64_t>(K);  // elements between a thread's token rows
   auto load_stage = [&](int stage) {
-    const int buf = stage % kStages, k0 = stage * kStageK;
+    const int buf = stage % kStages, k0 = k_first + stage * kStageK;
     const uint32_t x_buf = x_dst + buf * S::kXBytes;
     if (full_tile) {
 #pragma unroll
@@ -193,36 +224,52 @@ __global__ void __launch_bounds__(kThreads, 1)
     out[(8 * (i / 4) + 2 * t + i % 2) * S::kOutStride + ((i / 2) % 2 ? rb : ra)] = acc[i];
   __syncthreads();
   const int64_t total = layout.total_rows, col0 = layout.col0[weight];
+  float* const slice_sums = partial ? partial + blockIdx.z * static_cast<int64_t>(M) * total : nullptr;
   for (int unit = tid; unit < kTokens * kRows / 8; unit += kThreads) {
     const int token = unit / (kRows / 8), r = unit % (kRows / 8) * 8;
     if (m0 + token >= M || row0 + r >= rows) continue;  // rows is a multiple of 8
     const float4 lo = *reinterpret_cast<const float4*>(out + token * S::kOutStride + r);
     const float4 hi = *reinterpret_cast<const float4*>(out + token * S::kOutStride + r + 4);
-    float v[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
     const int64_t o = static_cast<int64_t>(m0 + token) * total + col0 + row0 + r;
-    if (residual) {
-      const uint4 rr = *reinterpret_cast<const uint4*>(residual + o);
-      float rv[8];
-      unit_to_float<T>(rr, rv);
-#pragma unroll
-      for (int e = 0; e < 8; ++e) v[e] += rv[e];
+    if (slice_sums) {
+      *reinterpret_cast<float4*>(slice_sums + o) = lo;
+      *reinterpret_cast<float4*>(slice_sums + o + 4) = hi;
+      continue;
     }
-    uint4 packed;
-    packed.x = Pair<T>::pack(v[0], v[1]);
-    packed.y = Pair<T>::pack(v[2], v[3]);
-    packed.z = Pair<T>::pack(v[4], v[5]);
-    packed.w = Pair<T>::pack(v[6], v[7]);
-    *reinterpret_cast<uint4*>(y + o) = packed;
+    float v[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
+    store_sums(v, residual, y, o);
   }
 #else
-  (void)x, (void)M, (void)K, (void)layout, (void)values, (void)residual, (void)y;
+  (void)x, (void)M, (void)K, (void)layout, (void)values, (void)residual, (void)y, (void)partial;
   __trap();  // the host side launches this kernel on compute capability 9.0 only
 #endif
 }
 
+// y = the slices' sums added in order (+ residual), rounded once to T: 8 outputs a thread.
+template <typename T>
+__global__ void add_slices_kernel(const float* __restrict__ partial, int slices, int64_t count,
+                                  const T* __restrict__ residual, T* __restrict__ y) {
+  const int64_t o = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) * 8;
+  if (o >= count) return;
+  float v[8] = {};
+  for (int z = 0; z < slices; ++z) {
+    const float4 lo = *reinterpret_cast<const float4*>(partial + z * count + o);
+    const float4 hi = *reinterpret_cast<const float4*>(partial + z * count + o + 4);
+    v[0] += lo.x, v[1] += lo.y, v[2] += lo.z, v[3] += lo.w, v[4] += hi.x, v[5] += hi.y, v[6] += hi.z,
+        v[7] += hi.w;
+  }
+  store_sums(v, residual, y, o);
+}
+
+// Slices that each have at least one stage: `splits` rounded down to what ceil(stages / splits) covers.
+int slices_of(int64_t K, int splits) {
+  const int64_t stages = K / kStageK, per = (stages + splits - 1) / splits;
+  return static_cast<int>((stages + per - 1) / per);
+}
+
 template <typename T, int kTokens>
-cudaError_t launch(const T* x, int M, int K, const WeightGroup& group, const T* residual, T* y,
-                   cudaStream_t stream) {
+cudaError_t launch(const T* x, int M, int K, const WeightGroup& group, const T* residual, T* y, int slices,
+                   float* workspace, cudaStream_t stream) {
   constexpr auto kernel = matmul_4bit_wgmma_kernel<T, kTokens>;
   constexpr int smem = Smem<kTokens>::kBytes;
   if (const cudaError_t e =
@@ -230,8 +277,16 @@ cudaError_t launch(const T* x, int M, int K, const WeightGroup& group, const T* 
       e != cudaSuccess)
     return e;
   const GroupLayout layout(group, kRows);
-  const dim3 grid(static_cast<unsigned>(layout.blocks()), static_cast<unsigned>((M + kTokens - 1) / kTokens));
-  kernel<<<grid, kThreads, smem, stream>>>(x, M, K, layout, table16(group.w[0].type), residual, y);
+  const dim3 grid(static_cast<unsigned>(layout.blocks()), static_cast<unsigned>((M + kTokens - 1) / kTokens),
+                  static_cast<unsigned>(slices));
+  const bool split = slices > 1;
+  kernel<<<grid, kThreads, smem, stream>>>(x, M, K, layout, table16(group.w[0].type),
+                                           split ? nullptr : residual, y, split ? workspace : nullptr);
+  if (!split) return cudaGetLastError();
+  if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return e;
+  const int64_t count = static_cast<int64_t>(M) * layout.total_rows, threads = 256;
+  add_slices_kernel<T><<<static_cast<unsigned>((count / 8 + threads - 1) / threads), threads, 0, stream>>>(
+      workspace, slices, count, residual, y);
   return cudaGetLastError();
 }
 
@@ -244,10 +299,36 @@ int tokens_per_cta(int64_t M, const WeightGroup& group) {
   return 64;
 }
 
+// 256-token tiles of the product, over every weight of the group.
+int64_t wide_tiles(int64_t M, const WeightGroup& group) {
+  return GroupLayout(group, kRows).blocks() * ((M + 255) / 256);
+}
+
 }  // namespace
 
-bool matmul_4bit_wgmma_preferred(int64_t M, const WeightGroup& group) {
-  return tokens_per_cta(M, group) == 256;
+int matmul_4bit_wgmma_splits(int64_t M, int64_t K, const WeightGroup& group) {
+  constexpr int64_t kMinSliceStages = 16;  // a slice's pipeline fill and epilogue against its stages
+  const int64_t tiles = wide_tiles(M, group), sms = multiprocessors();
+  int splits = 1;
+  if (tiles < sms)
+    for (int s = 2; s <= 8; s *= 2)
+      if (tiles * s <= sms && K / kStageK / s >= kMinSliceStages) splits = s;
+  return splits;
+}
+
+int64_t matmul_4bit_wgmma_workspace_bytes(int64_t M, int64_t K, const WeightGroup& group, int splits) {
+  if (splits <= 1 || K < kStageK || slices_of(K, splits) <= 1) return 0;
+  int64_t total = 0;
+  for (int i = 0; i < group.count; ++i) total += group.rows[i];
+  return slices_of(K, splits) * M * total * static_cast<int64_t>(sizeof(float));
+}
+
+bool matmul_4bit_wgmma_preferred(int64_t M, int64_t K, const WeightGroup& group) {
+  if (tokens_per_cta(M, group) == 256) return true;
+  // A nested absmax is decoded first (~5 us at down), more than splitting gains over cuBLAS.
+  if (group.w[0].nested()) return false;
+  const int splits = matmul_4bit_wgmma_splits(M, K, group);
+  return splits > 1 && wide_tiles(M, group) * splits * 10 >= multiprocessors() * 9;
 }
 
 bool matmul_4bit_wgmma_device() {
@@ -275,25 +356,30 @@ bool matmul_4bit_wgmma_supported(int64_t M, int64_t K, const WeightGroup& group,
 
 cudaError_t matmul_4bit_wgmma_cuda(const void* x, ElemType x_type, int64_t M, int64_t K,
                                    const WeightGroup& group, const void* residual, void* y,
-                                   cudaStream_t stream) {
-  if (!matmul_4bit_wgmma_supported(M, K, group, x_type)) return cudaErrorInvalidValue;
+                                   cudaStream_t stream, int splits, float* workspace) {
+  if (!matmul_4bit_wgmma_supported(M, K, group, x_type) || splits < 1 || splits > 65535 ||
+      (splits > 1 && !workspace))
+    return cudaErrorInvalidValue;
   for (int i = 0; i < group.count; ++i)
     if (group.w[i].nested() || !group.w[i].absmax) return cudaErrorInvalidValue;
   if (!matmul_4bit_wgmma_device()) return cudaErrorNotSupported;
-  if (!aligned16(x) || !aligned16(y) || (residual && !aligned16(residual))) return cudaErrorMisalignedAddress;
+  if (!aligned16(x) || !aligned16(y) || (residual && !aligned16(residual)) ||
+      (splits > 1 && !aligned16(workspace)))
+    return cudaErrorMisalignedAddress;
   for (int i = 0; i < group.count; ++i)
     if (!aligned16(group.w[i].packed) || reinterpret_cast<uintptr_t>(group.w[i].absmax) % 4 != 0)
       return cudaErrorMisalignedAddress;
-  const int tokens = tokens_per_cta(M, group);
+  const int slices = slices_of(K, splits);
+  const int tokens = slices > 1 ? 256 : tokens_per_cta(M, group);  // splits are for want of wide tiles
   const int m = static_cast<int>(M), k = static_cast<int>(K);
   BNB4_DISPATCH_ELEM(x_type, {
     if constexpr (!std::is_same_v<T, float>) {
       const T* xt = static_cast<const T*>(x);
       const T* rt = static_cast<const T*>(residual);
       T* yt = static_cast<T*>(y);
-      return tokens == 256   ? launch<T, 256>(xt, m, k, group, rt, yt, stream)
-             : tokens == 128 ? launch<T, 128>(xt, m, k, group, rt, yt, stream)
-                             : launch<T, 64>(xt, m, k, group, rt, yt, stream);
+      return tokens == 256   ? launch<T, 256>(xt, m, k, group, rt, yt, slices, workspace, stream)
+             : tokens == 128 ? launch<T, 128>(xt, m, k, group, rt, yt, slices, workspace, stream)
+                             : launch<T, 64>(xt, m, k, group, rt, yt, slices, workspace, stream);
     }
   });
   return cudaErrorInvalidValue;

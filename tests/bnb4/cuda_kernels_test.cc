@@ -14,6 +14,7 @@
 #include <random>
 #include <vector>
 
+#include "llama_quant/cuda/device_traits.h"
 #include "numerics/double_quant.h"
 #include "numerics/matmul_4bit.h"
 #include "numerics/quantize_4bit.h"
@@ -712,11 +713,8 @@ TEST(Bnb4Cuda, WgmmaPrefillRejectsWhatItDoesNotTake) {
   };
   const WeightGroup gate_up = shaped(16384, 2048), down = shaped(2048, 8192), qkv = shaped(3072, 2048),
                     tile = shaped(128, 128);
-  int device = 0, sms = 132;  // the kernels' count without a GPU
-  if (have_gpu() && (cudaGetDevice(&device) != cudaSuccess ||
-                     cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess))
-    sms = 0;
-  if (sms == 132) {
+  const int sms = lq::cuda::current_device_traits().sms;
+  if (sms == 132 || sms == 0) {  // an H100's, or none (the kernels then count 132)
     EXPECT_TRUE(matmul_4bit_wgmma_preferred(512, 2048, gate_up));
     EXPECT_EQ(matmul_4bit_wgmma_splits(512, 2048, gate_up), 1);
     EXPECT_TRUE(matmul_4bit_wgmma_preferred(512, 8192, down));
@@ -737,6 +735,36 @@ TEST(Bnb4Cuda, WgmmaPrefillRejectsWhatItDoesNotTake) {
   else
     EXPECT_EQ(matmul_4bit_wgmma_cuda(host, ElemType::kF16, 1, 128, one, nullptr, host, nullptr),
               cudaErrorNotSupported);
+}
+
+// The device traits the kernels pick by (lq::cuda::device_traits, read once per device) are the runtime's:
+// zeros for no device, and for a device that does not exist.
+TEST(Bnb4Cuda, DeviceTraitsAreTheRuntimes) {
+  EXPECT_EQ(lq::cuda::device_traits(-1).major, 0);
+  EXPECT_EQ(lq::cuda::device_traits(64).sms, 0);
+  int count = 0;
+  if (cudaGetDeviceCount(&count) == cudaSuccess) {
+    EXPECT_EQ(lq::cuda::device_traits(count).major, 0);
+  }
+  cudaGetLastError();  // the failed queries above leave their error behind
+  const lq::cuda::DeviceTraits current = lq::cuda::current_device_traits();
+  if (!have_gpu()) {
+    EXPECT_EQ(current.major, 0);
+    EXPECT_EQ(current.sms, 0);
+    return;
+  }
+  int device = 0, major = 0, minor = 0, sms = 0;
+  ASSERT_EQ(cudaGetDevice(&device), cudaSuccess);
+  ASSERT_EQ(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device), cudaSuccess);
+  ASSERT_EQ(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device), cudaSuccess);
+  ASSERT_EQ(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), cudaSuccess);
+  for (int read = 0; read < 2; ++read) {  // the first read, then the kept one
+    const lq::cuda::DeviceTraits t = lq::cuda::current_device_traits();
+    EXPECT_EQ(t.major, major);
+    EXPECT_EQ(t.minor, minor);
+    EXPECT_EQ(t.sms, sms);
+  }
+  EXPECT_EQ(matmul_4bit_wgmma_device(), major == 9 && minor == 0);
 }
 
 // WeightGroup::next only asks L2 for another weight's memory: the tensor-core kernel's outputs (plain,

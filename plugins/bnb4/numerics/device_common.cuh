@@ -15,6 +15,7 @@
 #include "double_quant.h"
 #include "elem_type.h"
 #include "llama_quant/cuda/chained_launch.cuh"
+#include "llama_quant/cuda/device_traits.h"
 
 namespace bnb4 {
 

@@ -31,11 +31,8 @@ inline cudaError_t check_group_args(const void* x, int64_t M, int64_t K, const W
 
 // The current device's SM count (132, an H100's, if it cannot be read): grids are sized to fill them.
 inline int multiprocessors() {
-  int device = 0, sms = 0;
-  if (cudaGetDevice(&device) != cudaSuccess ||
-      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || sms < 1)
-    return 132;
-  return sms;
+  const int sms = lq::cuda::current_device_traits().sms;
+  return sms > 0 ? sms : 132;
 }
 
 // A group over a grid of blocks (CTAs, tiles) of `rows_per_block` weight rows each: weight i takes blocks

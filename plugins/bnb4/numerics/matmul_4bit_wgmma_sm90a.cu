@@ -332,11 +332,8 @@ bool matmul_4bit_wgmma_preferred(int64_t M, int64_t K, const WeightGroup& group)
 }
 
 bool matmul_4bit_wgmma_device() {
-  int device = 0, major = 0, minor = 0;
-  return cudaGetDevice(&device) == cudaSuccess &&
-         cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
-         cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) == cudaSuccess &&
-         major == 9 && minor == 0;
+  const lq::cuda::DeviceTraits t = lq::cuda::current_device_traits();
+  return t.major == 9 && t.minor == 0;
 }
 
 bool matmul_4bit_wgmma_supported(int64_t M, int64_t K, const WeightGroup& group, ElemType x_type) {

@@ -9,12 +9,7 @@
 namespace bnb4 {
 
 // Whether the current device has mma.m16n8k16 for float16 / bfloat16 (sm_80 or newer).
-inline bool has_tensor_core_mma() {
-  int device = 0, major = 0;
-  return cudaGetDevice(&device) == cudaSuccess &&
-         cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
-         major >= 8;
-}
+inline bool has_tensor_core_mma() { return lq::cuda::current_device_traits().major >= 8; }
 
 // Two values of T in one 32-bit register, `lo` in the low half (the lower k of an mma operand pair).
 template <typename T>

@@ -23,6 +23,8 @@
 #include <set>
 #include <utility>
 
+#include "llama_quant/cuda/device_traits.h"
+
 namespace lq::cuda {
 
 __device__ __forceinline__ void let_next_kernel_start() {
@@ -50,17 +52,7 @@ inline bool chained_launches_enabled_on(int device) {
     const char* env = std::getenv("LQ_CHAINED_LAUNCHES");
     return env == nullptr || std::strcmp(env, "0") != 0;
   }();
-  constexpr int kDevices = 64;
-  static std::atomic<int> known[kDevices];  // per device: 0 not asked yet, 1 yes, 2 no
-  if (!allowed || device < 0 || device >= kDevices) return false;
-  int state = known[device].load(std::memory_order_relaxed);
-  if (state == 0) {
-    int major = 0;
-    const bool ok = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess;
-    state = ok && major >= 9 ? 1 : 2;
-    known[device].store(state, std::memory_order_relaxed);
-  }
-  return state == 1;
+  return allowed && device_traits(device).major >= 9;
 }
 
 // Whether launches on the current device are chained.

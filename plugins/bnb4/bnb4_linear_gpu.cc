@@ -177,15 +177,16 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
     return y.view(out_sizes);
   }
   const at::Tensor r = residual.defined() ? residual.reshape({M, total}) : at::Tensor();
-  if (!fused_matmul_supported(M, K) && type != ElemType::kF32 && ws.size() <= static_cast<size_t>(kMaxGroup))
-    if (at::Tensor y = forward_wgmma(ws, x2, type, M, K, total, r); y.defined()) return y.view(out_sizes);
-  if (!fused_matmul_supported(M, K) && ws.size() <= static_cast<size_t>(kMaxGroup) &&
-      dequantizes_into_one(ws, x.element_size())) {
-    // Large batches (prefill): the weights dequantized side by side into one [total, K] matrix in one
-    // launch, then one cuBLAS product, the residual as addmm's input (one kernel, the sum rounded once).
-    at::Tensor w = at::empty({total, K}, x.options());
-    check(dequantize_4bit_group_cuda(group_of(ws, {}), w.data_ptr(), type, stream()), "dequantize");
-    return (r.defined() ? at::addmm(r, x2, w.t()) : at::matmul(x2, w.t())).view(out_sizes);
+  if (!fused_matmul_supported(M, K) && ws.size() <= static_cast<size_t>(kMaxGroup)) {  // prefill
+    if (type != ElemType::kF32)
+      if (at::Tensor y = forward_wgmma(ws, x2, type, M, K, total, r); y.defined()) return y.view(out_sizes);
+    if (dequantizes_into_one(ws, x.element_size())) {
+      // The weights dequantized side by side into one [total, K] matrix in one launch, then one cuBLAS
+      // product, the residual as addmm's input (one kernel, the sum rounded once).
+      at::Tensor w = at::empty({total, K}, x.options());
+      check(dequantize_4bit_group_cuda(group_of(ws, {}), w.data_ptr(), type, stream()), "dequantize");
+      return (r.defined() ? at::addmm(r, x2, w.t()) : at::matmul(x2, w.t())).view(out_sizes);
+    }
   }
   std::vector<at::Tensor> outs;
   for (const QuantizedWeight* w : ws) {

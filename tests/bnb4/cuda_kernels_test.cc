@@ -720,6 +720,11 @@ TEST(Bnb4Cuda, WgmmaPrefillRejectsWhatItDoesNotTake) {
     EXPECT_TRUE(matmul_4bit_wgmma_preferred(512, 8192, down));
     EXPECT_EQ(matmul_4bit_wgmma_splits(512, 8192, down), 4);
     EXPECT_EQ(matmul_4bit_wgmma_workspace_bytes(512, 8192, down, 4), 4 * 512 * 2048 * 4);
+    WeightGroup nested_down = down;  // its absmax decode launch costs more than the split gains
+    nested_down.w[0].absmax = nullptr;
+    nested_down.w[0].nested_codes = host;
+    nested_down.w[0].absmax2 = host_floats;
+    EXPECT_FALSE(matmul_4bit_wgmma_preferred(512, 8192, nested_down));
     EXPECT_FALSE(matmul_4bit_wgmma_preferred(512, 2048, qkv));
     EXPECT_EQ(matmul_4bit_wgmma_splits(512, 2048, qkv), 2);
     EXPECT_FALSE(matmul_4bit_wgmma_preferred(512, 128, tile));

@@ -318,9 +318,8 @@ int matmul_4bit_wgmma_splits(int64_t M, int64_t K, const WeightGroup& group) {
 
 int64_t matmul_4bit_wgmma_workspace_bytes(int64_t M, int64_t K, const WeightGroup& group, int splits) {
   if (splits <= 1 || K < kStageK || slices_of(K, splits) <= 1) return 0;
-  int64_t total = 0;
-  for (int i = 0; i < group.count; ++i) total += group.rows[i];
-  return slices_of(K, splits) * M * total * static_cast<int64_t>(sizeof(float));
+  return slices_of(K, splits) * M * GroupLayout(group, kRows).total_rows *
+         static_cast<int64_t>(sizeof(float));
 }
 
 bool matmul_4bit_wgmma_preferred(int64_t M, int64_t K, const WeightGroup& group) {

@@ -92,30 +92,16 @@ std::optional<NormedCall> normed_call(const std::vector<const QuantizedWeight*>&
   return c;
 }
 
-// Prefill on Hopper's warpgroup tensor cores (matmul_4bit_wgmma_cuda), the weights decoded in registers:
-// y [M, total] (+ residual) where the device and shapes allow it and the kernel beats dequantize + cuBLAS,
-// else an undefined tensor. A nested absmax is decoded first into a float32 array per weight (a small
-// launch each; the caching allocator orders the arrays' reuse after this stream's use of them).
+// Prefill on Hopper's warpgroup tensor cores (matmul_4bit_wgmma_cuda), the weights (and a nested absmax)
+// decoded in registers: y [M, total] (+ residual) where the device and shapes allow it and the kernel beats
+// dequantize + cuBLAS, else an undefined tensor.
 at::Tensor forward_wgmma(const std::vector<const QuantizedWeight*>& ws, const at::Tensor& x2, ElemType type,
                          int64_t M, int64_t K, int64_t total, const at::Tensor& residual) {
-  WeightGroup group = group_of(ws, {});
+  const WeightGroup group = group_of(ws, {});
   if (!matmul_4bit_wgmma_device() || !matmul_4bit_wgmma_supported(M, K, group, type) ||
       !matmul_4bit_wgmma_preferred(M, K, group) ||
       (residual.defined() && residual.scalar_type() != x2.scalar_type()))
     return {};
-  std::vector<at::Tensor> decoded;
-  for (int i = 0; i < group.count; ++i) {
-    Packed4bit& w = group.w[i];
-    if (!w.nested()) continue;
-    const int64_t blocks = num_blocks(w.n, w.blocksize);
-    decoded.push_back(at::empty({blocks}, x2.options().dtype(at::kFloat)));
-    check(decode_absmax_cuda(w.nested_codes, w.absmax2, w.offset, blocks, decoded.back().data_ptr<float>(),
-                             stream()),
-          "absmax decode");
-    w.absmax = decoded.back().data_ptr<float>();
-    w.nested_codes = nullptr;
-    w.absmax2 = nullptr;
-  }
   at::Tensor y = at::empty({M, total}, x2.options());
   const at::Tensor r = residual.defined() ? aligned(residual) : at::Tensor();
   const int splits = matmul_4bit_wgmma_splits(M, K, group);

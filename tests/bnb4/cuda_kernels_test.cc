@@ -579,22 +579,6 @@ TEST(Bnb4Cuda, GroupDequantizeIsEachWeightBitForBit) {
     }
 }
 
-TEST(Bnb4Cuda, NestedAbsmaxDecodeIsBitExact) {
-  SKIP_WITHOUT_GPU();
-  for (int64_t blocks : {int64_t{1}, int64_t{255}, int64_t{256 * 9 + 17}}) {
-    const auto x = random_input(ElemType::kF32, blocks * 64, 64);
-    const HostQuantized h = quantize_host(x, ElemType::kF32, blocks * 64, 64, QuantType::kNF4, true);
-    DeviceQuantized d(h);
-    DeviceBuffer out(static_cast<size_t>(blocks * 4));
-    CUDA_OK(decode_absmax_cuda(d.codes.get<uint8_t>(), d.absmax2.get<float>(), h.offset, blocks,
-                               out.get<float>(), nullptr));
-    CUDA_OK(cudaDeviceSynchronize());
-    std::vector<float> want(static_cast<size_t>(blocks));
-    decode_absmax_cpu(h.codes.data(), h.absmax2.data(), h.offset, blocks, want.data());
-    EXPECT_EQ(out.contents<float>(), want) << blocks << " blocks";
-  }
-}
-
 // The prefill kernel on Hopper's warpgroup tensor cores against the reference: a group of weights whose
 // rows leave tiles partly empty (136, 8) beside full ones, K of one, three (an odd count of stages) and 16
 // stages, token counts of one, a partial tile and several tiles, both codes, blocksizes 64 to 256, a
@@ -625,23 +609,12 @@ TEST(Bnb4Cuda, WgmmaPrefillMatchesTheReference) {
                      " M " + std::to_string(m) + " K " + std::to_string(c.k) +
                      (with_residual ? " residual" : "") + " splits " + std::to_string(splits));
         std::vector<std::unique_ptr<TestWeight>> ws;
-        std::vector<std::unique_ptr<DeviceBuffer>> decoded;
         WeightGroup group;
         int64_t width = 0;
         for (size_t i = 0; i < c.rows.size(); ++i) {
           const int bs = 64 << (i % 3);
           ws.push_back(std::make_unique<TestWeight>(c.rows[i], c.k, bs, qt, dq));
-          Packed4bit v = ws.back()->device_view;
-          if (dq) {
-            const int64_t blocks = num_blocks(v.n, bs);
-            decoded.push_back(std::make_unique<DeviceBuffer>(static_cast<size_t>(blocks * 4), 0));
-            CUDA_OK(decode_absmax_cuda(v.nested_codes, v.absmax2, v.offset, blocks,
-                                       decoded.back()->get<float>(), nullptr));
-            v.absmax = decoded.back()->get<float>();
-            v.nested_codes = nullptr;
-            v.absmax2 = nullptr;
-          }
-          group.w[group.count] = v;
+          group.w[group.count] = ws.back()->device_view;
           group.rows[group.count++] = c.rows[i];
           width += c.rows[i];
         }
@@ -694,8 +667,10 @@ TEST(Bnb4Cuda, WgmmaPrefillRejectsWhatItDoesNotTake) {
   nested.w[0].nested_codes = host;
   nested.w[0].absmax2 = host_floats;
   EXPECT_TRUE(matmul_4bit_wgmma_supported(100, 128, nested, ElemType::kF16));
-  EXPECT_EQ(matmul_4bit_wgmma_cuda(host, ElemType::kF16, 100, 128, nested, nullptr, host, nullptr),
-            cudaErrorInvalidValue);  // decode_absmax_cuda first
+  WeightGroup half_nested = nested;
+  half_nested.w[0].absmax2 = nullptr;
+  EXPECT_EQ(matmul_4bit_wgmma_cuda(host, ElemType::kF16, 100, 128, half_nested, nullptr, host, nullptr),
+            cudaErrorInvalidValue);
   EXPECT_EQ(matmul_4bit_wgmma_cuda(host, ElemType::kF16, 100, 96, odd_k, nullptr, host, nullptr),
             cudaErrorInvalidValue);
   EXPECT_EQ(matmul_4bit_wgmma_cuda(host, ElemType::kF16, 100, 128, one, nullptr, host, nullptr, 0, nullptr),
@@ -720,11 +695,12 @@ TEST(Bnb4Cuda, WgmmaPrefillRejectsWhatItDoesNotTake) {
     EXPECT_TRUE(matmul_4bit_wgmma_preferred(512, 8192, down));
     EXPECT_EQ(matmul_4bit_wgmma_splits(512, 8192, down), 4);
     EXPECT_EQ(matmul_4bit_wgmma_workspace_bytes(512, 8192, down, 4), 4 * 512 * 2048 * 4);
-    WeightGroup nested_down = down;  // its absmax decode launch costs more than the split gains
+    WeightGroup nested_down = down;  // decoded in the kernel, a nested absmax splits as a float32 one
     nested_down.w[0].absmax = nullptr;
     nested_down.w[0].nested_codes = host;
     nested_down.w[0].absmax2 = host_floats;
-    EXPECT_FALSE(matmul_4bit_wgmma_preferred(512, 8192, nested_down));
+    EXPECT_TRUE(matmul_4bit_wgmma_preferred(512, 8192, nested_down));
+    EXPECT_EQ(matmul_4bit_wgmma_splits(512, 8192, nested_down), 4);
     EXPECT_FALSE(matmul_4bit_wgmma_preferred(512, 2048, qkv));
     EXPECT_EQ(matmul_4bit_wgmma_splits(512, 2048, qkv), 2);
     EXPECT_FALSE(matmul_4bit_wgmma_preferred(512, 128, tile));

@@ -369,10 +369,10 @@ void BM_CublasFp16(benchmark::State& state) {
 
 // Prefill's 4-bit product at M = 512 tokens (float16) on the Llama-3.2-1B layer shapes, three ways: the
 // weight dequantized into a float16 matrix and multiplied by cuBLAS (what prefill did before the wgmma
-// kernel), the wgmma kernel on float32 absmax, and the wgmma kernel on a double-quantized absmax decoded
-// first (decode_absmax_cuda, as prefill runs it); the wgmma kernel splits K as prefill does (counter
-// "splits"). BM_CublasFp16 at M = 512 is the float16 model's product.
-// Args: N, K, mode (0 dequantize + cuBLAS, 1 wgmma, 2 decode nested absmax + wgmma).
+// kernel), the wgmma kernel on float32 absmax, and the wgmma kernel on a double-quantized absmax (decoded in
+// the kernel); the wgmma kernel splits K as prefill does (counter "splits"). BM_CublasFp16 at M = 512 is the
+// float16 model's product.
+// Args: N, K, mode (0 dequantize + cuBLAS, 1 wgmma, 2 wgmma on a nested absmax).
 void BM_Prefill4bit(benchmark::State& state) {
   if (!lq::cuda::have_device()) return state.SkipWithError("no CUDA device");
   const int64_t N = state.range(0), K = state.range(1), M = 512;
@@ -382,7 +382,6 @@ void BM_Prefill4bit(benchmark::State& state) {
   void* x = device_alloc(M * K * 2);
   void* y = device_alloc(M * N * 2);
   void* dequantized = device_alloc(N * K * 2);
-  void* absmax = device_alloc(N * K / 64 * 4);
   bnb4::WeightGroup shape;  // prefill's slices of K for this shape, and their workspace
   shape.w[0] = w.view(0, 64);
   shape.rows[0] = N;
@@ -395,22 +394,12 @@ void BM_Prefill4bit(benchmark::State& state) {
   cublasHandle_t handle;
   cublasCreate(&handle);
   lq::cuda::time_launches(state, kLaunchesPerIteration, false, [&](int i, cudaStream_t stream) {
-    bnb4::Packed4bit v = w.view(i % w.copies, 64);
+    const bnb4::Packed4bit v = w.view(i % w.copies, 64);
     if (mode == 0) {
       if (const cudaError_t e = bnb4::dequantize_4bit_cuda(v, dequantized, bnb4::ElemType::kF16, stream);
           e != cudaSuccess)
         return e;
       return cublas_fp16(handle, stream, M, N, K, x, dequantized, y);
-    }
-    if (mode == 2) {
-      const int64_t blocks = N * K / 64;
-      if (const cudaError_t e = bnb4::decode_absmax_cuda(v.nested_codes, v.absmax2, v.offset, blocks,
-                                                         static_cast<float*>(absmax), stream);
-          e != cudaSuccess)
-        return e;
-      v.absmax = static_cast<const float*>(absmax);
-      v.nested_codes = nullptr;
-      v.absmax2 = nullptr;
     }
     bnb4::WeightGroup one;
     one.w[0] = v;
@@ -423,7 +412,7 @@ void BM_Prefill4bit(benchmark::State& state) {
   state.counters["TFLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2e-12 * M * N * K,
                                                  benchmark::Counter::kIsRate);
   cublasDestroy(handle);
-  for (void* p : {x, y, dequantized, absmax, workspace}) cudaFree(p);
+  for (void* p : {x, y, dequantized, workspace}) cudaFree(p);
 }
 
 // The ceiling: device-to-device copy of 256 MB (read + write counted).

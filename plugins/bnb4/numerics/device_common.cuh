@@ -31,7 +31,12 @@ inline Table16 table16(QuantType t) {
   for (int i = 0; i < 16; ++i) out.v[i] = code_values(t)[i];
   return out;
 }
-Table256 dynamic_map_table();
+// The dynamic map of nested absmax codes, to pass to a kernel.
+inline Table256 dynamic_map_table() {
+  Table256 out;
+  for (int i = 0; i < 256; ++i) out.v[i] = kDynamicMap[i];
+  return out;
+}
 
 // rcp.approx.ftz / mul.ftz: what --use_fast_math makes of bitsandbytes' 1.0f / absmax and x * inv.
 __device__ __forceinline__ float drcp_approx_ftz(float x) {

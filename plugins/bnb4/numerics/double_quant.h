@@ -28,9 +28,6 @@ void decode_absmax_cpu(const uint8_t* codes, const float* absmax2, float offset,
 // The 8-bit blockwise quantizer on the GPU over centred = absmax - offset (computed by the caller).
 cudaError_t quantize_nested_cuda(const float* centred, int64_t blocks, uint8_t* codes, float* absmax2,
                                  cudaStream_t stream);
-// decode_absmax_cpu on the GPU, each value bit for bit the one every kernel decodes for its block.
-cudaError_t decode_absmax_cuda(const uint8_t* codes, const float* absmax2, float offset, int64_t blocks,
-                               float* absmax, cudaStream_t stream);
 #endif
 
 }  // namespace bnb4

@@ -26,25 +26,7 @@ __global__ void quantize_nested_kernel(const float* __restrict__ centred, int64_
   if (i < n) codes[i] = quantize_dynamic_in(map, dmul_ftz(x, drcp_approx_ftz(m)));
 }
 
-__global__ void decode_absmax_kernel(const uint8_t* __restrict__ codes, const float* __restrict__ absmax2,
-                                     float offset, int64_t blocks, Table256 dynamic_map,
-                                     float* __restrict__ absmax) {
-  __shared__ float map[256];
-  map[threadIdx.x] = dynamic_map.v[threadIdx.x];
-  __syncthreads();
-  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < blocks) absmax[i] = nested_absmax(map[codes[i]], absmax2[i / kNestedBlocksize], offset);
-}
-
 }  // namespace
-
-cudaError_t decode_absmax_cuda(const uint8_t* codes, const float* absmax2, float offset, int64_t blocks,
-                               float* absmax, cudaStream_t stream) {
-  if (blocks <= 0) return cudaErrorInvalidValue;
-  decode_absmax_kernel<<<static_cast<unsigned>(num_blocks(blocks, 256)), 256, 0, stream>>>(
-      codes, absmax2, offset, blocks, dynamic_map_table(), absmax);
-  return cudaGetLastError();
-}
 
 cudaError_t quantize_nested_cuda(const float* centred, int64_t blocks, uint8_t* codes, float* absmax2,
                                  cudaStream_t stream) {

@@ -30,11 +30,14 @@ constexpr int kThreads = 256;
 constexpr int kStages = 5;  // in flight: kStages - 2 (a stage's buffer is refilled two stages after its use)
 constexpr int kCodeBytes = kRows * kStageK / 2;
 
-template <int kTokens>
+// Per stage: x's tile, the codes, and a row's scale (its absmax; nested: the 4-byte word holding its scale
+// code, then its absmax2 and the code's byte within the word).
+template <int kTokens, bool kNested>
 struct Smem {
   static constexpr int kXBytes = kTokens * kStageK * 2;
   static constexpr int kOutStride = kRows + 4;  // floats a token row of the output tile: no bank conflicts
-  static constexpr int kPipeline = kStages * (kXBytes + kCodeBytes + kRows * 4);
+  static constexpr int kScaleBytes = kRows * (kNested ? 4 + 4 + 1 : 4);
+  static constexpr int kPipeline = kStages * (kXBytes + kCodeBytes + kScaleBytes);
   static constexpr int kBytes = std::max(kPipeline, kTokens* kOutStride * 4) + 1024;  // + alignment
 };
 
@@ -76,14 +79,16 @@ __device__ __forceinline__ Slice slice_of(int K) {
   return {first, min(per, stages - first)};
 }
 
-template <typename T, int kTokens>
+template <typename T, int kTokens, bool kNested>
 __global__ void __launch_bounds__(kThreads, 1)
     matmul_4bit_wgmma_kernel(const T* __restrict__ x, int M, int K, GroupLayout layout, Table16 values,
-                             const T* residual, T* __restrict__ y, float* __restrict__ partial) {
+                             const __grid_constant__ Table256 dynamic_map, const T* residual,
+                             T* __restrict__ y, float* __restrict__ partial) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
-  using S = Smem<kTokens>;
+  using S = Smem<kTokens, kNested>;
   extern __shared__ uint8_t smem_raw[];
   __shared__ float lut[16];
+  __shared__ float map[kNested ? 256 : 1];  // the dynamic map of a nested absmax's codes
   // wgmma's swizzle is a function of the address: x's tiles start on 1024 bytes.
   const uint32_t raw = static_cast<uint32_t>(__cvta_generic_to_shared(smem_raw));
   const uint32_t pad = (1024 - raw % 1024) % 1024;
@@ -91,6 +96,10 @@ __global__ void __launch_bounds__(kThreads, 1)
   const uint32_t xs = raw + pad;                       // [kStages][kTokens][64] T, swizzled
   uint8_t* const codes = base + kStages * S::kXBytes;  // [kStages][kRows][32] bytes
   float* const scales = reinterpret_cast<float*>(codes + kStages * kCodeBytes);  // [kStages][kRows]
+  // Nested: scales holds each row's scale-code word; then [kStages][kRows] absmax2 and the code's byte.
+  float* const absmax2s = scales + kStages * kRows;
+  uint8_t* const code_byte = reinterpret_cast<uint8_t*>(absmax2s + kStages * kRows);
+  if constexpr (kNested) map[threadIdx.x] = dynamic_map.v[threadIdx.x];  // before the first stage's barrier
   if (threadIdx.x == 0)  // constant indices: the table stays in parameter space, not a local copy
 #pragma unroll
     for (int i = 0; i < 16; ++i) lut[i] = values.v[i];
@@ -100,6 +109,9 @@ __global__ void __launch_bounds__(kThreads, 1)
   // The weight's pointers in registers once: indexed by `weight`, they would be reloaded each stage.
   const uint8_t* const packed = layout.g.w[weight].packed;
   const float* const absmax = layout.g.w[weight].absmax;
+  const uint8_t* const nested_codes = layout.g.w[weight].nested_codes;
+  const float* const absmax2 = layout.g.w[weight].absmax2;
+  const float offset = layout.g.w[weight].offset;
   const int shift = __ffs(layout.g.w[weight].blocksize) - 1;
   const int64_t rows = layout.g.rows[weight];
   const int64_t row0 = (blockIdx.x - layout.first_block(weight)) * kRows;
@@ -121,10 +133,14 @@ __global__ void __launch_bounds__(kThreads, 1)
       static_cast<uint32_t>(__cvta_generic_to_shared(codes)) + code_row * 32 + (tid % 2) * 16;
   // A row's absmax of stage k0: block (e + k0) >> shift of its first element e, split so that the per-stage
   // part is 32-bit (e's remainder within its block plus k0).
-  const int64_t scale_elem = clamp_row(tid % kRows) * K;
-  const float* const scale_src = absmax + (scale_elem >> shift);
+  // Nested: threads tid < kRows copy the 4-byte word holding the block's scale code (cp.async copies no
+  // fewer; the last word may reach up to 3 bytes past the codes, within the allocation's 256-byte
+  // granularity), the others its absmax2 (one per 256 blocks) and store which byte of the word the code is.
+  const int64_t scale_elem = clamp_row(tid % kRows) * K, scale_block = scale_elem >> shift;
+  const float* const scale_src = absmax + scale_block;
   const int scale_rem = static_cast<int>(scale_elem & ((int64_t{1} << shift) - 1));
-  const uint32_t scale_dst = static_cast<uint32_t>(__cvta_generic_to_shared(scales)) + tid % kRows * 4;
+  const uint32_t scale_dst =
+      static_cast<uint32_t>(__cvta_generic_to_shared(tid < kRows ? scales : absmax2s)) + tid % kRows * 4;
   const int64_t x_row_stride = 32 * static_cast<int64_t>(K);  // elements between a thread's token rows
   auto load_stage = [&](int stage) {
     const int buf = stage % kStages, k0 = k_first + stage * kStageK;
@@ -142,7 +158,17 @@ __global__ void __launch_bounds__(kThreads, 1)
       }
     }
     cp_async16(code_dst + buf * kCodeBytes, code_src + k0 / 2);
-    if (tid < kRows) cp_async4(scale_dst + buf * kRows * 4, scale_src + ((scale_rem + k0) >> shift));
+    if constexpr (kNested) {
+      const int64_t b = scale_block + ((scale_rem + k0) >> shift);
+      if (tid < kRows) {
+        cp_async4(scale_dst + buf * kRows * 4, nested_codes + (b & ~int64_t{3}));
+      } else {
+        cp_async4(scale_dst + buf * kRows * 4, absmax2 + b / kNestedBlocksize);
+        code_byte[buf * kRows + tid % kRows] = static_cast<uint8_t>(b & 3);
+      }
+    } else if (tid < kRows) {
+      cp_async4(scale_dst + buf * kRows * 4, scale_src + ((scale_rem + k0) >> shift));
+    }
   };
 
   // The A fragment's rows and pair position.
@@ -158,11 +184,21 @@ __global__ void __launch_bounds__(kThreads, 1)
   const auto entry = [&](uint32_t v) {
     return *reinterpret_cast<const float*>(reinterpret_cast<const char*>(lut) + (v & 0x3c));
   };
+  // Row r's absmax in stage buffer `buf`: nested, decoded by nested_absmax as every kernel decodes it.
+  const auto row_absmax = [&](int buf, int r) {
+    if constexpr (kNested) {
+      const uint32_t word = reinterpret_cast<const uint32_t*>(scales)[buf * kRows + r];
+      const uint32_t code = word >> (8 * code_byte[buf * kRows + r]) & 0xff;
+      return nested_absmax(map[code], absmax2s[buf * kRows + r], offset);
+    } else {
+      return scales[buf * kRows + r];
+    }
+  };
   // Stage `stage`'s A fragments into registers a[parity], from its codes and absmax in shared memory.
   auto decode = [&](int stage, auto parity) {
     constexpr int p = decltype(parity)::value;
     const int buf = stage % kStages;
-    const float sa = scales[buf * kRows + ra], sb = scales[buf * kRows + rb];
+    const float sa = row_absmax(buf, ra), sb = row_absmax(buf, rb);
 #pragma unroll
     for (int c = 0; c < 2; ++c) {
       const uint4 qa = *reinterpret_cast<const uint4*>(codes + buf * kCodeBytes + ra * 32 + c * 16);
@@ -240,7 +276,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     store_sums(v, residual, y, o);
   }
 #else
-  (void)x, (void)M, (void)K, (void)layout, (void)values, (void)residual, (void)y, (void)partial;
+  (void)x, (void)M, (void)K, (void)layout, (void)values, (void)dynamic_map, (void)residual, (void)y,
+      (void)partial;
   __trap();  // the host side launches this kernel on compute capability 9.0 only
 #endif
 }
@@ -267,11 +304,11 @@ int slices_of(int64_t K, int splits) {
   return static_cast<int>((stages + per - 1) / per);
 }
 
-template <typename T, int kTokens>
+template <typename T, int kTokens, bool kNested>
 cudaError_t launch(const T* x, int M, int K, const WeightGroup& group, const T* residual, T* y, int slices,
                    float* workspace, cudaStream_t stream) {
-  constexpr auto kernel = matmul_4bit_wgmma_kernel<T, kTokens>;
-  constexpr int smem = Smem<kTokens>::kBytes;
+  constexpr auto kernel = matmul_4bit_wgmma_kernel<T, kTokens, kNested>;
+  constexpr int smem = Smem<kTokens, kNested>::kBytes;
   if (const cudaError_t e =
           lq::cuda::set_attribute_once_per_device<kernel, cudaFuncAttributeMaxDynamicSharedMemorySize>(smem);
       e != cudaSuccess)
@@ -280,7 +317,7 @@ cudaError_t launch(const T* x, int M, int K, const WeightGroup& group, const T* 
   const dim3 grid(static_cast<unsigned>(layout.blocks()), static_cast<unsigned>((M + kTokens - 1) / kTokens),
                   static_cast<unsigned>(slices));
   const bool split = slices > 1;
-  kernel<<<grid, kThreads, smem, stream>>>(x, M, K, layout, table16(group.w[0].type),
+  kernel<<<grid, kThreads, smem, stream>>>(x, M, K, layout, table16(group.w[0].type), dynamic_map_table(),
                                            split ? nullptr : residual, y, split ? workspace : nullptr);
   if (!split) return cudaGetLastError();
   if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return e;
@@ -288,6 +325,15 @@ cudaError_t launch(const T* x, int M, int K, const WeightGroup& group, const T* 
   add_slices_kernel<T><<<static_cast<unsigned>((count / 8 + threads - 1) / threads), threads, 0, stream>>>(
       workspace, slices, count, residual, y);
   return cudaGetLastError();
+}
+
+// launch() of the kernel variant with `tokens` a CTA.
+template <typename T, bool kNested>
+cudaError_t launch_tiles(int tokens, const T* x, int M, int K, const WeightGroup& group, const T* residual,
+                         T* y, int slices, float* workspace, cudaStream_t stream) {
+  return tokens == 256   ? launch<T, 256, kNested>(x, M, K, group, residual, y, slices, workspace, stream)
+         : tokens == 128 ? launch<T, 128, kNested>(x, M, K, group, residual, y, slices, workspace, stream)
+                         : launch<T, 64, kNested>(x, M, K, group, residual, y, slices, workspace, stream);
 }
 
 // The widest token tile (256, 128 or 64) that still gives every SM a CTA: wider tiles decode each weight
@@ -324,8 +370,6 @@ int64_t matmul_4bit_wgmma_workspace_bytes(int64_t M, int64_t K, const WeightGrou
 
 bool matmul_4bit_wgmma_preferred(int64_t M, int64_t K, const WeightGroup& group) {
   if (tokens_per_cta(M, group) == 256) return true;
-  // A nested absmax is decoded first (~5 us at down), more than splitting gains over cuBLAS.
-  if (group.w[0].nested()) return false;
   const int splits = matmul_4bit_wgmma_splits(M, K, group);
   return splits > 1 && wide_tiles(M, group) * splits * 10 >= multiprocessors() * 9;
 }
@@ -356,15 +400,23 @@ cudaError_t matmul_4bit_wgmma_cuda(const void* x, ElemType x_type, int64_t M, in
   if (!matmul_4bit_wgmma_supported(M, K, group, x_type) || splits < 1 || splits > 65535 ||
       (splits > 1 && !workspace))
     return cudaErrorInvalidValue;
-  for (int i = 0; i < group.count; ++i)
-    if (group.w[i].nested() || !group.w[i].absmax) return cudaErrorInvalidValue;
+  const bool nested = group.w[0].nested();
+  for (int i = 0; i < group.count; ++i) {
+    const Packed4bit& w = group.w[i];
+    if (w.nested() != nested || (nested ? !w.absmax2 : !w.absmax)) return cudaErrorInvalidValue;
+  }
   if (!matmul_4bit_wgmma_device()) return cudaErrorNotSupported;
   if (!aligned16(x) || !aligned16(y) || (residual && !aligned16(residual)) ||
       (splits > 1 && !aligned16(workspace)))
     return cudaErrorMisalignedAddress;
-  for (int i = 0; i < group.count; ++i)
-    if (!aligned16(group.w[i].packed) || reinterpret_cast<uintptr_t>(group.w[i].absmax) % 4 != 0)
+  for (int i = 0; i < group.count; ++i) {
+    const Packed4bit& w = group.w[i];
+    // Scale codes are copied a 4-byte word at a time: the word of code b starts at b & ~3.
+    const void* scales = nested ? static_cast<const void*>(w.nested_codes) : w.absmax;
+    if (!aligned16(w.packed) || reinterpret_cast<uintptr_t>(scales) % 4 != 0 ||
+        (nested && reinterpret_cast<uintptr_t>(w.absmax2) % 4 != 0))
       return cudaErrorMisalignedAddress;
+  }
   const int slices = slices_of(K, splits);
   const int tokens = slices > 1 ? 256 : tokens_per_cta(M, group);  // splits are for want of wide tiles
   const int m = static_cast<int>(M), k = static_cast<int>(K);
@@ -373,9 +425,8 @@ cudaError_t matmul_4bit_wgmma_cuda(const void* x, ElemType x_type, int64_t M, in
       const T* xt = static_cast<const T*>(x);
       const T* rt = static_cast<const T*>(residual);
       T* yt = static_cast<T*>(y);
-      return tokens == 256   ? launch<T, 256>(xt, m, k, group, rt, yt, slices, workspace, stream)
-             : tokens == 128 ? launch<T, 128>(xt, m, k, group, rt, yt, slices, workspace, stream)
-                             : launch<T, 64>(xt, m, k, group, rt, yt, slices, workspace, stream);
+      return nested ? launch_tiles<T, true>(tokens, xt, m, k, group, rt, yt, slices, workspace, stream)
+                    : launch_tiles<T, false>(tokens, xt, m, k, group, rt, yt, slices, workspace, stream);
     }
   });
   return cudaErrorInvalidValue;

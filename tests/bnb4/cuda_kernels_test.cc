@@ -582,10 +582,10 @@ TEST(Bnb4Cuda, GroupDequantizeIsEachWeightBitForBit) {
 // The prefill kernel on Hopper's warpgroup tensor cores against the reference: a group of weights whose
 // rows leave tiles partly empty (136, 8) beside full ones, K of one, three (an odd count of stages) and 16
 // stages, token counts of one, a partial tile and several tiles, both codes, blocksizes 64 to 256, a
-// nested absmax decoded first, with and without a residual; and one weight tall enough (66 row tiles) that
-// the kernel takes its 128-token tiles (200 tokens) and its 256-token tiles (257) on an H100's 132 SMs. Each
-// weight value is rounded once to the activation type, as dequantize_4bit_cuda makes it. Skips on a GPU other
-// than compute capability 9.0.
+// nested absmax (decoded in the kernel), with and without a residual; and one weight tall enough (66 row
+// tiles) that the kernel takes its 128-token tiles (200 tokens) and its 256-token tiles (257) on an H100's
+// 132 SMs. Each weight value is rounded once to the activation type, as dequantize_4bit_cuda makes it.
+// Skips on a GPU other than compute capability 9.0.
 TEST(Bnb4Cuda, WgmmaPrefillMatchesTheReference) {
   if (!have_gpu() || !matmul_4bit_wgmma_device()) GTEST_SKIP() << "no compute capability 9.0 device";
   struct Case {

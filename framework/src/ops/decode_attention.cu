@@ -275,8 +275,8 @@ cudaError_t launch_clustered(dim3 grid, int splits, cudaStream_t stream, Args&&.
           lq::cuda::set_attribute_once_per_device<kernel, cudaFuncAttributeNonPortableClusterSizeAllowed>(1);
       e != cudaSuccess)
     return e;
-  return lq::cuda::launch_chained_in_clusters(kernel, grid, dim3(kThreads), 0, stream,
-                                              static_cast<unsigned>(splits), std::forward<Args>(args)...);
+  return lq::cuda::launch_chained_in_clusters<kernel>(
+      grid, dim3(kThreads), 0, stream, static_cast<unsigned>(splits), std::forward<Args>(args)...);
 }
 
 int element_size(Dtype dtype) { return dtype == Dtype::kF32 ? 4 : 2; }
@@ -291,13 +291,13 @@ cudaError_t launch(const AttentionView& q, const AttentionView& k, const Attenti
   if (splits > 1 && splits <= kMaxClusterSplits && clusters_supported())
     return launch_clustered<T, kLanes, kFresh>(grid, splits, stream, q, k, v, allowed, allowed_stride_b, out,
                                                workspace, H, rep, S, chunk, scale, fresh);
-  cudaError_t e =
-      launch_chained(partial_kernel<T, kLanes, false, kFresh>, grid, dim3(kThreads), 0, stream, q, k, v,
-                     allowed, allowed_stride_b, out, workspace, H, rep, S, chunk, scale, fresh);
+  cudaError_t e = launch_chained<partial_kernel<T, kLanes, false, kFresh>>(
+      grid, dim3(kThreads), 0, stream, q, k, v, allowed, allowed_stride_b, out, workspace, H, rep, S, chunk,
+      scale, fresh);
   if (e != cudaSuccess || splits == 1) return e;
   constexpr int kD = kLanes * 16 / static_cast<int>(sizeof(T));
-  return launch_chained(merge_kernel<T>, dim3(static_cast<unsigned>(B * H)), dim3(kD), 0, stream,
-                        static_cast<const float*>(workspace), out, kD, splits);
+  return launch_chained<merge_kernel<T>>(dim3(static_cast<unsigned>(B * H)), dim3(kD), 0, stream,
+                                         static_cast<const float*>(workspace), out, kD, splits);
 }
 
 // The lanes that read one key row, a 16-byte unit each (kLanes of the kernels).

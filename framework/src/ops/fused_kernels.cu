@@ -125,9 +125,9 @@ cudaError_t rms_norm(const void* x, const void* w, void* y, int64_t rows, int64_
   if (rows <= 0 || cols <= 0 || rows > 0x7fffffff) return cudaErrorInvalidValue;
   return dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
-    return launch_chained(rms_norm_kernel<T>, dim3(static_cast<unsigned>(rows)), dim3(kNormThreads), 0,
-                          stream, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<T*>(y),
-                          cols, eps);
+    return launch_chained<rms_norm_kernel<T>>(dim3(static_cast<unsigned>(rows)), dim3(kNormThreads), 0,
+                                              stream, static_cast<const T*>(x), static_cast<const T*>(w),
+                                              static_cast<T*>(y), cols, eps);
   });
 }
 
@@ -141,9 +141,9 @@ cudaError_t rope_append(const HeadsView& q, const HeadsView& k, const HeadsView&
   if (blocks == 0) return cudaErrorInvalidValue;
   return dispatch(dtype, [&](auto tag) {
     using E = decltype(tag);
-    return launch_chained(rope_append_kernel<E>, dim3(blocks), dim3(kThreads), 0, stream, q, k, v,
-                          static_cast<E*>(q_out), keys, values, slots, static_cast<const E*>(cos),
-                          static_cast<const E*>(sin), n, T, H, kv_heads, D);
+    return launch_chained<rope_append_kernel<E>>(
+        dim3(blocks), dim3(kThreads), 0, stream, q, k, v, static_cast<E*>(q_out), keys, values, slots,
+        static_cast<const E*>(cos), static_cast<const E*>(sin), n, T, H, kv_heads, D);
   });
 }
 
@@ -153,8 +153,9 @@ cudaError_t rope_angles(const int64_t* positions, const float* inv_freq, void* c
   if (blocks == 0) return cudaErrorInvalidValue;
   return dispatch(dtype, [&](auto tag) {
     using E = decltype(tag);
-    return launch_chained(rope_angles_kernel<E>, dim3(blocks), dim3(kThreads), 0, stream, positions, inv_freq,
-                          static_cast<E*>(cos), static_cast<E*>(sin), count * 2 * half, half);
+    return launch_chained<rope_angles_kernel<E>>(dim3(blocks), dim3(kThreads), 0, stream, positions, inv_freq,
+                                                 static_cast<E*>(cos), static_cast<E*>(sin), count * 2 * half,
+                                                 half);
   });
 }
 
@@ -162,8 +163,8 @@ cudaError_t causal_mask(const bool* valid, int64_t valid_stride, const int64_t* 
                         int64_t B, int64_t T, int64_t S, cudaStream_t stream) {
   const unsigned blocks = B > 0 && T > 0 && S > 0 ? blocks_for(B * T * S) : 0;
   if (blocks == 0) return cudaErrorInvalidValue;
-  return launch_chained(causal_mask_kernel, dim3(blocks), dim3(kThreads), 0, stream, valid, valid_stride,
-                        slots, allowed, B * T * S, T, S);
+  return launch_chained<causal_mask_kernel>(dim3(blocks), dim3(kThreads), 0, stream, valid, valid_stride,
+                                            slots, allowed, B * T * S, T, S);
 }
 
 cudaError_t silu_mul(const void* gate, int64_t gate_row_stride, const void* up, int64_t up_row_stride,
@@ -172,9 +173,9 @@ cudaError_t silu_mul(const void* gate, int64_t gate_row_stride, const void* up, 
   if (blocks == 0) return cudaErrorInvalidValue;
   return dispatch(dtype, [&](auto tag) {
     using E = decltype(tag);
-    return launch_chained(silu_mul_kernel<E>, dim3(blocks), dim3(kThreads), 0, stream,
-                          static_cast<const E*>(gate), gate_row_stride, static_cast<const E*>(up),
-                          up_row_stride, static_cast<E*>(out), rows, cols);
+    return launch_chained<silu_mul_kernel<E>>(
+        dim3(blocks), dim3(kThreads), 0, stream, static_cast<const E*>(gate), gate_row_stride,
+        static_cast<const E*>(up), up_row_stride, static_cast<E*>(out), rows, cols);
   });
 }
 

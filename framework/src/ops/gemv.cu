@@ -180,8 +180,8 @@ cudaError_t launch(GemvParams p, cudaStream_t stream) {
   const int64_t blocks = (p.N + rows_per_cta - 1) / rows_per_cta;
   if (blocks > 0x7fffffff) return cudaErrorInvalidValue;
   const size_t smem = kX == XFrom::kGlobal ? 0 : static_cast<size_t>(p.K) * sizeof(T);
-  return launch_chained(gemv_kernel<T, kX, kPair>, dim3(static_cast<unsigned>(blocks)), dim3(kWarps * 32),
-                        smem, stream, p);
+  return launch_chained<gemv_kernel<T, kX, kPair>>(dim3(static_cast<unsigned>(blocks)), dim3(kWarps * 32),
+                                                   smem, stream, p);
 }
 
 template <XFrom kX, bool kPair>

@@ -101,12 +101,14 @@ cudaError_t greedy(const void* logits, const float* bias, int64_t rows, int64_t 
   auto* candidates = static_cast<Candidate*>(workspace);
   const cudaError_t e = dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
-    return launch_chained(chunk_kernel<T>, dim3(chunks, static_cast<unsigned>(rows)), dim3(kThreads), 0,
-                          stream, static_cast<const T*>(logits), bias, static_cast<int>(vocab), candidates);
+    return launch_chained<chunk_kernel<T>>(dim3(chunks, static_cast<unsigned>(rows)), dim3(kThreads), 0,
+                                           stream, static_cast<const T*>(logits), bias,
+                                           static_cast<int>(vocab), candidates);
   });
   if (e != cudaSuccess) return e;
-  return launch_chained(row_kernel, dim3(static_cast<unsigned>(rows)), dim3(32), 0, stream,
-                        static_cast<const Candidate*>(candidates), chunks, next, margins, advance);
+  return launch_chained<row_kernel>(dim3(static_cast<unsigned>(rows)), dim3(32), 0, stream,
+                                    static_cast<const Candidate*>(candidates), chunks, next, margins,
+                                    advance);
 }
 
 }  // namespace lq::kernels

@@ -221,9 +221,9 @@ cudaError_t launch(const T* x, int M, int64_t K, const WeightGroup& group, const
   const int64_t steps = (K + kStep - 1) / kStep;
   const int slices = slices_for(steps, kUnroll, max_slices(kRowTiles, kTiles));
   if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
-  return lq::cuda::launch_chained(batch_kernel<T, kTiles, kRowTiles, kUnroll, kNested>,
-                                  dim3(static_cast<unsigned>(args.blocks())), dim3(slices * 32), 0, stream, x,
-                                  M, K, args, table16(group.w[0].type), dynamic_map_table(), residual, y);
+  return lq::cuda::launch_chained<batch_kernel<T, kTiles, kRowTiles, kUnroll, kNested>>(
+      dim3(static_cast<unsigned>(args.blocks())), dim3(slices * 32), 0, stream, x, M, K, args,
+      table16(group.w[0].type), dynamic_map_table(), residual, y);
 }
 
 // The most row tiles a CTA (x read the fewest times) whose CTAs still cover two thirds of the SMs; steps in

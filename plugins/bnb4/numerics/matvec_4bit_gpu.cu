@@ -181,11 +181,11 @@ cudaError_t launch_tables(const T* x, int64_t K, const GroupLayout& args, int kt
                           const T* residual, Norm<T> norm, T* y, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>(args.blocks()));
   if (norm.weight)
-    return lq::cuda::launch_chained(matvec_4bit_kernel<T, kRows, kNested, true>, grid, dim3(kThreads),
-                                    static_cast<size_t>(K) * sizeof(T), stream, x, K, args, kt, tables,
-                                    residual, norm.weight, norm.eps, y);
-  return lq::cuda::launch_chained(matvec_4bit_kernel<T, kRows, kNested, false>, grid, dim3(kThreads), 0,
-                                  stream, x, K, args, kt, tables, residual, norm.weight, norm.eps, y);
+    return lq::cuda::launch_chained<matvec_4bit_kernel<T, kRows, kNested, true>>(
+        grid, dim3(kThreads), static_cast<size_t>(K) * sizeof(T), stream, x, K, args, kt, tables, residual,
+        norm.weight, norm.eps, y);
+  return lq::cuda::launch_chained<matvec_4bit_kernel<T, kRows, kNested, false>>(
+      grid, dim3(kThreads), 0, stream, x, K, args, kt, tables, residual, norm.weight, norm.eps, y);
 }
 
 template <typename T, int kRows>

@@ -356,10 +356,10 @@ cudaError_t launch(const Call<T>& c, Shape shape) {
               static_cast<int>(kTableBytes + kMatvecMaxXBytes));
       e != cudaSuccess)
     return e;
-  return lq::cuda::launch_chained(kernel, dim3(static_cast<unsigned>(args.blocks())),
-                                  dim3(shape.tiles_per_cta * shape.slices * 32), smem, c.stream, c.x, c.K,
-                                  args, c.group.w[kGate ? 1 : 0], split_of(shape), table16(args.g.w[0].type),
-                                  c.residual, c.norm_weight, c.eps, c.y);
+  return lq::cuda::launch_chained<kernel>(dim3(static_cast<unsigned>(args.blocks())),
+                                          dim3(shape.tiles_per_cta * shape.slices * 32), smem, c.stream, c.x,
+                                          c.K, args, c.group.w[kGate ? 1 : 0], split_of(shape),
+                                          table16(args.g.w[0].type), c.residual, c.norm_weight, c.eps, c.y);
 }
 
 template <typename T, bool kNested, bool kPair, bool kNorm, bool kGate>

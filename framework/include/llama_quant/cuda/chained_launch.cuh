@@ -19,8 +19,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
-#include <set>
 #include <utility>
 
 #include "llama_quant/cuda/device_traits.h"
@@ -69,30 +67,31 @@ inline bool chained_launches_enabled() {
 // batch-1 decode on the H100; 100% loses 7%, and 3% in fp16).
 inline constexpr int kChainedCarveoutPercent = 44;
 
-// Sets `kernel`'s preferred carve-out to kChainedCarveoutPercent, once per kernel and device (the driver call
-// costs microseconds).
-inline cudaError_t prefer_chained_carveout(const void* kernel) {
-  static std::mutex mutex;
-  static std::set<std::pair<int, const void*>> done;
+// cudaFuncSetAttribute(kKernel, kAttribute, value) once per device: the driver call costs microseconds, too
+// much to repeat on every launch. One value per kernel and attribute (the flag is kept per pair).
+template <auto kKernel, cudaFuncAttribute kAttribute>
+cudaError_t set_attribute_once_per_device(int value) {
+  constexpr int kDevices = 64;
+  static std::atomic<bool> done[kDevices];
   int device = 0;
   if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
-  const std::lock_guard<std::mutex> lock(mutex);
-  if (done.count({device, kernel}) != 0) return cudaSuccess;
-  if (const cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
-                                                 kChainedCarveoutPercent);
-      e != cudaSuccess)
-    return e;
-  done.insert({device, kernel});
+  const bool cached = device >= 0 && device < kDevices;
+  if (cached && done[device].load(std::memory_order_acquire)) return cudaSuccess;
+  if (const cudaError_t e = cudaFuncSetAttribute(kKernel, kAttribute, value); e != cudaSuccess) return e;
+  if (cached) done[device].store(true, std::memory_order_release);
   return cudaSuccess;
 }
 
-// Launches `kernel` on `stream`, chained to the kernel before it where chained_launches_enabled(), its CTAs
+// Launches kKernel on `stream`, chained to the kernel before it where chained_launches_enabled(), its CTAs
 // in thread-block clusters of `cluster` along x where cluster > 1 (compute capability 9.0+; gridDim.x a
 // multiple of it), with the carve-out every chained kernel prefers.
-template <typename... Params, typename... Args>
-cudaError_t launch_chained_in_clusters(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem,
-                                       cudaStream_t stream, unsigned cluster, Args&&... args) {
-  if (const cudaError_t e = prefer_chained_carveout(reinterpret_cast<const void*>(kernel)); e != cudaSuccess)
+template <auto kKernel, typename... Args>
+cudaError_t launch_chained_in_clusters(dim3 grid, dim3 block, size_t smem, cudaStream_t stream,
+                                       unsigned cluster, Args&&... args) {
+  if (const cudaError_t e =
+          set_attribute_once_per_device<kKernel, cudaFuncAttributePreferredSharedMemoryCarveout>(
+              kChainedCarveoutPercent);
+      e != cudaSuccess)
     return e;
   cudaLaunchAttribute attrs[2] = {};
   unsigned count = 0;
@@ -107,28 +106,12 @@ cudaError_t launch_chained_in_clusters(void (*kernel)(Params...), dim3 grid, dim
   cudaLaunchConfig_t config{};
   config.gridDim = grid, config.blockDim = block, config.dynamicSmemBytes = smem, config.stream = stream;
   config.attrs = attrs, config.numAttrs = count;
-  return cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+  return cudaLaunchKernelEx(&config, kKernel, std::forward<Args>(args)...);
 }
 
-template <typename... Params, typename... Args>
-cudaError_t launch_chained(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, cudaStream_t stream,
-                           Args&&... args) {
-  return launch_chained_in_clusters(kernel, grid, block, smem, stream, 1, std::forward<Args>(args)...);
-}
-
-// cudaFuncSetAttribute(kKernel, kAttribute, value) once per device: the driver call costs microseconds, too
-// much to repeat on every launch. One call site per kernel and attribute (the flag is kept per pair).
-template <auto kKernel, cudaFuncAttribute kAttribute>
-cudaError_t set_attribute_once_per_device(int value) {
-  constexpr int kDevices = 64;
-  static std::atomic<bool> done[kDevices];
-  int device = 0;
-  if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
-  const bool cached = device >= 0 && device < kDevices;
-  if (cached && done[device].load(std::memory_order_acquire)) return cudaSuccess;
-  if (const cudaError_t e = cudaFuncSetAttribute(kKernel, kAttribute, value); e != cudaSuccess) return e;
-  if (cached) done[device].store(true, std::memory_order_release);
-  return cudaSuccess;
+template <auto kKernel, typename... Args>
+cudaError_t launch_chained(dim3 grid, dim3 block, size_t smem, cudaStream_t stream, Args&&... args) {
+  return launch_chained_in_clusters<kKernel>(grid, block, smem, stream, 1, std::forward<Args>(args)...);
 }
 
 }  // namespace lq::cuda

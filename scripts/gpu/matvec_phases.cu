@@ -16,7 +16,7 @@
 // On the GPU machine, from the repo root (NF4; `--nested` for double quant):
 //   nvcc -arch=sm_90 -O3 -std=c++17 -ftz=true -DLQ_BNB4_KERNELS=1 -Iframework/include -Iplugins/bnb4 \
 //     -Iplugins/bnb4/numerics -o build-gpu/matvec_phases scripts/gpu/matvec_phases.cu \
-//     plugins/bnb4/numerics/tables_gpu.cu plugins/bnb4/numerics/codebook_cpu.cc && build-gpu/matvec_phases
+//     plugins/bnb4/numerics/codebook_cpu.cc && build-gpu/matvec_phases
 #define LQ_PHASE_STAMPS
 #include "../../plugins/bnb4/numerics/matvec_4bit_mma_gpu.cu"
 

@@ -99,8 +99,8 @@ cudaError_t matmul_4bit_batch_cuda(const void* x, ElemType x_type, int64_t M, in
 // each weight value decoded as dequantize_4bit_cuda makes it, in registers, float32 accumulation; in place
 // of dequantizing into a matrix for cuBLAS. Takes the shapes matmul_4bit_wgmma_supported() says (K a
 // multiple of 64, blocksizes multiples of 64, rows multiples of 8); a nested absmax is decoded in the kernel,
-// stage by stage, as every kernel decodes it (nested_absmax). `splits` > 1 splits K into that many slices (fewer
-// where K has fewer stages of 64 to share), each CTA's float32 sums stored in `workspace`
+// stage by stage, as every kernel decodes it (nested_absmax). `splits` > 1 splits K into that many slices
+// (fewer where K has fewer stages of 64 to share), each CTA's float32 sums stored in `workspace`
 // (matmul_4bit_wgmma_workspace_bytes) and added by a second launch; the result is the same up to float32
 // summation order.
 bool matmul_4bit_wgmma_supported(int64_t M, int64_t K, const WeightGroup& group, ElemType x_type);

@@ -164,8 +164,7 @@ at::Tensor forward_cuda(const std::vector<const QuantizedWeight*>& ws, const at:
   }
   const at::Tensor r = residual.defined() ? residual.reshape({M, total}) : at::Tensor();
   if (!fused_matmul_supported(M, K) && ws.size() <= static_cast<size_t>(kMaxGroup)) {  // prefill
-    if (type != ElemType::kF32)
-      if (at::Tensor y = forward_wgmma(ws, x2, type, M, K, total, r); y.defined()) return y.view(out_sizes);
+    if (at::Tensor y = forward_wgmma(ws, x2, type, M, K, total, r); y.defined()) return y.view(out_sizes);
     if (dequantizes_into_one(ws, x.element_size())) {
       // The weights dequantized side by side into one [total, K] matrix in one launch, then one cuBLAS
       // product, the residual as addmm's input (one kernel, the sum rounded once).

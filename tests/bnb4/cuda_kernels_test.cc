@@ -662,10 +662,14 @@ TEST(Bnb4Cuda, WgmmaPrefillRejectsWhatItDoesNotTake) {
   odd_rows.rows[0] = 63;
   odd_rows.w[0].n = 63 * 128;
   EXPECT_FALSE(matmul_4bit_wgmma_supported(100, 128, odd_rows, ElemType::kF16));
-  WeightGroup nested = one;
-  nested.w[0].absmax = nullptr;
-  nested.w[0].nested_codes = host;
-  nested.w[0].absmax2 = host_floats;
+  // The same group with a nested absmax (scale codes and absmax2) in place of the float32 one.
+  const auto nested_of = [&](WeightGroup g) {
+    g.w[0].absmax = nullptr;
+    g.w[0].nested_codes = host;
+    g.w[0].absmax2 = host_floats;
+    return g;
+  };
+  const WeightGroup nested = nested_of(one);
   EXPECT_TRUE(matmul_4bit_wgmma_supported(100, 128, nested, ElemType::kF16));
   WeightGroup half_nested = nested;
   half_nested.w[0].absmax2 = nullptr;
@@ -695,10 +699,7 @@ TEST(Bnb4Cuda, WgmmaPrefillRejectsWhatItDoesNotTake) {
     EXPECT_TRUE(matmul_4bit_wgmma_preferred(512, 8192, down));
     EXPECT_EQ(matmul_4bit_wgmma_splits(512, 8192, down), 4);
     EXPECT_EQ(matmul_4bit_wgmma_workspace_bytes(512, 8192, down, 4), 4 * 512 * 2048 * 4);
-    WeightGroup nested_down = down;  // decoded in the kernel, a nested absmax splits as a float32 one
-    nested_down.w[0].absmax = nullptr;
-    nested_down.w[0].nested_codes = host;
-    nested_down.w[0].absmax2 = host_floats;
+    const WeightGroup nested_down = nested_of(down);  // decoded in the kernel, it splits as a float32 one
     EXPECT_TRUE(matmul_4bit_wgmma_preferred(512, 8192, nested_down));
     EXPECT_EQ(matmul_4bit_wgmma_splits(512, 8192, nested_down), 4);
     EXPECT_FALSE(matmul_4bit_wgmma_preferred(512, 2048, qkv));

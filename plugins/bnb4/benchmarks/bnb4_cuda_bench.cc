@@ -44,6 +44,15 @@ std::vector<uint16_t> random_half(int64_t n, uint32_t seed, float scale) {
 // Enough copies of one quantized N x K weight to exceed L2 several times over (distinct addresses, same
 // values). `nested` keeps the absmax double-quantized (8-bit codes + a float per 256 blocks), as
 // double_quant: true does.
+// One weight as a group of one, `rows` rows.
+bnb4::WeightGroup group_of_one(const bnb4::Packed4bit& w, int64_t rows) {
+  bnb4::WeightGroup g;
+  g.w[0] = w;
+  g.rows[0] = rows;
+  g.count = 1;
+  return g;
+}
+
 struct QuantizedCopies {
   int64_t n = 0;
   bool nested = false;
@@ -129,10 +138,7 @@ void run_matmul_4bit(benchmark::State& state, MatmulMode mode) {
   cudaMemcpy(x, xh.data(), M * K * 2, cudaMemcpyHostToDevice);
   auto launch = [&](int i, cudaStream_t stream) {
     const bnb4::Packed4bit v = w.view(i % w.copies, 64);
-    bnb4::WeightGroup one;
-    one.w[0] = v;
-    one.rows[0] = N;
-    one.count = 1;
+    const bnb4::WeightGroup one = group_of_one(v, N);
     return mode == MatmulMode::kTiled
                ? bnb4::matmul_4bit_tiled_cuda(x, bnb4::ElemType::kF16, M, K, v, N, y, stream)
            : mode == MatmulMode::kBatch
@@ -382,10 +388,7 @@ void BM_Prefill4bit(benchmark::State& state) {
   void* x = device_alloc(M * K * 2);
   void* y = device_alloc(M * N * 2);
   void* dequantized = device_alloc(N * K * 2);
-  bnb4::WeightGroup shape;  // prefill's slices of K for this shape, and their workspace
-  shape.w[0] = w.view(0, 64);
-  shape.rows[0] = N;
-  shape.count = 1;
+  const bnb4::WeightGroup shape = group_of_one(w.view(0, 64), N);  // prefill's slices of K, their workspace
   const int splits = bnb4::matmul_4bit_wgmma_splits(M, K, shape);
   void* workspace = device_alloc(static_cast<size_t>(
       std::max<int64_t>(16, bnb4::matmul_4bit_wgmma_workspace_bytes(M, K, shape, splits))));
@@ -401,12 +404,8 @@ void BM_Prefill4bit(benchmark::State& state) {
         return e;
       return cublas_fp16(handle, stream, M, N, K, x, dequantized, y);
     }
-    bnb4::WeightGroup one;
-    one.w[0] = v;
-    one.rows[0] = N;
-    one.count = 1;
-    return bnb4::matmul_4bit_wgmma_cuda(x, bnb4::ElemType::kF16, M, K, one, nullptr, y, stream, splits,
-                                        static_cast<float*>(workspace));
+    return bnb4::matmul_4bit_wgmma_cuda(x, bnb4::ElemType::kF16, M, K, group_of_one(v, N), nullptr, y, stream,
+                                        splits, static_cast<float*>(workspace));
   });
   state.SetBytesProcessed(state.iterations() * (w.weight_bytes + (M * K + M * N) * 2));
   state.counters["TFLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2e-12 * M * N * K,

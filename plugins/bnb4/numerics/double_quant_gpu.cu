@@ -1,6 +1,6 @@
 // The nested 8-bit quantization of double quant on the GPU, as bitsandbytes' kQuantizeBlockwise with
 // the dynamic map: one 256-thread CTA per 256-value block, absmax by shuffles + shared memory,
-// rcp.approx scaling, and the binary search over the map in shared memory; and its decode.
+// rcp.approx scaling, and the binary search over the map in shared memory.
 #include <cfloat>
 
 #include "device_common.cuh"

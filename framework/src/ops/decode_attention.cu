@@ -226,7 +226,7 @@ __global__ void __launch_bounds__(kThreads)
       }
     const int64_t row = b * H + h;
     if (splits == 1) {
-      out[row * kD + d] = from_f<T>(total / sum);
+      out[row * kD + d] = from_float<T>(total / sum);
     } else if constexpr (kCluster) {
       record[2 + d] = total;
       if (d == 0) record[0] = top, record[1] = sum;
@@ -243,7 +243,7 @@ __global__ void __launch_bounds__(kThreads)
     if (cluster.block_rank() == 0) {
       const int64_t row = b * H + h;
       for (int d = threadIdx.x; d < kD; d += kThreads)
-        out[row * kD + d] = from_f<T>(merged([&](int s) { return records[s]; }, splits, d));
+        out[row * kD + d] = from_float<T>(merged([&](int s) { return records[s]; }, splits, d));
     }
 #endif
   }
@@ -256,7 +256,7 @@ __global__ void merge_kernel(const float* __restrict__ workspace, T* __restrict_
   const int64_t row = blockIdx.x;
   const float* parts = workspace + row * splits * (D + 2);
   for (int d = threadIdx.x; d < D; d += blockDim.x)
-    out[row * D + d] = from_f<T>(merged([&](int s) { return parts + s * (D + 2); }, splits, d));
+    out[row * D + d] = from_float<T>(merged([&](int s) { return parts + s * (D + 2); }, splits, d));
 }
 
 // Whether the current device launches thread-block clusters (compute capability 9.0+).

@@ -22,7 +22,7 @@ __global__ void __launch_bounds__(kNormThreads)
   const T* row = x + blockIdx.x * cols;
   float sum = 0.0f;
   for (int64_t i = threadIdx.x; i < cols; i += kNormThreads) {
-    const float v = to_f(row[i]);
+    const float v = to_float(row[i]);
     sum = fmaf(v, v, sum);
   }
   __shared__ float partial[kNormThreads / 32];
@@ -37,16 +37,16 @@ __global__ void __launch_bounds__(kNormThreads)
   __syncthreads();
   const float inv = rsqrtf(partial[0] / static_cast<float>(cols) + eps);
   for (int64_t i = threadIdx.x; i < cols; i += kNormThreads)
-    y[blockIdx.x * cols + i] = rms_scale<T>(to_f(row[i]), inv, to_f(w[i]));
+    y[blockIdx.x * cols + i] = rms_scale<T>(to_float(row[i]), inv, to_float(w[i]));
 }
 
 template <typename T>
 __device__ __forceinline__ void rotate_pair(const T* src, T* dst, const T* c, const T* s, int64_t d,
                                             int64_t half) {
-  const float lo = to_f(src[d]), hi = to_f(src[d + half]);
+  const float lo = to_float(src[d]), hi = to_float(src[d + half]);
   // rotate_half(x) = [-hi, lo].
-  dst[d] = rotated_round<T>(lo, -hi, to_f(c[d]), to_f(s[d]));
-  dst[d + half] = rotated_round<T>(hi, lo, to_f(c[d + half]), to_f(s[d + half]));
+  dst[d] = rotated_round<T>(lo, -hi, to_float(c[d]), to_float(s[d]));
+  dst[d + half] = rotated_round<T>(hi, lo, to_float(c[d + half]), to_float(s[d + half]));
 }
 
 template <typename T>
@@ -92,8 +92,8 @@ __global__ void rope_angles_kernel(const int64_t* __restrict__ positions, const 
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= n) return;
   const float f = static_cast<float>(positions[i / (2 * half)]) * inv_freq[i % half];
-  cos[i] = from_f<T>(cosf(f));
-  sin[i] = from_f<T>(sinf(f));
+  cos[i] = from_float<T>(cosf(f));
+  sin[i] = from_float<T>(sinf(f));
 }
 
 __global__ void causal_mask_kernel(const bool* __restrict__ valid, int64_t valid_stride,
@@ -115,7 +115,7 @@ __global__ void silu_mul_kernel(const T* __restrict__ gate, int64_t gate_stride,
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= rows * cols) return;
   const int64_t r = i / cols, c = i % cols;
-  out[i] = silu_mul_round<T>(to_f(gate[r * gate_stride + c]), to_f(up[r * up_stride + c]));
+  out[i] = silu_mul_round<T>(to_float(gate[r * gate_stride + c]), to_float(up[r * up_stride + c]));
 }
 
 }  // namespace

@@ -57,7 +57,7 @@ __global__ void __launch_bounds__(kThreads)
   Candidate c = kNone;
   const int last = min(vocab, (chunk + 1) * kChunk);
   for (int i = chunk * kChunk + threadIdx.x; i < last; i += kThreads)
-    merge(c, bias[i] == -INFINITY ? -INFINITY : to_f(scores[i]) + bias[i], -INFINITY,
+    merge(c, bias[i] == -INFINITY ? -INFINITY : to_float(scores[i]) + bias[i], -INFINITY,
           i);  // a ban holds at +inf
   merge_warp(c);
   __shared__ Candidate warps[kThreads / 32];

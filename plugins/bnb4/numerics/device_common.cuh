@@ -16,8 +16,13 @@
 #include "elem_type.h"
 #include "llama_quant/cuda/chained_launch.cuh"
 #include "llama_quant/cuda/device_traits.h"
+#include "llama_quant/cuda/element_rounding.cuh"
 
 namespace bnb4 {
+
+using lq::cuda::from_float;
+using lq::cuda::to_float;
+using lq::cuda::unit_to_floats;
 
 struct Table16 {
   float v[16];
@@ -66,44 +71,6 @@ __device__ __forceinline__ float nested_absmax(float map_value, float absmax2, f
 __device__ __forceinline__ float block_absmax(const Packed4bit& w, const float* map, int64_t b) {
   if (!w.nested_codes) return __ldg(w.absmax + b);
   return nested_absmax(map[__ldg(w.nested_codes + b)], __ldg(w.absmax2 + b / kNestedBlocksize), w.offset);
-}
-
-template <typename T>
-__device__ __forceinline__ float to_float(T v);
-template <>
-__device__ __forceinline__ float to_float<float>(float v) {
-  return v;
-}
-template <>
-__device__ __forceinline__ float to_float<__half>(__half v) {
-  return __half2float(v);
-}
-template <>
-__device__ __forceinline__ float to_float<__nv_bfloat16>(__nv_bfloat16 v) {
-  return __bfloat162float(v);
-}
-
-template <typename T>
-__device__ __forceinline__ T from_float(float v);
-template <>
-__device__ __forceinline__ float from_float<float>(float v) {
-  return v;
-}
-template <>
-__device__ __forceinline__ __half from_float<__half>(float v) {
-  return __float2half_rn(v);
-}
-template <>
-__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) {
-  return __float2bfloat16_rn(v);
-}
-
-// The 16 / sizeof(T) elements of one 16-byte unit as floats.
-template <typename T>
-__device__ __forceinline__ void unit_to_float(const uint4& u, float* out) {
-  const T* e = reinterpret_cast<const T*>(&u);
-#pragma unroll
-  for (int j = 0; j < static_cast<int>(16 / sizeof(T)); ++j) out[j] = to_float(e[j]);
 }
 
 // Eight consecutive elements as floats: one or two 16-byte loads when aligned and in range, else

@@ -132,11 +132,10 @@ struct Split {
 };
 
 // SwiGLU's gate of one row from its gate and up sums, rounded as the engine's gate kernel rounds it: each
-// sum to T (the product's output), then dtype(dtype(silu(g)) * u).
+// sum to T (the product's output), then the engine's silu_mul_round.
 template <typename T>
 __device__ __forceinline__ T gate_round(float gate_sum, float up_sum) {
-  const float g = to_float(from_float<T>(gate_sum)), u = to_float(from_float<T>(up_sum));
-  return from_float<T>(to_float(from_float<T>(g / (1.0f + expf(-g)))) * u);
+  return lq::cuda::silu_mul_round<T>(to_float(from_float<T>(gate_sum)), to_float(from_float<T>(up_sum)));
 }
 
 // kGate: args lays out the gate weight alone (half a CTA's tiles of rows per block) and `up` is the up

@@ -22,7 +22,6 @@ namespace bnb4 {
 
 using lq::cuda::from_float;
 using lq::cuda::to_float;
-using lq::cuda::unit_to_floats;
 
 struct Table16 {
   float v[16];
@@ -71,6 +70,15 @@ __device__ __forceinline__ float nested_absmax(float map_value, float absmax2, f
 __device__ __forceinline__ float block_absmax(const Packed4bit& w, const float* map, int64_t b) {
   if (!w.nested_codes) return __ldg(w.absmax + b);
   return nested_absmax(map[__ldg(w.nested_codes + b)], __ldg(w.absmax2 + b / kNestedBlocksize), w.offset);
+}
+
+// The 16 / sizeof(T) elements of one 16-byte unit as floats, element by element: the form these kernels
+// were measured with (lq::cuda::unit_to_floats converts pairs, and compiles to other code).
+template <typename T>
+__device__ __forceinline__ void unit_to_float(const uint4& u, float* out) {
+  const T* e = reinterpret_cast<const T*>(&u);
+#pragma unroll
+  for (int j = 0; j < static_cast<int>(16 / sizeof(T)); ++j) out[j] = to_float(e[j]);
 }
 
 // Eight consecutive elements as floats: one or two 16-byte loads when aligned and in range, else

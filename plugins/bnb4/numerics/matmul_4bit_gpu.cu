@@ -77,7 +77,7 @@ __global__ void __launch_bounds__(kWarps * 32)
 #pragma unroll
           for (int j = 0; j < kUnitsPerChunk; ++j) {
             float xv[kElemsPerUnit];
-            unit_to_floats<T>(xs[m * units_per_row + swizzle(c * kUnitsPerChunk + j)], xv);
+            unit_to_float<T>(xs[m * units_per_row + swizzle(c * kUnitsPerChunk + j)], xv);
 #pragma unroll
             for (int e = 0; e < kElemsPerUnit; ++e) s = fmaf(wv[j * kElemsPerUnit + e], xv[e], s);
           }

@@ -58,7 +58,7 @@ template <typename T>
 __device__ __forceinline__ void store_sums(float (&v)[8], const T* residual, T* y, int64_t o) {
   if (residual) {
     float rv[8];
-    unit_to_floats<T>(*reinterpret_cast<const uint4*>(residual + o), rv);
+    unit_to_float<T>(*reinterpret_cast<const uint4*>(residual + o), rv);
 #pragma unroll
     for (int e = 0; e < 8; ++e) v[e] += rv[e];
   }

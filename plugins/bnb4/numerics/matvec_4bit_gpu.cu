@@ -128,7 +128,7 @@ __global__ void __launch_bounds__(kThreads, 4)
 #pragma unroll
     for (int u = 0; u < kUnits; ++u) {
       float xv[kElems];
-      unit_to_floats<T>(in_k ? (kNorm ? xc[u] : __ldg(xc + u)) : make_uint4(0, 0, 0, 0), xv);
+      unit_to_float<T>(in_k ? (kNorm ? xc[u] : __ldg(xc + u)) : make_uint4(0, 0, 0, 0), xv);
 #pragma unroll
       for (int r = 0; r < kRows; ++r)
 #pragma unroll

@@ -33,12 +33,12 @@ __device__ void rms_norm_into(const T* __restrict__ x, const T* __restrict__ w, 
   float sum = 0.0f, v[kElems];
 #pragma unroll
   for (int i = 0; i < kHeld; ++i) {
-    unit_to_floats<T>(xv[i], v);
+    unit_to_float<T>(xv[i], v);
 #pragma unroll
     for (int e = 0; e < kElems; ++e) sum = fmaf(v[e], v[e], sum);
   }
   for (int64_t u = threadIdx.x + kHeld * stride; u < units; u += stride) {
-    unit_to_floats<T>(xu[u], v);
+    unit_to_float<T>(xu[u], v);
 #pragma unroll
     for (int e = 0; e < kElems; ++e) sum = fmaf(v[e], v[e], sum);
   }
@@ -54,8 +54,8 @@ __device__ void rms_norm_into(const T* __restrict__ x, const T* __restrict__ w, 
   const float inv = rsqrtf(warp_sums[0] / static_cast<float>(K) + eps);
   auto normalize = [&](const uint4& xr, const uint4& wr) {
     float xf[kElems], wf[kElems];
-    unit_to_floats<T>(xr, xf);
-    unit_to_floats<T>(wr, wf);
+    unit_to_float<T>(xr, xf);
+    unit_to_float<T>(wr, wf);
     alignas(16) T r[kElems];
 #pragma unroll
     for (int e = 0; e < kElems; ++e) r[e] = lq::cuda::rms_scale<T>(xf[e], inv, wf[e]);

@@ -163,8 +163,7 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_kernel(GemvParams p) {
   if (lane != 0 || !in_range) return;
   T* y = static_cast<T*>(p.y);
   if constexpr (kPair) {
-    y[row] = silu_mul_round<T>(to_float(from_float<T>(acc[0])),
-                               to_float(from_float<T>(acc[1])));  // gate, up as dense() rounds them
+    y[row] = silu_mul_round_of_sums<T>(acc[0], acc[1]);  // gate, up rounded as dense() rounds them
   } else {
     const T* residual = static_cast<const T*>(p.residual);
     y[row] = from_float<T>(residual ? acc[0] + to_float(residual[row]) : acc[0]);

@@ -20,6 +20,7 @@ using lq::cuda::prefetch_l2;
 using lq::cuda::rms_scale;
 using lq::cuda::rotated_round;
 using lq::cuda::silu_mul_round;
+using lq::cuda::silu_mul_round_of_sums;
 using lq::cuda::to_float;
 using lq::cuda::unit_to_floats;
 using lq::cuda::wait_for_previous_kernel;

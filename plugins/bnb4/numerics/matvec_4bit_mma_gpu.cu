@@ -131,13 +131,6 @@ struct Split {
   int per;          // steps of kStep weights per warp
 };
 
-// SwiGLU's gate of one row from its gate and up sums, rounded as the engine's gate kernel rounds it: each
-// sum to T (the product's output), then the engine's silu_mul_round.
-template <typename T>
-__device__ __forceinline__ T gate_round(float gate_sum, float up_sum) {
-  return lq::cuda::silu_mul_round<T>(to_float(from_float<T>(gate_sum)), to_float(from_float<T>(up_sum)));
-}
-
 // kGate: args lays out the gate weight alone (half a CTA's tiles of rows per block) and `up` is the up
 // weight of the same shape; even tiles of a CTA read gate, odd ones up, over the same rows; y gets the gate.
 template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
@@ -282,7 +275,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
       gate_sum += partial[2 * pair * slices + sl][r];
       up_sum += partial[(2 * pair + 1) * slices + sl][r];
     }
-    y[row] = gate_round<T>(gate_sum, up_sum);
+    y[row] = lq::cuda::silu_mul_round_of_sums<T>(gate_sum, up_sum);
     LQ_PHASE_END();  // phase 7: thread 0's row stored
     return;
   }

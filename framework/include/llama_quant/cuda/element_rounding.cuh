@@ -54,6 +54,13 @@ __device__ __forceinline__ T silu_mul_round(float gate, float up) {
   return from_float<T>(to_float(from_float<T>(gate / (1.0f + expf(-gate)))) * up);
 }
 
+// SwiGLU's gate of one row from the float32 sums of its gate and up products, as a kernel that fuses the
+// gate into the products rounds it: each sum to T (what the products would store), then silu_mul_round.
+template <typename T>
+__device__ __forceinline__ T silu_mul_round_of_sums(float gate_sum, float up_sum) {
+  return silu_mul_round<T>(to_float(from_float<T>(gate_sum)), to_float(from_float<T>(up_sum)));
+}
+
 // The 16 / sizeof(T) elements held in one 16-byte unit, as floats.
 template <typename T>
 __device__ __forceinline__ void unit_to_floats(const uint4& u, float* out);

@@ -8,7 +8,8 @@
 // Prints, per product (medians over the 16 layers of one replay after warm-up), the launch's span from its
 // first CTA's start to its last CTA's end, how far its first CTA starts before the previous launch's last CTA
 // ends, and each phase's median across CTAs and layers; then the spread of its CTAs' starts and ends
-// measured from the previous launch's end. Phases:
+// measured from the previous launch's end; then whether the late CTAs are late by the SM they run on or by
+// the rows they take. Phases:
 //   0 -> 1  the first steps' loads issued        3 -> 4  x (or the norm of h) staged
 //   1 -> 2  the code table written               4 -> 5  warp 0's steps consumed
 //   2 -> 3  the wait for the kernel before it    5 -> 6  every warp's sums in shared memory
@@ -21,6 +22,7 @@
 #include "../../plugins/bnb4/numerics/matvec_4bit_mma_gpu.cu"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -190,7 +192,8 @@ int main(int argc, char** argv) {
   }
   // When CTAs start and end, from the end of the launch before (negative: before it ended), pooled over the
   // 16 layers: whether a product's span comes from late starts (SMs still held) or from slow CTAs.
-  std::printf("\n%-24s %s\n", "product", "CTA start / end after the previous launch's end (us): p10 p50 p90 max");
+  std::printf("\n%-24s %s\n", "product",
+              "CTA start / end after the previous launch's end (us): p10 p50 p90 max");
   for (int p = 0; p < 4; ++p) {
     std::vector<double> start, end;
     for (size_t i = p; i < order.size(); i += 4) {
@@ -205,9 +208,58 @@ int main(int argc, char** argv) {
       std::sort(v.begin(), v.end());
       return v.empty() ? 0.0 : v[static_cast<size_t>(q * (v.size() - 1))];
     };
-    std::printf("%-24s start %6.2f %6.2f %6.2f %6.2f   end %6.2f %6.2f %6.2f %6.2f\n", names[p], pct(start, 0.1),
-                pct(start, 0.5), pct(start, 0.9), pct(start, 1.0), pct(end, 0.1), pct(end, 0.5), pct(end, 0.9),
-                pct(end, 1.0));
+    std::printf("%-24s start %6.2f %6.2f %6.2f %6.2f   end %6.2f %6.2f %6.2f %6.2f\n", names[p],
+                pct(start, 0.1), pct(start, 0.5), pct(start, 0.9), pct(start, 1.0), pct(end, 0.1),
+                pct(end, 0.5), pct(end, 0.9), pct(end, 1.0));
+  }
+  // Whether the late CTAs are late by where they run: each CTA's end (and its duration, start to end) less
+  // its launch's median, grouped by SM and by CTA index over the 16 layers. The share of the spread that the
+  // group means explain is ~1/16 (~0.06) where lateness is chance, near 1 where the same SMs (or the same
+  // CTAs' rows) are late each time.
+  std::printf(
+      "\n%-24s %s\n", "product",
+      "CTA end | duration less its launch's median (us): sd, share explained by SM, by CTA; latest SMs");
+  for (int p = 0; p < 4; ++p) {
+    std::printf("%-24s", names[p]);
+    for (int metric = 0; metric < 2; ++metric) {
+      auto value = [&](const bnb4::phase_stamps::Row* r) {
+        return static_cast<double>(r->t[7]) - (metric == 0 ? 0.0 : static_cast<double>(r->t[0]));
+      };
+      std::map<uint32_t, std::vector<double>> by_sm, by_cta;
+      std::vector<double> all;
+      for (size_t i = p; i < order.size(); i += 4) {
+        std::vector<double> values;
+        for (const auto* r : order[i]->ctas) values.push_back(value(r));
+        const double mid = median(values);
+        for (const auto* r : order[i]->ctas) {
+          const double d = (value(r) - mid) * 1e-3;
+          all.push_back(d);
+          by_sm[r->sm].push_back(d);
+          by_cta[r->cta].push_back(d);
+        }
+      }
+      double mean = 0, var = 0;
+      for (double d : all) mean += d / all.size();
+      for (double d : all) var += (d - mean) * (d - mean) / all.size();
+      std::vector<std::pair<double, uint32_t>> sm_means;
+      auto explained = [&](const std::map<uint32_t, std::vector<double>>& groups, bool keep) {
+        double between = 0;
+        for (const auto& [key, v] : groups) {
+          double m = 0;
+          for (double d : v) m += d / v.size();
+          between += v.size() * (m - mean) * (m - mean) / all.size();
+          if (keep) sm_means.push_back({m, key});
+        }
+        return var > 0 ? between / var : 0.0;
+      };
+      std::printf(" %s sd %4.2f SM %4.2f CTA %4.2f |", metric == 0 ? "end" : "duration", std::sqrt(var),
+                  explained(by_sm, true), explained(by_cta, false));
+      if (metric == 0) continue;
+      std::sort(sm_means.rbegin(), sm_means.rend());
+      for (size_t k = 0; k < 4 && k < sm_means.size(); ++k)
+        std::printf(" %u (%+.2f)", sm_means[k].second, sm_means[k].first);
+    }
+    std::printf("\n");
   }
   return 0;
 }

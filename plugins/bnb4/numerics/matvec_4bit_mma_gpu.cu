@@ -16,7 +16,8 @@
 //  - latency: a warp's first kUnroll steps of code and scale loads are issued before the table is built
 //    and before the kernel waits for the one before it (chained launch; weights are never written by it),
 //    and each later step is loaded as soon as its registers are consumed: a layer's bytes are in flight
-//    while the previous kernel finishes;
+//    while the previous kernel finishes; a residual (o, down) is asked for with x right after the wait, not
+//    after the sums, where its L2 round trip would end every CTA;
 //  - the next product's weights (WeightGroup::next, at decode) are asked of L2 once this CTA's first loads
 //    are issued, each CTA a share: HBM keeps streaming through this kernel's tail and the kernels between,
 //    and the next product's first loads hit L2;
@@ -208,6 +209,12 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   LQ_PHASE(2);  // table written (by thread 0's share)
   lq::cuda::wait_for_previous_kernel();
   LQ_PHASE(3);  // the kernel before it has finished
+  // The residual of the row this thread stores, asked for with x so that its latency hides behind x's and
+  // the steps' instead of following the sums (residual may be y: only this thread reads and writes it).
+  float residual_value = 0.0f;
+  if constexpr (!kGate)
+    if (residual && threadIdx.x < tiles_per_cta * 16 && cta_row0 + threadIdx.x < rows)
+      residual_value = to_float(residual[args.col0[s] + cta_row0 + threadIdx.x]);
   if constexpr (kNorm) {
     rms_norm_into<T>(x, norm_weight, eps, K, xs);  // ends with a barrier
   } else {
@@ -286,7 +293,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   float sum = 0.0f;
   for (int sl = 0; sl < slices; ++sl) sum += partial[my_tile * slices + sl][r];
   const int64_t at = args.col0[s] + row;
-  y[at] = store_value(sum, residual, at);
+  y[at] = from_float<T>(residual ? sum + residual_value : sum);  // store_value's rounding
   LQ_PHASE_END();
 }
 

@@ -83,6 +83,33 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// Values grouped by a key (an SM, a CTA index): their standard deviation, the share of their variance that
+// the groups' means explain, and those means, largest first.
+struct Grouped {
+  double sd = 0, share = 0;
+  std::vector<std::pair<double, uint32_t>> means;
+};
+
+Grouped grouped(const std::map<uint32_t, std::vector<double>>& groups) {
+  double n = 0, sum = 0, squares = 0;
+  for (const auto& [key, v] : groups)
+    for (double d : v) n += 1, sum += d, squares += d * d;
+  Grouped g;
+  if (n == 0) return g;
+  const double mean = sum / n, var = squares / n - mean * mean;
+  double between = 0;
+  for (const auto& [key, v] : groups) {
+    double m = 0;
+    for (double d : v) m += d / v.size();
+    between += v.size() * (m - mean) * (m - mean) / n;
+    g.means.push_back({m, key});
+  }
+  std::sort(g.means.rbegin(), g.means.rend());
+  g.sd = std::sqrt(std::max(var, 0.0));
+  g.share = var > 0 ? between / var : 0.0;
+  return g;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -226,38 +253,21 @@ int main(int argc, char** argv) {
         return static_cast<double>(r->t[7]) - (metric == 0 ? 0.0 : static_cast<double>(r->t[0]));
       };
       std::map<uint32_t, std::vector<double>> by_sm, by_cta;
-      std::vector<double> all;
       for (size_t i = p; i < order.size(); i += 4) {
         std::vector<double> values;
         for (const auto* r : order[i]->ctas) values.push_back(value(r));
         const double mid = median(values);
         for (const auto* r : order[i]->ctas) {
-          const double d = (value(r) - mid) * 1e-3;
-          all.push_back(d);
-          by_sm[r->sm].push_back(d);
-          by_cta[r->cta].push_back(d);
+          by_sm[r->sm].push_back((value(r) - mid) * 1e-3);
+          by_cta[r->cta].push_back((value(r) - mid) * 1e-3);
         }
       }
-      double mean = 0, var = 0;
-      for (double d : all) mean += d / all.size();
-      for (double d : all) var += (d - mean) * (d - mean) / all.size();
-      std::vector<std::pair<double, uint32_t>> sm_means;
-      auto explained = [&](const std::map<uint32_t, std::vector<double>>& groups, bool keep) {
-        double between = 0;
-        for (const auto& [key, v] : groups) {
-          double m = 0;
-          for (double d : v) m += d / v.size();
-          between += v.size() * (m - mean) * (m - mean) / all.size();
-          if (keep) sm_means.push_back({m, key});
-        }
-        return var > 0 ? between / var : 0.0;
-      };
-      std::printf(" %s sd %4.2f SM %4.2f CTA %4.2f |", metric == 0 ? "end" : "duration", std::sqrt(var),
-                  explained(by_sm, true), explained(by_cta, false));
-      if (metric == 0) continue;
-      std::sort(sm_means.rbegin(), sm_means.rend());
-      for (size_t k = 0; k < 4 && k < sm_means.size(); ++k)
-        std::printf(" %u (%+.2f)", sm_means[k].second, sm_means[k].first);
+      const Grouped sm = grouped(by_sm), cta = grouped(by_cta);
+      std::printf(" %s sd %4.2f SM %4.2f CTA %4.2f |", metric == 0 ? "end" : "duration", sm.sd, sm.share,
+                  cta.share);
+      if (metric == 1)
+        for (size_t k = 0; k < 4 && k < sm.means.size(); ++k)
+          std::printf(" %u (%+.2f)", sm.means[k].second, sm.means[k].first);
     }
     std::printf("\n");
   }

@@ -7,15 +7,40 @@
 # build-ab-NAME. The configuration is a path in the working tree; each .ab tree runs its own copy of that
 # path (sharing the working tree's models/). Each run's results go to $OUT/ab/<base|NAME|tree>-<round>,
 # followed by its issue-7 table (shape_table.py), or its last lines where it failed or has no table.
+# `--env NAME=VAR=VALUE` (repeatable) adds a run NAME of the working tree's build with VAR=VALUE in its
+# environment, after the tree's own: an experiment's runtime knob measured in the same rounds.
 #
-#   scripts/gpu/ab_run.sh [--rounds N] CONFIG [llama-quant run arguments, without --out/--force/--progress]
-#   e.g. scripts/gpu/ab_run.sh configs/llama32_1b_shape_bench.yaml --only llama32_1b-nf4 \
-#          --set benchmark.prompt_lengths=[512] --set benchmark.batch_sizes=[1,32]
+#   scripts/gpu/ab_run.sh [--rounds N] [--env NAME=VAR=VALUE ...] CONFIG [llama-quant run arguments, without
+#                         --out/--force/--progress]
+#   e.g. scripts/gpu/ab_run.sh --rounds 2 --env hints=LQ_NORM_HINTS=1 configs/llama32_1b_shape_bench.yaml \
+#          --only llama32_1b-nf4 --set benchmark.prompt_lengths=[512] --set benchmark.batch_sizes=[1,32]
 set -euo pipefail
 : "${OUT:?set OUT to the output folder}"
-rounds=1
-if [ "${1:-}" = --rounds ]; then rounds=${2:?--rounds needs a count}; shift 2; fi
-[ $# -ge 1 ] || { sed -n 2,13p "$0"; exit 2; }
+usage() { sed -n 2,16p "$0"; exit 2; }
+rounds=1 env_sides=() env_settings=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --rounds)
+      rounds=${2:-}
+      [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "ab_run.sh: --rounds needs a count, not '$rounds'" >&2; exit 2; }
+      shift 2 ;;
+    --env)
+      pair=${2:-}
+      [[ $pair =~ ^([A-Za-z0-9_-]+)=([A-Za-z_][A-Za-z0-9_]*=.*)$ ]] ||
+        { echo "ab_run.sh: --env needs NAME=VAR=VALUE, not '$pair'" >&2; exit 2; }
+      name=${BASH_REMATCH[1]}
+      case $name in base | tree) echo "ab_run.sh: '$name' names the base or the working tree" >&2; exit 2 ;; esac
+      [ -e ".ab/$name.commit" ] && { echo "ab_run.sh: '$name' already names a tree in .ab" >&2; exit 2; }
+      for taken in "${env_sides[@]}"; do
+        [ "$taken" != "$name" ] || { echo "ab_run.sh: --env '$name' is given twice" >&2; exit 2; }
+      done
+      env_sides+=("$name") env_settings+=("${BASH_REMATCH[2]}")
+      shift 2 ;;
+    -h | --help) usage ;;
+    *) break ;;
+  esac
+done
+[ $# -ge 1 ] || usage
 config=$1
 shift
 tree_build=${LQ_BUILD_DIR:-build-gpu}
@@ -47,6 +72,7 @@ if [ $failed -ne 0 ]; then
   exit 1
 fi
 for side in "${sides[@]}"; do echo "ab_run: $side $(cat ".ab/$side.commit")"; done
+for i in "${!env_sides[@]}"; do echo "ab_run: ${env_sides[$i]} = the tree with ${env_settings[$i]}"; done
 echo "ab_run: built in $(($(date +%s) - start)) s"
 # Relative model paths resolve within the configuration's tree: each .ab tree shares the working tree's models/.
 for side in "${sides[@]}"; do
@@ -54,11 +80,17 @@ for side in "${sides[@]}"; do
 done
 mkdir -p "$OUT/ab"
 for ((round = 1; round <= rounds; ++round)); do
-  for side in "${sides[@]}" tree; do
-    if [ $side = tree ]; then cli=$tree_build/framework/llama-quant cfg=$config; else cli=$(build_dir $side)/framework/llama-quant cfg=.ab/$side/$config; fi
+  for side in "${sides[@]}" tree "${env_sides[@]}"; do
+    setting=()
+    for i in "${!env_sides[@]}"; do [ "${env_sides[$i]}" != "$side" ] || setting=("${env_settings[$i]}"); done
+    if [ "$side" = tree ] || [ ${#setting[@]} -gt 0 ]; then
+      cli=$tree_build/framework/llama-quant cfg=$config
+    else
+      cli=$(build_dir "$side")/framework/llama-quant cfg=.ab/$side/$config
+    fi
     out="$OUT/ab/$side-$round"
     status=0
-    "$cli" run "$cfg" "$@" --out "$out" --force --progress none >"$out.txt" 2>&1 || status=$?
+    env "${setting[@]}" "$cli" run "$cfg" "$@" --out "$out" --force --progress none >"$out.txt" 2>&1 || status=$?
     echo "== $side (round $round, exit $status)"
     if [ $status -ne 0 ] || ! python3 "$(dirname "$0")/shape_table.py" "$out/summary.json" 2>/dev/null; then
       tail -n 8 "$out.txt"

@@ -97,10 +97,16 @@ __device__ __forceinline__ void prefetch_rows_l2(const Packed4bit& w, int64_t ro
     prefetch_span_l2(w.absmax, b0 * 4, b1 * 4);
 }
 
-// The stored output: the sum, plus the residual's element when there is one, rounded once.
+// The stored output: the sum, plus the residual's element when there is one, rounded once; loaded here, or
+// (residual_value) by a caller that asked for it earlier. Two bodies of one formula: each form compiles as
+// its kernels were measured.
 template <typename T>
 __device__ __forceinline__ T store_value(float sum, const T* residual, int64_t i) {
   return from_float<T>(residual ? sum + to_float(residual[i]) : sum);
+}
+template <typename T>
+__device__ __forceinline__ T store_value(float sum, bool has_residual, float residual_value) {
+  return from_float<T>(has_residual ? sum + residual_value : sum);
 }
 
 }  // namespace bnb4

@@ -293,7 +293,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   float sum = 0.0f;
   for (int sl = 0; sl < slices; ++sl) sum += partial[my_tile * slices + sl][r];
   const int64_t at = args.col0[s] + row;
-  y[at] = from_float<T>(residual ? sum + residual_value : sum);  // store_value's rounding
+  y[at] = store_value<T>(sum, residual != nullptr, residual_value);
   LQ_PHASE_END();
 }
 

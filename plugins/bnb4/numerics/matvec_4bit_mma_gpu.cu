@@ -218,8 +218,19 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   if constexpr (kNorm) {
     rms_norm_into<T>(x, norm_weight, eps, K, xs);  // ends with a barrier
   } else {
-    for (int64_t i = threadIdx.x; i < K * static_cast<int64_t>(sizeof(T)) / 16; i += blockDim.x)
-      reinterpret_cast<uint4*>(xs)[i] = __ldg(reinterpret_cast<const uint4*>(x) + i);
+    // A thread's first kXHeld units are all asked for before any is stored: one round trip, not one each.
+    constexpr int kXHeld = 2;
+    const uint4* xu = reinterpret_cast<const uint4*>(x);
+    uint4* xsu = reinterpret_cast<uint4*>(xs);
+    const int64_t units = K * static_cast<int64_t>(sizeof(T)) / 16, stride = blockDim.x;
+    uint4 held[kXHeld];
+#pragma unroll
+    for (int i = 0; i < kXHeld; ++i)
+      if (threadIdx.x + i * stride < units) held[i] = __ldg(xu + threadIdx.x + i * stride);
+#pragma unroll
+    for (int i = 0; i < kXHeld; ++i)
+      if (threadIdx.x + i * stride < units) xsu[threadIdx.x + i * stride] = held[i];
+    for (int64_t i = threadIdx.x + kXHeld * stride; i < units; i += stride) xsu[i] = __ldg(xu + i);
     __syncthreads();
   }
 

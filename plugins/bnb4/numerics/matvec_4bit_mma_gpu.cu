@@ -53,8 +53,8 @@ struct RowLoad {
 // within the row). Codes stream past L1 (read once);
 // scales go through it (a 32-byte sector holds the next steps' scales). kPair: the two chunks (scale_chunk
 // is even) lie in one scale block — blocksize >= 64 and K a multiple of 64 — and one scale serves both.
-// Nested: the scale codes, and absmax2 unless paired (paired, each row's blocks lie in one group of
-// kNestedBlocksize and the row's absmax2 is loaded once, row_absmax2()).
+// Nested: the scale codes and absmax2, unless paired (then the row's absmax2 is loaded once, row_absmax2(),
+// and its codes for all of the warp's steps at once, held_codes()).
 template <bool kNested, bool kPair>
 __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row_base, bool code_ok,
                                             bool scale_ok, int chunks, int chunk, int scale_chunk,
@@ -67,9 +67,12 @@ __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row_bas
   for (int h = 0; h < (kPair ? 1 : 2); ++h) {
     const bool s_ok = scale_ok && scale_chunk + h < chunks;
     const int64_t b = (row_base + (scale_chunk + h) * 32) >> shift;
-    if constexpr (kNested) {
+    if constexpr (kNested && kPair) {  // the codes are held for the warp's steps (held_codes)
+      r.code[h] = 0;
+      r.scale[h] = 0.0f;
+    } else if constexpr (kNested) {
       r.code[h] = s_ok ? __ldg(w.nested_codes + b) : 0u;
-      r.scale[h] = s_ok && !kPair ? __ldg(w.absmax2 + b / kNestedBlocksize) : 0.0f;
+      r.scale[h] = s_ok ? __ldg(w.absmax2 + b / kNestedBlocksize) : 0.0f;
     } else {
       r.code[h] = 0;
       r.scale[h] = s_ok ? __ldg(w.absmax + b) : 0.0f;
@@ -87,14 +90,45 @@ __device__ __forceinline__ float row_absmax2(const Packed4bit& w, int64_t row_ba
   return ok ? __ldg(w.absmax2 + (row_base >> shift) / kNestedBlocksize) : 0.0f;
 }
 
+// Nested and paired: the scale codes of a row's steps [first, first + per), two bytes a step (lane t < 2
+// takes byte t), in one load of per x 2 bytes, zeros where not ok. pairs_share_blocks() admits only shapes
+// where that load is aligned: blocksize 64, K a multiple of 1024, per a power of two up to 8. A byte load a
+// step was as many load instructions as the codes' own (phase tool, session 23: ~20 of 450 us in 16 layers).
+template <bool kNested, bool kPair>
+__device__ __forceinline__ uint4 held_codes(const Packed4bit& w, int64_t row_base, bool ok, int first,
+                                            int per) {
+  uint4 v = make_uint4(0, 0, 0, 0);
+  if constexpr (kNested && kPair) {
+    if (!ok) return v;
+    const unsigned char* p = w.nested_codes + (row_base >> 6) + first * 2;
+    if (per == 8) {
+      v = __ldg(reinterpret_cast<const uint4*>(p));
+    } else if (per == 4) {
+      const uint2 q = __ldg(reinterpret_cast<const uint2*>(p));
+      v.x = q.x;
+      v.y = q.y;
+    } else if (per == 2) {
+      v.x = __ldg(reinterpret_cast<const unsigned int*>(p));
+    } else {
+      v.x = __ldg(reinterpret_cast<const unsigned short*>(p));
+    }
+  }
+  return v;
+}
+
+// Byte t of step u's two in `part`, the held codes of a round of kUnroll steps.
+__device__ __forceinline__ uint32_t held_code(uint2 part, int u, int t) {
+  return ((u < 2 ? part.x : part.y) >> (16 * (u % 2) + 8 * t)) & 0xffu;
+}
+
 // The scale of a loaded chunk: the float32 absmax, or its nested form decoded through the dynamic map with
-// the chunk's absmax2 (paired: the row's).
+// the chunk's absmax2 (paired: the row's absmax2 and its held code).
 template <bool kNested, bool kPair>
 __device__ __forceinline__ float chunk_scale(const RowLoad& r, int h, bool ok, const float* map, float offset,
-                                             float row_absmax2) {
+                                             float row_absmax2, uint32_t code) {
   const int i = kPair ? 0 : h;
   if constexpr (kNested)
-    return ok ? nested_absmax(map[r.code[i]], kPair ? row_absmax2 : r.scale[i], offset) : 0.0f;
+    return ok ? nested_absmax(map[kPair ? code : r.code[i]], kPair ? row_absmax2 : r.scale[i], offset) : 0.0f;
   return r.scale[i];
 }
 
@@ -171,6 +205,8 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   const bool scales = t < 2 && first < last;
   const float absmax2_a = row_absmax2<kNested, kPair>(w, base_a, ra_ok && scales, shift),
               absmax2_b = row_absmax2<kNested, kPair>(w, base_b, rb_ok && scales, shift);
+  const uint4 codes_a = held_codes<kNested, kPair>(w, base_a, ra_ok && scales, first, per),
+              codes_b = held_codes<kNested, kPair>(w, base_b, rb_ok && scales, first, per);
   RowLoad la[kUnroll], lb[kUnroll];
   auto load = [&](int u, int st) {
     const bool in = st < last;
@@ -240,6 +276,10 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   const uint32_t lane_offset = static_cast<uint32_t>(lane) * 4;
   float acc[4] = {};
   for (int st0 = first; st0 < last; st0 += kUnroll) {
+    // This round's held codes: 2 x kUnroll bytes (a second round only where kUnroll is 4 and per 8).
+    const bool second = kUnroll == 4 && st0 - first >= 4;
+    const uint2 part_a = second ? make_uint2(codes_a.z, codes_a.w) : make_uint2(codes_a.x, codes_a.y),
+                part_b = second ? make_uint2(codes_b.z, codes_b.w) : make_uint2(codes_b.x, codes_b.y);
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int st = st0 + u;
@@ -264,9 +304,14 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
       // d: rows g, g, g + 8, g + 8 by chunks 2t, 2t + 1 (zero for t >= 2).
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
-        acc[h] = fmaf(d[h], chunk_scale<kNested, kPair>(la[u], h, ra_ok, map, w.offset, absmax2_a), acc[h]);
-        acc[2 + h] = fmaf(d[2 + h], chunk_scale<kNested, kPair>(lb[u], h, rb_ok, map, w.offset, absmax2_b),
-                          acc[2 + h]);
+        acc[h] = fmaf(
+            d[h],
+            chunk_scale<kNested, kPair>(la[u], h, ra_ok, map, w.offset, absmax2_a, held_code(part_a, u, t)),
+            acc[h]);
+        acc[2 + h] = fmaf(
+            d[2 + h],
+            chunk_scale<kNested, kPair>(lb[u], h, rb_ok, map, w.offset, absmax2_b, held_code(part_b, u, t)),
+            acc[2 + h]);
       }
       if (st + kUnroll < last) load(u, st + kUnroll);
     }
@@ -373,8 +418,7 @@ cudaError_t launch(const Call<T>& c, Shape shape) {
 }
 
 template <typename T, bool kNested, bool kPair, bool kNorm, bool kGate>
-cudaError_t launch_unrolled(const Call<T>& c) {
-  const Shape shape = pick_shape(c.group, c.K, kGate ? 2 : 1);
+cudaError_t launch_unrolled(const Call<T>& c, Shape shape) {
   if (shape.unroll == 4) return launch<T, 4, kNested, kPair, kNorm, kGate>(c, shape);
   if (shape.unroll == 2) return launch<T, 2, kNested, kPair, kNorm, kGate>(c, shape);
   return launch<T, 1, kNested, kPair, kNorm, kGate>(c, shape);
@@ -382,21 +426,26 @@ cudaError_t launch_unrolled(const Call<T>& c) {
 
 // Whether a lane's chunk pair always shares one scale block (load_row's kPair) and, nested, each row's blocks
 // lie in one group of kNestedBlocksize (K a whole number of blocks that divides the group), so that one
-// absmax2 serves the row.
-bool pairs_share_blocks(const WeightGroup& group, int64_t K) {
+// absmax2 serves the row, and a warp's scale codes are one aligned load (held_codes: blocksize 64, K a
+// multiple of 1024, `per` steps a warp a power of two up to 8).
+bool pairs_share_blocks(const WeightGroup& group, int64_t K, int per) {
   if (K % 64 != 0) return false;
   for (int i = 0; i < group.count; ++i) {
     const int64_t bs = group.w[i].blocksize;
     if (bs < 64) return false;
     if (group.w[i].nested() && (K % bs != 0 || kNestedBlocksize % (K / bs) != 0)) return false;
+    if (group.w[i].nested() && (bs != 64 || K % 1024 != 0 || (per != 1 && per != 2 && per != 4 && per != 8)))
+      return false;
   }
   return true;
 }
 
 template <typename T, bool kNested, bool kNorm, bool kGate>
 cudaError_t dispatch_pair(const Call<T>& c) {
-  return pairs_share_blocks(c.group, c.K) ? launch_unrolled<T, kNested, true, kNorm, kGate>(c)
-                                          : launch_unrolled<T, kNested, false, kNorm, kGate>(c);
+  const Shape shape = pick_shape(c.group, c.K, kGate ? 2 : 1);
+  return pairs_share_blocks(c.group, c.K, shape.per)
+             ? launch_unrolled<T, kNested, true, kNorm, kGate>(c, shape)
+             : launch_unrolled<T, kNested, false, kNorm, kGate>(c, shape);
 }
 
 // Gated launches always carry the norm (decode's gate/up), so only those variants are built.

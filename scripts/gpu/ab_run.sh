@@ -124,11 +124,12 @@ mkdir -p "$OUT/ab"
 setting_of() {
   for i in "${!env_sides[@]}"; do [ "${env_sides[$i]}" != "$1" ] || echo "${env_settings[$i]}"; done
 }
+# Whether a side runs the working tree's build (the tree and its --env sides) rather than its .ab tree's.
+runs_tree() { [ "$1" = tree ] || [ -n "$(setting_of "$1")" ]; }
 if [ $phases -eq 1 ]; then
   for side in "${sides[@]}" tree "${env_sides[@]}"; do
     mapfile -t setting < <(setting_of "$side")
-    tool=$tree_build/matvec_phases
-    [ "$side" = tree ] || [ ${#setting[@]} -gt 0 ] || tool=$(build_dir "$side")/matvec_phases
+    if runs_tree "$side"; then tool=$tree_build/matvec_phases; else tool=$(build_dir "$side")/matvec_phases; fi
     for form in "" --nested; do
       echo "== phases: $side ${form:---plain}"
       timeout 60 env "${setting[@]}" "$tool" $form 2>&1 | head -n 7 || true
@@ -138,7 +139,7 @@ fi
 for ((round = 1; round <= rounds; ++round)); do
   for side in "${sides[@]}" tree "${env_sides[@]}"; do
     mapfile -t setting < <(setting_of "$side")
-    if [ "$side" = tree ] || [ ${#setting[@]} -gt 0 ]; then
+    if runs_tree "$side"; then
       cli=$tree_build/framework/llama-quant cfg=$config
     else
       cli=$(build_dir "$side")/framework/llama-quant cfg=.ab/$side/$config

@@ -433,8 +433,8 @@ bool pairs_share_blocks(const WeightGroup& group, int64_t K, int per) {
   for (int i = 0; i < group.count; ++i) {
     const int64_t bs = group.w[i].blocksize;
     if (bs < 64) return false;
-    if (group.w[i].nested() && (K % bs != 0 || kNestedBlocksize % (K / bs) != 0)) return false;
-    if (group.w[i].nested() && (bs != 64 || K % 1024 != 0 || (per != 1 && per != 2 && per != 4 && per != 8)))
+    if (group.w[i].nested() && (K % bs != 0 || kNestedBlocksize % (K / bs) != 0 || bs != 64 ||
+                                K % 1024 != 0 || (per != 1 && per != 2 && per != 4 && per != 8)))
       return false;
   }
   return true;

@@ -17,7 +17,8 @@
 //    and before the kernel waits for the one before it (chained launch; weights are never written by it),
 //    and each later step is loaded as soon as its registers are consumed: a layer's bytes are in flight
 //    while the previous kernel finishes; a residual (o, down) is asked for with x right after the wait, not
-//    after the sums, where its L2 round trip would end every CTA;
+//    after the sums, where its L2 round trip would end every CTA; where the shape allows (Scales::kHeld),
+//    the scales of all of a warp's steps come in one load with the first steps', not one a row and step;
 //  - the next product's weights (WeightGroup::next, at decode) are asked of L2 once this CTA's first loads
 //    are issued, each CTA a share: HBM keeps streaming through this kernel's tail and the kernels between,
 //    and the next product's first loads hit L2;
@@ -48,31 +49,40 @@ struct RowLoad {
   uint32_t code[2];
 };
 
+// How a lane gets the scales of the chunks it scales (lane t < 2: chunks 2t and 2t + 1 of each step):
+//  - kPerChunk: each chunk's scale loaded with its step (blocksize 32, or K not a multiple of 64);
+//  - kPaired: the two chunks lie in one block (blocksize >= 64, K a multiple of 64), one scale a step loaded
+//    with it; nested, each row's blocks lie in one group of kNestedBlocksize and its absmax2 is loaded once;
+//  - kHeld: paired, and a warp's scales for all of its steps come from one aligned load before the steps
+//    (blocksize 64, K a multiple of 1024, a power-of-two `per` up to 8): nested, 2 code bytes a step, held by
+//    lanes t < 2; float32, 2 floats a step, the quad's four lanes holding a quarter each and passing each
+//    step's by shuffle. A load a row and step was as many load instructions as the codes' own (the phase
+//    tool, session 23: 20-25 of double quant's 450 us in 16 layers).
+enum class Scales { kPerChunk, kPaired, kHeld };
+
 // Chunk `chunk` of the row whose first weight is at row_base (zeros unless code_ok and the chunk lies within
-// the row's `chunks`) and the scales of chunks scale_chunk and scale_chunk + 1 (zero unless scale_ok and
-// within the row). Codes stream past L1 (read once);
-// scales go through it (a 32-byte sector holds the next steps' scales). kPair: the two chunks (scale_chunk
-// is even) lie in one scale block — blocksize >= 64 and K a multiple of 64 — and one scale serves both.
-// Nested: the scale codes and absmax2, unless paired (then the row's absmax2 is loaded once, row_absmax2(),
-// and its codes for all of the warp's steps at once, held_codes()).
-template <bool kNested, bool kPair>
+// the row's `chunks`) and, unless held, the scales of chunks scale_chunk and scale_chunk + 1 (zero unless
+// scale_ok and within the row; paired: one for both; nested: the codes, and per chunk their absmax2). Codes
+// stream past L1 (read once); scales go through it (a 32-byte sector holds the next steps' scales).
+template <bool kNested, Scales kS>
 __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row_base, bool code_ok,
                                             bool scale_ok, int chunks, int chunk, int scale_chunk,
                                             int shift) {
+  constexpr bool kOne = kS != Scales::kPerChunk;
   RowLoad r;
   const bool ok = code_ok && chunk < chunks;
   r.q = ok ? __ldcs(reinterpret_cast<const uint4*>(w.packed + ((row_base + chunk * 32) >> 1)))
            : make_uint4(0, 0, 0, 0);
 #pragma unroll
-  for (int h = 0; h < (kPair ? 1 : 2); ++h) {
+  for (int h = 0; h < (kOne ? 1 : 2); ++h) {
     const bool s_ok = scale_ok && scale_chunk + h < chunks;
     const int64_t b = (row_base + (scale_chunk + h) * 32) >> shift;
-    if constexpr (kNested && kPair) {  // the codes are held for the warp's steps (held_codes)
+    if constexpr (kS == Scales::kHeld) {
       r.code[h] = 0;
       r.scale[h] = 0.0f;
     } else if constexpr (kNested) {
       r.code[h] = s_ok ? __ldg(w.nested_codes + b) : 0u;
-      r.scale[h] = s_ok ? __ldg(w.absmax2 + b / kNestedBlocksize) : 0.0f;
+      r.scale[h] = s_ok && !kOne ? __ldg(w.absmax2 + b / kNestedBlocksize) : 0.0f;
     } else {
       r.code[h] = 0;
       r.scale[h] = s_ok ? __ldg(w.absmax + b) : 0.0f;
@@ -81,55 +91,77 @@ __device__ __forceinline__ RowLoad load_row(const Packed4bit& w, int64_t row_bas
   return r;
 }
 
-// Nested and paired: the absmax2 of the row whose first weight is at row_base (each row's blocks lie in one
-// group of kNestedBlocksize), 0 where not ok. Loaded up front and read only when a step is consumed, so that
-// no load waits for it.
-template <bool kNested, bool kPair>
+// Nested, paired or held: the absmax2 of the row whose first weight is at row_base, 0 where not ok. Loaded up
+// front and read only when a step is consumed, so that no load waits for it.
+template <bool kNested, Scales kS>
 __device__ __forceinline__ float row_absmax2(const Packed4bit& w, int64_t row_base, bool ok, int shift) {
-  if constexpr (!kNested || !kPair) return 0.0f;
+  if constexpr (!kNested || kS == Scales::kPerChunk) return 0.0f;
   return ok ? __ldg(w.absmax2 + (row_base >> shift) / kNestedBlocksize) : 0.0f;
 }
 
-// Nested and paired: the scale codes of a row's steps [first, first + per), two bytes a step (lane t < 2
-// takes byte t), in one load of per x 2 bytes, zeros where not ok. pairs_share_blocks() admits only shapes
-// where that load is aligned: blocksize 64, K a multiple of 1024, per a power of two up to 8. A byte load a
-// step was as many load instructions as the codes' own (phase tool, session 23: ~20 of 450 us in 16 layers).
-template <bool kNested, bool kPair>
-__device__ __forceinline__ uint4 held_codes(const Packed4bit& w, int64_t row_base, bool ok, int first,
-                                            int per) {
+// Held: this lane's share of a row's scales for the warp's steps [first, first + per), zeros where not ok.
+// Nested: the per x 2 code bytes (lanes t < 2). Float32: floats [4t, 4t + 4) of the row's 2 x per (lanes with
+// 4t < 2 per).
+template <bool kNested, Scales kS>
+__device__ __forceinline__ uint4 held_scales(const Packed4bit& w, int64_t row_base, bool ok, int first,
+                                             int per, int t) {
   uint4 v = make_uint4(0, 0, 0, 0);
-  if constexpr (kNested && kPair) {
+  if constexpr (kS == Scales::kHeld) {
     if (!ok) return v;
-    const unsigned char* p = w.nested_codes + (row_base >> 6) + first * 2;
-    if (per == 8) {
-      v = __ldg(reinterpret_cast<const uint4*>(p));
-    } else if (per == 4) {
-      const uint2 q = __ldg(reinterpret_cast<const uint2*>(p));
-      v.x = q.x;
-      v.y = q.y;
-    } else if (per == 2) {
-      v.x = __ldg(reinterpret_cast<const unsigned int*>(p));
+    const int64_t b0 = (row_base >> 6) + first * 2;  // the first step's block (blocksize 64)
+    if constexpr (kNested) {
+      const unsigned char* p = w.nested_codes + b0;
+      if (per == 8) {
+        v = __ldg(reinterpret_cast<const uint4*>(p));
+      } else if (per == 4) {
+        const uint2 q = __ldg(reinterpret_cast<const uint2*>(p));
+        v.x = q.x;
+        v.y = q.y;
+      } else if (per == 2) {
+        v.x = __ldg(reinterpret_cast<const unsigned int*>(p));
+      } else {
+        v.x = __ldg(reinterpret_cast<const unsigned short*>(p));
+      }
     } else {
-      v.x = __ldg(reinterpret_cast<const unsigned short*>(p));
+      if (4 * t >= 2 * per) return v;
+      const float* p = w.absmax + b0 + 4 * t;
+      if (per == 1) {
+        const uint2 q = __ldg(reinterpret_cast<const uint2*>(p));
+        v.x = q.x;
+        v.y = q.y;
+      } else {
+        v = __ldg(reinterpret_cast<const uint4*>(p));
+      }
     }
   }
   return v;
 }
 
-// Byte t of step u's two in `part`, the held codes of a round of kUnroll steps.
+// Nested, held: byte t of step u's two in `part`, the held codes of a round of kUnroll steps.
 __device__ __forceinline__ uint32_t held_code(uint2 part, int u, int t) {
   return ((u < 2 ? part.x : part.y) >> (16 * (u % 2) + 8 * t)) & 0xffu;
 }
 
+// Float32, held: the scale of this lane's chunks (t < 2) at the warp's step s, from the quad's lane s / 2,
+// which holds floats 4 (s / 2) .. + 3 of the row's. Every lane of the warp takes part.
+__device__ __forceinline__ float held_scale(uint4 held, int s, int lane, int t) {
+  const int src = (lane & ~3) | (s >> 1);
+  const uint32_t lo = s % 2 ? held.z : held.x, hi = s % 2 ? held.w : held.y;
+  const uint32_t v0 = __shfl_sync(0xffffffffu, lo, src), v1 = __shfl_sync(0xffffffffu, hi, src);
+  return __uint_as_float(t ? v1 : v0);
+}
+
 // The scale of a loaded chunk: the float32 absmax, or its nested form decoded through the dynamic map with
-// the chunk's absmax2 (paired: the row's absmax2 and its held code).
-template <bool kNested, bool kPair>
+// the chunk's absmax2 (paired or held: the row's). Held: the step's code (nested) or scale (float32).
+template <bool kNested, Scales kS>
 __device__ __forceinline__ float chunk_scale(const RowLoad& r, int h, bool ok, const float* map, float offset,
-                                             float row_absmax2, uint32_t code) {
-  const int i = kPair ? 0 : h;
+                                             float row_absmax2, uint32_t code, float scale) {
+  const int i = kS == Scales::kPerChunk ? h : 0;
   if constexpr (kNested)
-    return ok ? nested_absmax(map[kPair ? code : r.code[i]], kPair ? row_absmax2 : r.scale[i], offset) : 0.0f;
-  return r.scale[i];
+    return ok ? nested_absmax(map[kS == Scales::kHeld ? code : r.code[i]],
+                              kS == Scales::kPerChunk ? r.scale[i] : row_absmax2, offset)
+              : 0.0f;
+  return kS == Scales::kHeld ? scale : r.scale[i];
 }
 
 // The dynamic map in the module image (loaded with the module in every context: nothing to initialise). A
@@ -168,7 +200,7 @@ struct Split {
 
 // kGate: args lays out the gate weight alone (half a CTA's tiles of rows per block) and `up` is the up
 // weight of the same shape; even tiles of a CTA read gate, odd ones up, over the same rows; y gets the gate.
-template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
+template <typename T, int kUnroll, bool kNested, Scales kS, bool kNorm, bool kGate>
 __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     matvec_mma_kernel(const T* __restrict__ x, int64_t K, GroupLayout args, Packed4bit up, Split split,
                       const __grid_constant__ Table16 values, const T* __restrict__ residual,
@@ -203,18 +235,19 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   // Nested and paired, each row's absmax2 is loaded once here, so that a step loads what a plain one does:
   // its codes and one scale (code).
   const bool scales = t < 2 && first < last;
-  const float absmax2_a = row_absmax2<kNested, kPair>(w, base_a, ra_ok && scales, shift),
-              absmax2_b = row_absmax2<kNested, kPair>(w, base_b, rb_ok && scales, shift);
-  const uint4 codes_a = held_codes<kNested, kPair>(w, base_a, ra_ok && scales, first, per),
-              codes_b = held_codes<kNested, kPair>(w, base_b, rb_ok && scales, first, per);
+  const float absmax2_a = row_absmax2<kNested, kS>(w, base_a, ra_ok && scales, shift),
+              absmax2_b = row_absmax2<kNested, kS>(w, base_b, rb_ok && scales, shift);
+  const bool holds = first < last && (kNested ? t < 2 : true);
+  const uint4 held_a = held_scales<kNested, kS>(w, base_a, ra_ok && holds, first, per, t),
+              held_b = held_scales<kNested, kS>(w, base_b, rb_ok && holds, first, per, t);
   RowLoad la[kUnroll], lb[kUnroll];
   auto load = [&](int u, int st) {
     const bool in = st < last;
     const int chunk = st * 4 + t, scale_chunk = st * 4 + 2 * t;
-    la[u] = load_row<kNested, kPair>(w, base_a, ra_ok && in, ra_ok && in && t < 2, chunks, chunk, scale_chunk,
-                                     shift);
-    lb[u] = load_row<kNested, kPair>(w, base_b, rb_ok && in, rb_ok && in && t < 2, chunks, chunk, scale_chunk,
-                                     shift);
+    la[u] = load_row<kNested, kS>(w, base_a, ra_ok && in, ra_ok && in && t < 2, chunks, chunk, scale_chunk,
+                                  shift);
+    lb[u] = load_row<kNested, kS>(w, base_b, rb_ok && in, rb_ok && in && t < 2, chunks, chunk, scale_chunk,
+                                  shift);
   };
 
   // Phase 0: the CTA starts. The tag tells a decode layer's four launches apart: the variant, and K > 2048
@@ -222,7 +255,8 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   LQ_PHASE_BEGIN(kNested * 8 + kNorm * 4 + kGate * 2 + (K > 2048));
   lq::cuda::let_next_kernel_start();
   // Nested: each thread requests its entry of the map (the first blockDim.x of 256) before the codes, so that
-  // the staging, which the barrier before the first step waits for, does not queue behind the codes' loads.
+  // it does not queue behind the codes' loads, and stores it once x's loads are asked for after the wait: its
+  // stall then overlaps x's round trip instead of delaying the wait (the barrier after x covers it).
   float map_entry = 0.0f;
   if constexpr (kNested)
     if (threadIdx.x < 256) map_entry = kDynamicMapOnDevice[threadIdx.x];
@@ -238,10 +272,12 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     const uint32_t p = Pair<T>::pack(values.v[(e >> 3) >> 4], values.v[(e >> 3) & 15]);
     reinterpret_cast<uint4*>(table + (e >> 3) * 256)[e & 7] = make_uint4(p, p, p, p);
   }
-  if constexpr (kNested) {
-    if (threadIdx.x < 256) map[threadIdx.x] = map_entry;
-    for (int e = threadIdx.x + blockDim.x; e < 256; e += blockDim.x) map[e] = kDynamicMapOnDevice[e];
-  }
+  auto store_map = [&] {
+    if constexpr (kNested) {
+      if (threadIdx.x < 256) map[threadIdx.x] = map_entry;
+      for (int e = threadIdx.x + blockDim.x; e < 256; e += blockDim.x) map[e] = kDynamicMapOnDevice[e];
+    }
+  };
   LQ_PHASE(2);  // table written (by thread 0's share)
   lq::cuda::wait_for_previous_kernel();
   LQ_PHASE(3);  // the kernel before it has finished
@@ -252,7 +288,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
     if (residual && threadIdx.x < tiles_per_cta * 16 && cta_row0 + threadIdx.x < rows)
       residual_value = to_float(residual[args.col0[s] + cta_row0 + threadIdx.x]);
   if constexpr (kNorm) {
-    rms_norm_into<T>(x, norm_weight, eps, K, xs);  // ends with a barrier
+    rms_norm_into<T>(x, norm_weight, eps, K, xs, store_map);  // ends with a barrier
   } else {
     // A thread's first kXHeld units are all asked for before any is stored: one round trip, not one each.
     constexpr int kXHeld = 2;
@@ -263,6 +299,7 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
 #pragma unroll
     for (int i = 0; i < kXHeld; ++i)
       if (threadIdx.x + i * stride < units) held[i] = __ldg(xu + threadIdx.x + i * stride);
+    store_map();
 #pragma unroll
     for (int i = 0; i < kXHeld; ++i)
       if (threadIdx.x + i * stride < units) xsu[threadIdx.x + i * stride] = held[i];
@@ -276,10 +313,10 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   const uint32_t lane_offset = static_cast<uint32_t>(lane) * 4;
   float acc[4] = {};
   for (int st0 = first; st0 < last; st0 += kUnroll) {
-    // This round's held codes: 2 x kUnroll bytes (a second round only where kUnroll is 4 and per 8).
+    // Nested, held: this round's codes, 2 x kUnroll bytes (a second round only where kUnroll is 4 and per 8).
     const bool second = kUnroll == 4 && st0 - first >= 4;
-    const uint2 part_a = second ? make_uint2(codes_a.z, codes_a.w) : make_uint2(codes_a.x, codes_a.y),
-                part_b = second ? make_uint2(codes_b.z, codes_b.w) : make_uint2(codes_b.x, codes_b.y);
+    const uint2 part_a = second ? make_uint2(held_a.z, held_a.w) : make_uint2(held_a.x, held_a.y),
+                part_b = second ? make_uint2(held_b.z, held_b.w) : make_uint2(held_b.x, held_b.y);
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int st = st0 + u;
@@ -302,15 +339,19 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
         mma<T>(d, a, i % 2 ? xv.z : xv.x, i % 2 ? xv.w : xv.y);
       }
       // d: rows g, g, g + 8, g + 8 by chunks 2t, 2t + 1 (zero for t >= 2).
+      float scale_a = 0.0f, scale_b = 0.0f;
+      if constexpr (!kNested && kS == Scales::kHeld) {
+        scale_a = held_scale(held_a, st - first, lane, t);
+        scale_b = held_scale(held_b, st - first, lane, t);
+      }
+      const uint32_t code_a = held_code(part_a, u, t), code_b = held_code(part_b, u, t);
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
-        acc[h] = fmaf(
-            d[h],
-            chunk_scale<kNested, kPair>(la[u], h, ra_ok, map, w.offset, absmax2_a, held_code(part_a, u, t)),
-            acc[h]);
+        acc[h] =
+            fmaf(d[h], chunk_scale<kNested, kS>(la[u], h, ra_ok, map, w.offset, absmax2_a, code_a, scale_a),
+                 acc[h]);
         acc[2 + h] = fmaf(
-            d[2 + h],
-            chunk_scale<kNested, kPair>(lb[u], h, rb_ok, map, w.offset, absmax2_b, held_code(part_b, u, t)),
+            d[2 + h], chunk_scale<kNested, kS>(lb[u], h, rb_ok, map, w.offset, absmax2_b, code_b, scale_b),
             acc[2 + h]);
       }
       if (st + kUnroll < last) load(u, st + kUnroll);
@@ -394,7 +435,7 @@ Split split_of(Shape shape) {
   return {shape.tiles_per_cta, shift, shape.per};
 }
 
-template <typename T, int kUnroll, bool kNested, bool kPair, bool kNorm, bool kGate>
+template <typename T, int kUnroll, bool kNested, Scales kS, bool kNorm, bool kGate>
 cudaError_t launch(const Call<T>& c, Shape shape) {
   // Gated: the layout of the gate weight alone, half a CTA's tiles of rows per block.
   WeightGroup layout_group = c.group;
@@ -403,7 +444,7 @@ cudaError_t launch(const Call<T>& c, Shape shape) {
       static_cast<int64_t>(kGate ? shape.tiles_per_cta / 2 : shape.tiles_per_cta) * 16;
   const GroupLayout args(layout_group, rows_per_block);
   if (args.blocks() > 0x7fffffff) return cudaErrorInvalidValue;
-  constexpr auto kernel = matvec_mma_kernel<T, kUnroll, kNested, kPair, kNorm, kGate>;
+  constexpr auto kernel = matvec_mma_kernel<T, kUnroll, kNested, kS, kNorm, kGate>;
   const size_t smem = kTableBytes + static_cast<size_t>(c.K) * sizeof(T);
   // The most dynamic shared memory the kernel can ask for: the table and x at their limit.
   if (const cudaError_t e =
@@ -417,45 +458,48 @@ cudaError_t launch(const Call<T>& c, Shape shape) {
                                           table16(args.g.w[0].type), c.residual, c.norm_weight, c.eps, c.y);
 }
 
-template <typename T, bool kNested, bool kPair, bool kNorm, bool kGate>
+template <typename T, bool kNested, Scales kS, bool kNorm, bool kGate>
 cudaError_t launch_unrolled(const Call<T>& c, Shape shape) {
-  if (shape.unroll == 4) return launch<T, 4, kNested, kPair, kNorm, kGate>(c, shape);
-  if (shape.unroll == 2) return launch<T, 2, kNested, kPair, kNorm, kGate>(c, shape);
-  return launch<T, 1, kNested, kPair, kNorm, kGate>(c, shape);
+  if (shape.unroll == 4) return launch<T, 4, kNested, kS, kNorm, kGate>(c, shape);
+  if (shape.unroll == 2) return launch<T, 2, kNested, kS, kNorm, kGate>(c, shape);
+  return launch<T, 1, kNested, kS, kNorm, kGate>(c, shape);
 }
 
-// Whether a lane's chunk pair always shares one scale block (load_row's kPair) and, nested, each row's blocks
-// lie in one group of kNestedBlocksize (K a whole number of blocks that divides the group), so that one
-// absmax2 serves the row, and a warp's scale codes are one aligned load (held_codes: blocksize 64, K a
-// multiple of 1024, `per` steps a warp a power of two up to 8).
-bool pairs_share_blocks(const WeightGroup& group, int64_t K, int per) {
-  if (K % 64 != 0) return false;
+// How the group's scales reach the lanes (Scales) for this K and `per` steps a warp.
+Scales scales_of(const WeightGroup& group, int64_t K, int per) {
+  if (K % 64 != 0) return Scales::kPerChunk;
+  bool held = K % 1024 == 0 && (per == 1 || per == 2 || per == 4 || per == 8);
   for (int i = 0; i < group.count; ++i) {
     const int64_t bs = group.w[i].blocksize;
-    if (bs < 64) return false;
-    if (group.w[i].nested() && (K % bs != 0 || kNestedBlocksize % (K / bs) != 0 || bs != 64 ||
-                                K % 1024 != 0 || (per != 1 && per != 2 && per != 4 && per != 8)))
-      return false;
+    if (bs < 64) return Scales::kPerChunk;
+    if (group.w[i].nested() && (K % bs != 0 || kNestedBlocksize % (K / bs) != 0)) return Scales::kPerChunk;
+    held = held && bs == 64;
   }
-  return true;
+  return held ? Scales::kHeld : Scales::kPaired;
 }
 
 template <typename T, bool kNested, bool kNorm, bool kGate>
-cudaError_t dispatch_pair(const Call<T>& c) {
+cudaError_t dispatch_scales(const Call<T>& c) {
   const Shape shape = pick_shape(c.group, c.K, kGate ? 2 : 1);
-  return pairs_share_blocks(c.group, c.K, shape.per)
-             ? launch_unrolled<T, kNested, true, kNorm, kGate>(c, shape)
-             : launch_unrolled<T, kNested, false, kNorm, kGate>(c, shape);
+  switch (scales_of(c.group, c.K, shape.per)) {
+    case Scales::kHeld:
+      return launch_unrolled<T, kNested, Scales::kHeld, kNorm, kGate>(c, shape);
+    case Scales::kPaired:
+      return launch_unrolled<T, kNested, Scales::kPaired, kNorm, kGate>(c, shape);
+    default:
+      return launch_unrolled<T, kNested, Scales::kPerChunk, kNorm, kGate>(c, shape);
+  }
 }
 
 // Gated launches always carry the norm (decode's gate/up), so only those variants are built.
 template <typename T>
 cudaError_t dispatch(const Call<T>& c) {
   const bool nested = c.group.w[0].nested();
-  if (c.gated) return nested ? dispatch_pair<T, true, true, true>(c) : dispatch_pair<T, false, true, true>(c);
+  if (c.gated)
+    return nested ? dispatch_scales<T, true, true, true>(c) : dispatch_scales<T, false, true, true>(c);
   if (c.norm_weight)
-    return nested ? dispatch_pair<T, true, true, false>(c) : dispatch_pair<T, false, true, false>(c);
-  return nested ? dispatch_pair<T, true, false, false>(c) : dispatch_pair<T, false, false, false>(c);
+    return nested ? dispatch_scales<T, true, true, false>(c) : dispatch_scales<T, false, true, false>(c);
+  return nested ? dispatch_scales<T, true, false, false>(c) : dispatch_scales<T, false, false, false>(c);
 }
 
 // Whether the kernel takes this activation type and K (x staged whole in shared memory).

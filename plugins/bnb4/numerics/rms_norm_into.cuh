@@ -12,10 +12,14 @@ namespace bnb4 {
 // 16 / sizeof(T). Runs right after the wait for the kernel that wrote x, so its latency is the layer's: a
 // thread loads its first kHeld 16-byte units of x and w at once and keeps them for the output (one round
 // trip where K <= kHeld x 16 / sizeof(T) x the CTA; a loop reads the rest). Any CTA size that is a multiple
-// of 32 up to 1024; ends with a barrier (xs is ready for every thread).
-template <typename T>
+// of 32 up to 1024; ends with a barrier (xs is ready for every thread). after_loads() runs once the first
+// units are asked for: work of the caller's that waits on an earlier load, whose stall then overlaps x's.
+struct NothingAfterLoads {
+  __device__ void operator()() const {}
+};
+template <typename T, typename AfterLoads = NothingAfterLoads>
 __device__ void rms_norm_into(const T* __restrict__ x, const T* __restrict__ w, float eps, int64_t K,
-                              T* __restrict__ xs) {
+                              T* __restrict__ xs, AfterLoads after_loads = {}) {
   constexpr int kElems = 16 / sizeof(T), kHeld = 2;
   constexpr unsigned kAll = 0xffffffffu;
   __shared__ float warp_sums[32];
@@ -30,6 +34,7 @@ __device__ void rms_norm_into(const T* __restrict__ x, const T* __restrict__ w, 
     xv[i] = u < units ? xu[u] : make_uint4(0, 0, 0, 0);
     wv[i] = u < units ? __ldg(wu + u) : make_uint4(0, 0, 0, 0);
   }
+  after_loads();
   float sum = 0.0f, v[kElems];
 #pragma unroll
   for (int i = 0; i < kHeld; ++i) {

@@ -54,10 +54,11 @@ struct RowLoad {
 //  - kPaired: the two chunks lie in one block (blocksize >= 64, K a multiple of 64), one scale a step loaded
 //    with it; nested, each row's blocks lie in one group of kNestedBlocksize and its absmax2 is loaded once;
 //  - kHeld: paired, and a warp's scales for all of its steps come from one aligned load before the steps
-//    (blocksize 64, K a multiple of 1024, a power-of-two `per` up to 8): nested, 2 code bytes a step, held by
-//    lanes t < 2; float32, 2 floats a step, the quad's four lanes holding a quarter each and passing each
-//    step's by shuffle. A load a row and step was as many load instructions as the codes' own (the phase
-//    tool, session 23: 20-25 of double quant's 450 us in 16 layers).
+//    (blocksize 64, K a multiple of 1024, a power-of-two `per` up to 8), the quad's four lanes holding a
+//    quarter each (2 x per floats a row, or their codes) and passing each step's by shuffle; nested codes are
+//    decoded once x is staged, so that a double-quant step does what a float32 one does. A load a row and
+//    step was as many load instructions as the codes' own (the phase tool, session 23: 20-25 of double
+//    quant's 450 us in 16 layers).
 enum class Scales { kPerChunk, kPaired, kHeld };
 
 // Chunk `chunk` of the row whose first weight is at row_base (zeros unless code_ok and the chunk lies within
@@ -99,11 +100,10 @@ __device__ __forceinline__ float row_absmax2(const Packed4bit& w, int64_t row_ba
   return ok ? __ldg(w.absmax2 + (row_base >> shift) / kNestedBlocksize) : 0.0f;
 }
 
-// Held: this lane's share of a row's scales for the warp's steps [first, first + per), zeros where not ok.
-// Nested: the per x 2 code bytes (lanes t < 2). Float32: floats [4t, 4t + 4) of the row's 2 x per (lanes with
-// 4t < 2 per).
-// Loaded straight into the registers the steps read: any use of this data before the weights' loads (a
-// select, a byte permute) holds every CTA's first weight loads for the round trip (session 24: -5%).
+// Held: this lane's share of a row's scales for the warp's steps [first, first + per), zeros where not ok:
+// scales [4t, 4t + 4) of the row's 2 x per (lanes with 4t < 2 per), as floats or (nested) as code bytes in
+// .x, which settle_held() turns into floats once x is staged: nothing before the weights' loads may use
+// these loads' data (a use there holds the CTA's first weight loads for a round trip: session 24, -5%).
 template <bool kNested, Scales kS>
 __device__ __forceinline__ uint4 held_scales(const Packed4bit& w, int64_t row_base, bool ok, int first,
                                              int per, int t) {
@@ -112,18 +112,10 @@ __device__ __forceinline__ uint4 held_scales(const Packed4bit& w, int64_t row_ba
     if (!ok) return v;
     const int64_t b0 = (row_base >> 6) + first * 2;  // the first step's block (blocksize 64)
     if constexpr (kNested) {
-      const unsigned char* p = w.nested_codes + b0;
-      if (per == 8) {
-        v = __ldg(reinterpret_cast<const uint4*>(p));
-      } else if (per == 4) {
-        const uint2 q = __ldg(reinterpret_cast<const uint2*>(p));
-        v.x = q.x;
-        v.y = q.y;
-      } else if (per == 2) {
-        v.x = __ldg(reinterpret_cast<const unsigned int*>(p));
-      } else {
-        v.x = __ldg(reinterpret_cast<const unsigned short*>(p));
-      }
+      if (4 * t >= 2 * per) return v;
+      const unsigned char* p = w.nested_codes + b0 + 4 * t;  // aligned: b0 is a multiple of 2 per
+      v.x = per == 1 ? __ldg(reinterpret_cast<const unsigned short*>(p))
+                     : __ldg(reinterpret_cast<const unsigned int*>(p));
     } else {
       if (4 * t >= 2 * per) return v;
       const float* p = w.absmax + b0 + 4 * t;
@@ -139,12 +131,19 @@ __device__ __forceinline__ uint4 held_scales(const Packed4bit& w, int64_t row_ba
   return v;
 }
 
-// Nested, held: byte t of step u's two in `part`, the held codes of a round of kUnroll steps.
-__device__ __forceinline__ uint32_t held_code(uint2 part, int u, int t) {
-  return ((u < 2 ? part.x : part.y) >> (16 * (u % 2) + 8 * t)) & 0xffu;
+// Held: the scales held_scales loaded, as floats: nested, its codes decoded through the staged map.
+template <bool kNested>
+__device__ __forceinline__ uint4 settle_held(uint4 loaded, const float* map, float absmax2, float offset) {
+  if constexpr (!kNested) return loaded;
+  const uint32_t codes = loaded.x;
+  float f[4];
+#pragma unroll
+  for (int i = 0; i < 4; ++i) f[i] = nested_absmax(map[(codes >> (8 * i)) & 0xffu], absmax2, offset);
+  return make_uint4(__float_as_uint(f[0]), __float_as_uint(f[1]), __float_as_uint(f[2]),
+                    __float_as_uint(f[3]));
 }
 
-// Float32, held: the scale of this lane's chunks (t < 2) at the warp's step s, from the quad's lane s / 2,
+// Held: the scale of this lane's chunks (t < 2) at the warp's step s, from the quad's lane s / 2,
 // which holds floats 4 (s / 2) .. + 3 of the row's. Every lane of the warp takes part.
 __device__ __forceinline__ float held_scale(uint4 held, int s, int lane, int t) {
   const int src = (lane & ~3) | (s >> 1);
@@ -154,16 +153,16 @@ __device__ __forceinline__ float held_scale(uint4 held, int s, int lane, int t) 
 }
 
 // The scale of a loaded chunk: the float32 absmax, or its nested form decoded through the dynamic map with
-// the chunk's absmax2 (paired or held: the row's). Held: the step's code (nested) or scale (float32).
+// the chunk's absmax2 (paired: the row's). Held: the step's, from held_scale.
 template <bool kNested, Scales kS>
 __device__ __forceinline__ float chunk_scale(const RowLoad& r, int h, bool ok, const float* map, float offset,
-                                             float row_absmax2, uint32_t code, float scale) {
+                                             float row_absmax2, float held) {
   const int i = kS == Scales::kPerChunk ? h : 0;
+  if constexpr (kS == Scales::kHeld) return held;
   if constexpr (kNested)
-    return ok ? nested_absmax(map[kS == Scales::kHeld ? code : r.code[i]],
-                              kS == Scales::kPerChunk ? r.scale[i] : row_absmax2, offset)
+    return ok ? nested_absmax(map[r.code[i]], kS == Scales::kPerChunk ? r.scale[i] : row_absmax2, offset)
               : 0.0f;
-  return kS == Scales::kHeld ? scale : r.scale[i];
+  return r.scale[i];
 }
 
 // The dynamic map in the module image (loaded with the module in every context: nothing to initialise). A
@@ -234,14 +233,14 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   const int64_t base_a = ra * K, base_b = rb * K;
 
   // Lane t scales chunks 2t and 2t + 1 of its rows (columns 2t, 2t + 1 of the product); lanes 2, 3 none.
-  // Nested and paired, each row's absmax2 is loaded once here, so that a step loads what a plain one does:
-  // its codes and one scale (code).
-  const bool scales = t < 2 && first < last;
+  // Nested, each row's absmax2 is loaded once here: paired, so that a step loads what a plain one does (its
+  // codes and one scale code); held, for every lane of the quad to decode its quarter of the held codes.
+  const bool scales = (t < 2 || (kNested && kS == Scales::kHeld)) && first < last;
   const float absmax2_a = row_absmax2<kNested, kS>(w, base_a, ra_ok && scales, shift),
               absmax2_b = row_absmax2<kNested, kS>(w, base_b, rb_ok && scales, shift);
-  const bool holds = first < last && (kNested ? t < 2 : true);
-  const uint4 held_a = held_scales<kNested, kS>(w, base_a, ra_ok && holds, first, per, t),
-              held_b = held_scales<kNested, kS>(w, base_b, rb_ok && holds, first, per, t);
+  const bool holds = first < last;
+  const uint4 loaded_a = held_scales<kNested, kS>(w, base_a, ra_ok && holds, first, per, t),
+              loaded_b = held_scales<kNested, kS>(w, base_b, rb_ok && holds, first, per, t);
   RowLoad la[kUnroll], lb[kUnroll];
   auto load = [&](int u, int st) {
     const bool in = st < last;
@@ -310,15 +309,13 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
   }
 
   LQ_PHASE(4);  // x (or the norm of h) staged, the table complete
+  const uint4 held_a = settle_held<kNested>(loaded_a, map, absmax2_a, w.offset),
+              held_b = settle_held<kNested>(loaded_b, map, absmax2_b, w.offset);
   // B: lane (g, t) holds column g at k-slots of chunk t, so only lanes with g == t carry x (of chunk t).
   const bool b_lane = g == t;
   const uint32_t lane_offset = static_cast<uint32_t>(lane) * 4;
   float acc[4] = {};
   for (int st0 = first; st0 < last; st0 += kUnroll) {
-    // Nested, held: this round's codes, 2 x kUnroll bytes (a second round only where kUnroll is 4 and per 8).
-    const bool second = kUnroll == 4 && st0 - first >= 4;
-    const uint2 part_a = second ? make_uint2(held_a.z, held_a.w) : make_uint2(held_a.x, held_a.y),
-                part_b = second ? make_uint2(held_b.z, held_b.w) : make_uint2(held_b.x, held_b.y);
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int st = st0 + u;
@@ -342,19 +339,17 @@ __global__ void __launch_bounds__(kMaxWarps * 32, 1)
       }
       // d: rows g, g, g + 8, g + 8 by chunks 2t, 2t + 1 (zero for t >= 2).
       float scale_a = 0.0f, scale_b = 0.0f;
-      if constexpr (!kNested && kS == Scales::kHeld) {
+      if constexpr (kS == Scales::kHeld) {
         scale_a = held_scale(held_a, st - first, lane, t);
         scale_b = held_scale(held_b, st - first, lane, t);
       }
-      const uint32_t code_a = held_code(part_a, u, t), code_b = held_code(part_b, u, t);
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
         acc[h] =
-            fmaf(d[h], chunk_scale<kNested, kS>(la[u], h, ra_ok, map, w.offset, absmax2_a, code_a, scale_a),
-                 acc[h]);
-        acc[2 + h] = fmaf(
-            d[2 + h], chunk_scale<kNested, kS>(lb[u], h, rb_ok, map, w.offset, absmax2_b, code_b, scale_b),
-            acc[2 + h]);
+            fmaf(d[h], chunk_scale<kNested, kS>(la[u], h, ra_ok, map, w.offset, absmax2_a, scale_a), acc[h]);
+        acc[2 + h] =
+            fmaf(d[2 + h], chunk_scale<kNested, kS>(lb[u], h, rb_ok, map, w.offset, absmax2_b, scale_b),
+                 acc[2 + h]);
       }
       if (st + kUnroll < last) load(u, st + kUnroll);
     }

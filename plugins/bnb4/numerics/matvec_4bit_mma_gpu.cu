@@ -109,15 +109,13 @@ __device__ __forceinline__ uint4 held_scales(const Packed4bit& w, int64_t row_ba
                                              int per, int t) {
   uint4 v = make_uint4(0, 0, 0, 0);
   if constexpr (kS == Scales::kHeld) {
-    if (!ok) return v;
+    if (!ok || 4 * t >= 2 * per) return v;
     const int64_t b0 = (row_base >> 6) + first * 2;  // the first step's block (blocksize 64)
     if constexpr (kNested) {
-      if (4 * t >= 2 * per) return v;
       const unsigned char* p = w.nested_codes + b0 + 4 * t;  // aligned: b0 is a multiple of 2 per
       v.x = per == 1 ? __ldg(reinterpret_cast<const unsigned short*>(p))
                      : __ldg(reinterpret_cast<const unsigned int*>(p));
     } else {
-      if (4 * t >= 2 * per) return v;
       const float* p = w.absmax + b0 + 4 * t;
       if (per == 1) {
         const uint2 q = __ldg(reinterpret_cast<const uint2*>(p));
